@@ -1,0 +1,194 @@
+"""The work's metadata file, ``texts/<work>/work.toml``: read, validate, update.
+
+TOML because it is easy to edit by hand, has real types, and has no YAML
+pitfalls with language codes (``no`` is Norwegian, not ``false``). Each work
+declares its versions: the pivot (the text every other version aligns to),
+the original, and any number of translations. A version may be declared
+before any of its text exists: that is how empty slots come to be.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+METADATA_FILE = "work.toml"
+ROLES = ("pivot", "original", "translation")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+VERSION_KEY = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{4})?(?:-[A-Z]{2}|-\d{3})?(?:-[a-z0-9]{5,8})*$")
+
+WORK_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "title": str,
+    "author": str,
+    "year": int,
+    "description": str,
+    "source": str,
+    "source_url": str,
+    "licence": str,
+    "licence_url": str,
+    "pivot": str,
+}
+VERSION_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "language": str,
+    "role": str,
+    "title": str,
+    "file": str,
+    "translator": str,
+    "year": int,
+    "source": str,
+    "source_url": str,
+    "transcription": str,
+    "licence": str,
+    "note": str,
+}
+
+
+@dataclass
+class Version:
+    key: str
+    language: str
+    role: str
+    title: str | None = None
+    file: str | None = None
+    translator: str | None = None
+    year: int | None = None
+    source: str | None = None
+    source_url: str | None = None
+    transcription: str | None = None
+    licence: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class Work:
+    slug: str
+    path: Path
+    title: str
+    pivot: str
+    author: str | None = None
+    year: int | None = None
+    description: str | None = None
+    source: str | None = None
+    source_url: str | None = None
+    licence: str | None = None
+    licence_url: str | None = None
+    versions: dict[str, Version] = field(default_factory=dict)
+
+    @property
+    def pivot_version(self) -> Version:
+        return self.versions[self.pivot]
+
+    def others(self) -> list[Version]:
+        """The versions that get slots: every version but the pivot, in file order."""
+        return [v for k, v in self.versions.items() if k != self.pivot]
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    return {str: "a string", int: "an integer"}.get(t, str(t))  # type: ignore[arg-type]
+
+
+def _check_fields(path: str, where: str, data: dict, fields: dict) -> None:
+    for key, value in data.items():
+        if key not in fields:
+            raise InputError(path, f"{where}unknown key {key!r} (known: {', '.join(fields)})")
+        expected = fields[key]
+        if isinstance(value, bool) or not isinstance(value, expected):
+            raise InputError(path, f"{where}{key!r} must be {_type_name(expected)}, got {type(value).__name__} {value!r}")
+
+
+def load_work(directory: str | Path) -> Work:
+    """Read and validate ``<directory>/work.toml``; the directory name is the work's slug."""
+    directory = Path(directory)
+    path = directory / METADATA_FILE
+    name = str(path)
+    if not path.exists():
+        raise InputError(name, "no such file (every work needs a work.toml)")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputError(name, "file is empty")
+    if b"\x00" in raw:
+        raise InputError(name, "binary file (contains NUL bytes), expected TOML")
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(name, "not valid UTF-8") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(name, f"malformed TOML: {e}") from None
+    slug = directory.name
+    if not SLUG.match(slug):
+        raise InputError(name, f"work folder name {slug!r} must be a lower-case slug (a-z, 0-9, -)")
+    versions_data = data.pop("versions", None)
+    _check_fields(name, "", data, WORK_FIELDS)
+    if "title" not in data:
+        raise InputError(name, "missing 'title'")
+    if not isinstance(versions_data, dict) or not versions_data:
+        raise InputError(name, "missing [versions.<key>] tables: declare at least the pivot version")
+    versions: dict[str, Version] = {}
+    for key, vdata in versions_data.items():
+        where = f"[versions.{key}] "
+        if not VERSION_KEY.match(key):
+            raise InputError(name, f"{where}version key must look like a language tag (ru, es, es-1977), got {key!r}")
+        if not isinstance(vdata, dict):
+            raise InputError(name, f"{where}must be a table")
+        _check_fields(name, where, vdata, VERSION_FIELDS)
+        language = vdata.get("language", key.split("-")[0].lower())
+        if not LANG.match(language):
+            raise InputError(name, f"{where}'language' must be a BCP 47 tag such as 'ru' or 'es', got {language!r}")
+        role = vdata.get("role", "translation")
+        if role not in ROLES:
+            raise InputError(name, f"{where}'role' must be one of {', '.join(ROLES)}, got {role!r}")
+        if vdata.get("file"):
+            f = vdata["file"]
+            if "/" in f or "\\" in f or f.startswith("."):
+                raise InputError(name, f"{where}'file' must be a file name inside the work folder, got {f!r}")
+        versions[key] = Version(key=key, **{**vdata, "language": language, "role": role})
+    pivots = [k for k, v in versions.items() if v.role == "pivot"]
+    pivot = data.get("pivot") or (pivots[0] if len(pivots) == 1 else None)
+    if pivot is None:
+        raise InputError(name, "exactly one version must have role = \"pivot\" (or set pivot = \"<key>\")")
+    if pivot not in versions:
+        raise InputError(name, f"pivot {pivot!r} is not a declared version")
+    if not versions[pivot].file:
+        raise InputError(name, f"[versions.{pivot}] the pivot version needs a 'file'")
+    for v in versions.values():
+        if v.file and not (directory / v.file).exists():
+            raise InputError(str(directory / v.file), f"no such file (declared in {name})")
+    data.pop("pivot", None)
+    return Work(slug=slug, path=directory, pivot=pivot, versions=versions, **data)
+
+
+def find_works(texts_dir: str | Path) -> list[Path]:
+    """Work folders under ``texts_dir``: every sub-folder holding a work.toml, sorted."""
+    texts = Path(texts_dir)
+    if not texts.is_dir():
+        raise InputError(str(texts_dir), "no such folder of texts")
+    return sorted(p.parent for p in texts.glob(f"*/{METADATA_FILE}"))
+
+
+def update_version(directory: str | Path, key: str, values: dict[str, Any]) -> None:
+    """Add or update ``[versions.<key>]`` in work.toml, keeping the rest of the file.
+
+    Rewrites the whole file through tomllib/tomli_w, so comments are lost;
+    the write is atomic (temporary file, then rename).
+    """
+    import os
+    import tempfile
+
+    import tomli_w
+
+    path = Path(directory) / METADATA_FILE
+    data = tomllib.loads(path.read_text("utf-8-sig"))
+    versions = data.setdefault("versions", {})
+    current = versions.setdefault(key, {})
+    current.update({k: v for k, v in values.items() if v is not None})
+    text = tomli_w.dumps(data)
+    fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=".work-", suffix=".toml")
+    with os.fdopen(fd, "w", encoding="utf-8") as fp:
+        fp.write(text)
+    os.replace(tmp, path)
