@@ -464,8 +464,10 @@ class _Builder:
             self.build_version(work, v, pivot)
 
     def build_version(self, work: md.Work, v: md.Version, pivot: "_PivotIndex") -> None:
+        """Segments of one version and its alignments: from its dump, else (new text) from the aligner."""
         vid = version_id(work.slug, v.key)
-        records = _load_jsonl(slots_path(work.path, v.key))
+        path = slots_path(work.path, v.key)
+        records = _load_jsonl(path)
         history = _load_jsonl(history_path(work.path, v.key))
         tdoc = segment_version(work, v) if v.file else Document(text="")
         tids = self.insert_segments(vid, tdoc, v.language) if tdoc.segments else []
@@ -473,97 +475,102 @@ class _Builder:
         targets_by_hash: dict[str, list[int]] = {}
         for sid, s in zip(tids, tdoc.segments):
             targets_by_hash.setdefault(text_hash(s.text), []).append(sid)
-        claimed_pivot: dict[int, int] = {}  # pivot segment id -> index into groups
         groups: list[dict] = []
         used_targets: set[int] = set()
-        path = slots_path(work.path, v.key)
         for rec in records:
-            where = rec.pop("_line")
-            group = self._resolve_record(rec, pivot, path, where)
-            # Targets: file-backed refs (with hashes) or typed text.
+            group = self._resolve_record(rec, pivot, path, rec.pop("_line"))
             tlinks: list[int] = []
-            for ref, h in rec.get("targets") or []:
+            for pair in rec.get("targets") or []:
+                if not (isinstance(pair, list) and len(pair) == 2):
+                    raise InputError(str(path), "'targets' must be a list of [ref, hash] pairs", line=group["line"])
+                ref, h = pair
                 hit = targets_by_ref.get(ref)
                 sid = None
-                if hit and text_hash(hit[1].text) == h:
+                if hit and text_hash(hit[1].text) == h and hit[0] not in used_targets:
                     sid = hit[0]
                 else:
-                    for cand in targets_by_hash.get(h, []):
-                        if cand not in used_targets:
-                            sid = cand
-                            break
-                    if sid is None and hit:
+                    sid = next((c for c in targets_by_hash.get(h, []) if c not in used_targets), None)
+                    if sid is None and hit and hit[0] not in used_targets:
                         sid = hit[0]
                         group["stale"] = 1
-                if sid is not None and sid not in used_targets:
+                if sid is not None:
                     tlinks.append(sid)
                     used_targets.add(sid)
             group["targets"] = tlinks
-            if not rec.get("targets"):
+            group["text"] = "" if rec.get("targets") else (rec.get("text") or "")
+            if rec.get("targets") and not tlinks:
+                group["stale"] = 1  # its sentences are gone from the file: keep the record, flagged
                 group["text"] = rec.get("text") or ""
-            # Two records landing on one pivot segment merge into one stale alignment.
-            clash = {claimed_pivot[p] for p in group["pivots"] if p in claimed_pivot}
-            if clash:
-                into = groups[min(clash)]
-                into["pivots"] = sorted(set(into["pivots"]) | set(group["pivots"]), key=pivot.position_of)
-                into["targets"] += group["targets"]
-                into["text"] = " ".join(t for t in (into.get("text"), group.get("text")) if t)
-                into["stale"] = 1
-                for p in into["pivots"]:
-                    claimed_pivot[p] = groups.index(into)
-                continue
-            for p in group["pivots"]:
-                claimed_pivot[p] = len(groups)
             groups.append(group)
-        # Alignments from the records, then empty slots for every other pivot segment.
-        for g in groups:
-            pivots = g["pivots"]
-            if pivots:
-                address = pivot.address(pivots)
-                position = pivot.position_of(pivots[0])
-            else:
-                address, position = None, g.get("position", 0.0)
-            targets = list(g["targets"])
-            if g.get("text"):
-                seg = Segment(0, pivot.kind_of(pivots[0]) if pivots else "paragraph", 0, g["text"], 0, 0,
-                              pivot.division_of(pivots[0]) if pivots else 0)
-                sid = self._typed_segment(vid, v.language, "@" + (address or f"orphan{g['line']}"), seg, position)
-                targets.append(sid)
-            status = g["status"]
-            if not targets and status != "empty":
-                status = "empty"
-            aid = self.add_alignment(work.slug, vid, pivots, targets, address=address, position=position,
-                                     status=status, score=g.get("score"), method=g.get("method"),
-                                     actor=g.get("actor"), at=g.get("at"), stale=g.get("stale", 0))
-            if g.get("stale"):
-                self.report.stale += 1
-        covered = set(claimed_pivot)
-        for sid, s in zip(pivot.ids, pivot.segments):
-            if sid not in covered:
-                self.add_alignment(work.slug, vid, [sid], [], address=s.ref, position=pivot.position_of(sid),
-                                   status="empty")
-        # File segments no record mentions: align them automatically, or list them as 0:1.
         loose = [sid for sid in tids if sid not in used_targets]
         if loose:
-            if not records:
-                self._auto_align(work, v, vid, pivot, tdoc, tids)
-            else:
-                for sid in loose:
-                    pos = self.conn.execute("select position from segments where id = ?", [sid]).fetchone()[0]
-                    self.add_alignment(work.slug, vid, [], [sid], address=None, position=-1.0 - pos, status="auto",
-                                       method="unaligned")
+            # New or changed text: the aligner fills around the human alignments, which stay as they are.
+            human = [g for g in groups if g["status"] in ("draft", "confirmed") or g["text"]]
+            for g in groups:
+                if g not in human:
+                    used_targets.difference_update(g["targets"])
+            groups = human
+            from .importer import align_version
+
+            fixed = [(g["pivots"], g["targets"]) for g in human if g["pivots"]]
+            beads, self.align_sig = align_version(
+                pivot.segments, pivot.ids, tdoc.segments, tids, fixed, work.pivot_version.language, v.language
+            )
+            for pids, t_ids, score in beads:
+                if not t_ids:
+                    continue
+                groups.append({"pivots": pids, "targets": t_ids, "text": "", "status": "auto", "score": score,
+                               "method": "aligner", "actor": None, "at": None, "stale": 0, "line": 0,
+                               "after": None})
+        self._emit(work, vid, v, pivot, groups)
         for h in history:
             self.history.append((work.slug, v.key, vid, h))
 
-    def _auto_align(self, work, v, vid, pivot, tdoc, tids) -> None:
-        """A version whose text has no alignments yet gets them from the automatic aligner."""
-        from .importer import auto_align_rows
-
-        self.conn.execute("DELETE FROM alignment_pivots WHERE alignment IN (SELECT id FROM alignments WHERE version = ?)", [vid])
-        self.conn.execute("DELETE FROM alignment_targets WHERE alignment IN (SELECT id FROM alignments WHERE version = ?)", [vid])
-        self.conn.execute("DELETE FROM alignments WHERE version = ?", [vid])
-        sig = auto_align_rows(self, work, v, vid, pivot, tdoc, tids)
-        self.align_sig = sig
+    def _emit(self, work: md.Work, vid: str, v: md.Version, pivot: "_PivotIndex", groups: list[dict]) -> None:
+        """Insert alignments for ``groups``; merge groups that claim one pivot; empty slots for the rest."""
+        claimed: dict[int, dict] = {}
+        kept: list[dict] = []
+        for g in groups:
+            clash = [claimed[p] for p in g["pivots"] if p in claimed]
+            if clash:
+                into = clash[0]
+                into["pivots"] = sorted(set(into["pivots"]) | set(g["pivots"]), key=pivot.position_of)
+                into["targets"] = into["targets"] + g["targets"]
+                into["text"] = " ".join(t for t in (into["text"], g["text"]) if t)
+                into["stale"] = 1
+                for p in into["pivots"]:
+                    claimed[p] = into
+                continue
+            for p in g["pivots"]:
+                claimed[p] = g
+            kept.append(g)
+        for sid in pivot.ids:
+            if sid not in claimed:
+                kept.append({"pivots": [sid], "targets": [], "text": "", "status": "empty", "stale": 0})
+        for g in kept:
+            if g["pivots"]:
+                g["pos"] = pivot.position_of(g["pivots"][0])
+            else:
+                after = g.get("after")
+                g["pos"] = (float(pivot.by_ref[after]) + 0.5) if after in pivot.by_ref else -0.5
+        kept.sort(key=lambda g: g["pos"])
+        for g in kept:
+            pivots = g["pivots"]
+            address = pivot.address(pivots) if pivots else None
+            targets = list(g["targets"])
+            if g["text"]:
+                first = pivots[0] if pivots else None
+                seg = Segment(0, pivot.kind_of(first) if first else "paragraph", 0, g["text"], 0, 0,
+                              pivot.division_of(first) if first else 0)
+                targets.append(self._typed_segment(vid, v.language, "@" + (address or f"line{g.get('line')}"), seg, g["pos"]))
+            status = g["status"] if targets else "empty"
+            if not pivots and g.get("method") is None:
+                g["method"] = "unaligned"
+            self.add_alignment(work.slug, vid, pivots, targets, address=address, position=g["pos"], status=status,
+                               score=g.get("score"), method=g.get("method"), actor=g.get("actor"), at=g.get("at"),
+                               stale=g.get("stale", 0))
+            if g.get("stale"):
+                self.report.stale += 1
 
     def _typed_segment(self, vid: str, lang: str, ref: str, seg: Segment, position: float) -> int:
         sid = self.next_segment
@@ -599,7 +606,7 @@ class _Builder:
             "at": rec.get("at"),
             "stale": 1 if (stale or rec.get("stale")) else 0,
             "line": line,
-            "position": float(rec.get("after", 0)),
+            "after": rec.get("after"),
         }
 
     def insert_history(self) -> None:
@@ -656,20 +663,39 @@ class _PivotIndex:
         return make_address(first, last)
 
     def resolve(self, refs: list[list[str]]) -> tuple[list[int], int]:
-        """Pivot segment ids for dumped ``[ref, hash]`` pairs, and whether any sentence changed."""
-        out: list[int] = []
-        stale = 0
+        """Pivot segment ids for dumped ``[ref, hash]`` pairs, and whether any sentence changed.
+
+        A sentence is found by ref and hash, else by hash near where it was
+        (it moved), else next to its neighbours from the same record that
+        were found (it changed: stale), else by its old ref (stale).
+        """
+        found: list[int | None] = []
         for ref, h in refs:
             i = self.by_ref.get(ref)
             if i is not None and self.hashes[i] == h:
-                out.append(i)
+                found.append(i)
                 continue
             cands = self.by_hash.get(h, [])
             if cands:
-                near = i if i is not None else (out[-1] if out else 0)
-                out.append(min(cands, key=lambda c: abs(c - near)))
+                near = i if i is not None else next((f for f in reversed(found) if f is not None), 0)
+                found.append(min(cands, key=lambda c: abs(c - near)))
+            else:
+                found.append(None)
+        stale = 0
+        out: list[int] = []
+        for j, f in enumerate(found):
+            if f is not None:
+                out.append(f)
                 continue
             stale = 1
+            anchors = [(k, g) for k, g in enumerate(found) if g is not None]
+            if anchors:
+                k, g = min(anchors, key=lambda kg: abs(kg[0] - j))
+                guess = g + (j - k)
+                if 0 <= guess < len(self.ids):
+                    out.append(guess)
+                continue
+            i = self.by_ref.get(refs[j][0])
             if i is not None:
                 out.append(i)
         out = sorted(set(out))
@@ -1049,7 +1075,7 @@ class Store:
                     conn.execute("delete from segments where id = ?", [t[0]])
             if loose:
                 # Text of an imported file is never deleted: it stays as an unaligned (0:1) alignment.
-                self._insert_alignment(work, v["id"], [], loose, None, -1.0 - tgts[0][2], "auto", None, "unaligned", None, None)
+                self._insert_alignment(work, v["id"], [], loose, None, a["position"] - 0.25, "auto", None, "unaligned", None, None)
         span_ids = [s["id"] for s in span]
         positions = {r[0]: r[1] for r in conn.execute(
             f"select id, position from segments where id in ({','.join('?' * len(set(all_pivots) | set(span_ids)))})",
@@ -1251,9 +1277,13 @@ class Store:
             targets = self.db.execute(
                 "select s.ref, s.hash, s.text, s.typed from alignment_targets at join segments s on s.id = at.segment where at.alignment = ? order by s.position",
                 [a["id"]]).fetchall()
-            if not pivots and a["method"] == "unaligned":
-                continue  # recomputed on build from the version's file
             rec: dict = {"slot": a["address"], "pivot": [[r, h] for r, h in pivots], "status": a["status"]}
+            if not pivots:
+                # A target sentence with no pivot counterpart (0:1): remember where it stands.
+                before = self.db.execute(
+                    "select s.ref from segments s where s.version = ? and s.position < ? order by s.position desc limit 1",
+                    [self._pivot_vid(v["work"]), a["position"]]).fetchone()
+                rec["after"] = before[0] if before else None
             file_targets = [[r, h] for r, h, _, typed in targets if not typed]
             if file_targets:
                 rec["targets"] = file_targets
@@ -1267,6 +1297,9 @@ class Store:
                 rec["stale"] = True
             out.append(json.dumps(rec, ensure_ascii=False, separators=(", ", ": ")))
         return out
+
+    def _pivot_vid(self, work: str) -> str:
+        return self.pivot_version(work)["id"]
 
     def _history_lines(self, v: dict) -> list[str]:
         out = []

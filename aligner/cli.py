@@ -1,0 +1,489 @@
+"""The ``aligner`` command: a thin click layer over the library.
+
+Every command turns library errors into a one-line ``Error: ...`` and a
+non-zero exit; the work itself lives in the modules it calls.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import AlignerError, ConflictError
+from .store import DEFAULT_DB, DEFAULT_TEXTS
+
+FORMATS = ("csv", "xlsx", "tmx", "xliff", "xliff2", "html", "tei")
+
+
+def _errors(fn):
+    """Turn library errors (and file-system errors) into click's one-line errors."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except AlignerError as e:
+            raise click.ClickException(str(e)) from None
+        except OSError as e:
+            raise click.ClickException(f"{e.filename or ''}: {e.strerror}".lstrip(": ")) from None
+
+    return wrapper
+
+
+def db_option(fn):
+    return click.option(
+        "-d", "--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+        envvar="ALIGNER_DB", help="Corpus database",
+    )(fn)
+
+
+def texts_option(fn):
+    return click.option(
+        "--texts", "texts_dir", default=DEFAULT_TEXTS, show_default=True, type=click.Path(file_okay=False),
+        envvar="ALIGNER_TEXTS", help="Folder of work folders (the text-file record)",
+    )(fn)
+
+
+def dump_option(fn):
+    return click.option(
+        "--dump/--no-dump", default=True, show_default=True,
+        help="After a change, write the version's slots and history back to its text files",
+    )(fn)
+
+
+def _open_store(db_path: str, texts_dir: str | None = None):
+    from .store import Store
+
+    return Store(db_path, texts_dir)
+
+
+def _after_write(store, work: str, key: str, dump: bool) -> None:
+    if not dump:
+        return
+    wdir = Path(store.texts_dir or DEFAULT_TEXTS) / work
+    if (wdir / "work.toml").exists():
+        store.dump(store.texts_dir, work=work, key=store.version(work, key)["key"])
+    else:
+        click.echo(f"Note: {wdir} not found, changes are in the database only; run 'aligner dump'", err=True)
+
+
+@click.group()
+@click.version_option(package_name="aligner")
+def cli():
+    """Segment, align, edit and publish parallel editions of texts.
+
+    A work lives in texts/<work>/ (work.toml and its texts); 'aligner build'
+    makes db/corpus.db from it, 'aligner serve' publishes it with Datasette,
+    and translators fill slots with set, import, the browser, or add-version.
+
+    Example:
+
+        aligner build && aligner serve
+    """
+
+
+# ---------------------------------------------------------------------------
+# Segmenting
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--lang", default="en", show_default=True, help="Language of the text (BCP 47)")
+@click.option("--no-structure", is_flag=True, help="Treat the input as running prose: sentences only, no blocks")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of segments")
+@_errors
+def segment(file, lang, no_structure, as_json):
+    """Split a text into blocks (dateline, salutation, paragraph ...) and sentences.
+
+    FILE may be - for standard input. A .tsv file with the columns
+    book, chapter, verse, text is read as reference-keyed verses.
+
+    Example:
+
+        aligner segment texts/kropotkin-two-letters-to-lenin/en.txt
+    """
+    from .segment import is_tsv, read_text, segment_text, segment_tsv
+
+    text = read_text(file)
+    if is_tsv(file):
+        doc = segment_tsv(text, lang, path=file)
+    else:
+        doc = segment_text(text, lang, structure_pass=not no_structure)
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in doc.segments], ensure_ascii=False, indent=1))
+        return
+    last_block = None
+    for s in doc.segments:
+        if s.block != last_block and last_block is not None:
+            click.echo()
+        last_block = s.block
+        label = f"{s.ref:>8}  {s.kind:<10} "
+        click.echo(label + " ".join(s.text.split()))
+
+
+# ---------------------------------------------------------------------------
+# Building and serving
+
+
+@cli.command()
+@click.argument("texts_dir", default=DEFAULT_TEXTS, type=click.Path(file_okay=False))
+@db_option
+@click.option("--force", is_flag=True, help="Replace a database that holds revisions not yet dumped to text")
+@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON")
+@_errors
+def build(texts_dir, db_path, force, as_json):
+    """Build the corpus database from the work folders in TEXTS_DIR.
+
+    Builds into a temporary file and swaps it in only when everything
+    succeeded: bad input leaves the old database as it was.
+
+    Example:
+
+        aligner build texts -d db/corpus.db
+    """
+    from .metadata import find_works
+    from .store import build as do_build
+
+    n = len(find_works(texts_dir))
+    with click.progressbar(length=n, label="Building", file=sys.stderr, show_pos=True) as bar:
+        report = do_build(texts_dir, db_path, force=force, progress=lambda _: bar.update(1))
+    if as_json:
+        click.echo(json.dumps(report.__dict__, ensure_ascii=False))
+    else:
+        click.echo(
+            f"{report.db_path}: {report.works} work(s), {report.versions} versions, {report.segments} segments, "
+            f"{report.alignments} alignments, {report.revisions} revisions"
+            + (f", {report.stale} stale" if report.stale else "")
+        )
+
+
+@cli.command()
+@click.argument("db_path", default=DEFAULT_DB, type=click.Path(dir_okay=False))
+@click.option("-h", "--host", default="127.0.0.1", show_default=True)
+@click.option("-p", "--port", default=8001, show_default=True, type=int)
+@click.option("-m", "--metadata", "metadata_path", default="db/metadata.yml", show_default=True,
+              type=click.Path(dir_okay=False), help="Datasette metadata/config file")
+@texts_option
+@click.option("--immutable", is_flag=True, help="Serve read-only (a published copy: no editing)")
+@click.option("--build/--no-build", "rebuild", default=False, help="Build the database from texts first")
+@_errors
+def serve(db_path, host, port, metadata_path, texts_dir, immutable, rebuild):
+    """Publish the corpus with Datasette (reading pages, search, JSON API, editing).
+
+    Example:
+
+        aligner serve db/corpus.db --port 8001
+    """
+    if rebuild:
+        from .store import build as do_build
+
+        do_build(texts_dir, db_path)
+    if not Path(db_path).exists():
+        raise click.ClickException(f"{db_path}: no such database (run 'aligner build' first)")
+    args = [sys.executable, "-m", "datasette", "serve", "--host", host, "--port", str(port),
+            "--setting", "truncate_cells_html", "0", "--setting", "sql_time_limit_ms", "3000"]
+    args += ["--immutable" if immutable else "", db_path]
+    args = [a for a in args if a]
+    if Path(metadata_path).exists():
+        args += ["-m", metadata_path]
+    env = dict(os.environ, ALIGNER_TEXTS=str(Path(texts_dir).resolve()))
+    click.echo(f"Serving {db_path} at http://{host}:{port}/", err=True)
+    os.execve(sys.executable, args, env)
+
+
+# ---------------------------------------------------------------------------
+# Filling slots
+
+
+def _work_and_key(store, work, lang):
+    w = store.work(work)
+    v = store.version(w["id"], lang)
+    return w["id"], v["key"]
+
+
+@cli.command(name="set")
+@click.argument("segment")
+@click.argument("lang")
+@click.argument("text", required=False)
+@click.option("--status", type=click.Choice(["draft", "confirmed"]), default="draft", show_default=True)
+@click.option("--clear", is_flag=True, help="Empty the slot")
+@click.option("--as", "actor", help="Who is editing [default: $ALIGNER_USER, then git user.name]")
+@click.option("--work", help="Work slug (needed when the corpus has several)")
+@click.option("--token", help="Revision token your copy was made from: refuse if the slot changed since")
+@db_option
+@texts_option
+@dump_option
+@_errors
+def set_(segment, lang, text, status, clear, actor, work, token, db_path, texts_dir, dump):
+    """Fill, change or clear the LANG slot of a pivot SEGMENT.
+
+    SEGMENT is an id such as 24.1, or a range 24.1-24.2 (or 24.1-2) for one
+    alignment spanning several sentences. TEXT may be - for standard input.
+
+    Example:
+
+        aligner set 24.1-24.2 ru "Неужели не нашлось среди Вас никого ..."
+    """
+    if clear:
+        text, st = "", "empty"
+    else:
+        if text is None:
+            raise click.UsageError("give the TEXT (or --clear)")
+        if text == "-":
+            text = sys.stdin.read()
+        if not text.strip():
+            raise click.UsageError("TEXT is empty; use --clear to empty a slot")
+        st = status
+    store = _open_store(db_path, texts_dir)
+    w, key = _work_and_key(store, work, lang)
+    try:
+        rid = store.set_slot(w, key, segment, text, st, actor=actor, channel="cli", token=token)
+    except ConflictError as e:
+        raise click.ClickException(f"{e}; now: [{e.current_status}] {e.current_text}") from None
+    if rid is None:
+        click.echo(f"{segment} {key}: unchanged")
+        return
+    _after_write(store, w, key, dump)
+    click.echo(f"{segment} {key}: {st} (revision {rid})")
+
+
+@cli.command()
+@click.option("--work", help="Only this work")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--csv", "as_csv", is_flag=True)
+@db_option
+@_errors
+def status(work, as_json, as_csv, db_path):
+    """How many slots of each version are empty, auto, draft, confirmed (and stale).
+
+    Example:
+
+        aligner status --json
+    """
+    store = _open_store(db_path)
+    rows = store.status_counts(work)
+    _print_rows(rows, as_json, as_csv, ["work", "version", "empty", "auto", "draft", "confirmed", "stale", "total"])
+
+
+def _print_rows(rows: list[dict], as_json: bool, as_csv: bool, columns: list[str]) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif as_csv:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        from tabulate import tabulate
+
+        click.echo(tabulate([[r.get(c) for c in columns] for r in rows], headers=columns))
+
+
+@cli.command()
+@click.argument("segment")
+@click.argument("lang", required=False)
+@click.option("--work", help="Work slug (needed when the corpus has several)")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--csv", "as_csv", is_flag=True)
+@db_option
+@_errors
+def history(segment, lang, work, as_json, as_csv, db_path):
+    """Every change to the slots of a pivot SEGMENT (all versions, or LANG's).
+
+    Example:
+
+        aligner history 24.1 ru
+    """
+    store = _open_store(db_path)
+    w = store.work(work)["id"]
+    rows = store.history(w, segment, lang)
+    if as_json or as_csv:
+        _print_rows(rows, as_json, as_csv, list(rows[0]) if rows else ["id"])
+        return
+    if not rows:
+        click.echo(f"{segment}: no changes yet")
+    for r in rows:
+        what = f"reverts {r['reverts']}" if r["reverts"] else r["channel"]
+        click.echo(f"#{r['id']} {r['at']} {r['actor']} via {what}: {r['version']} {r['address']}")
+        click.echo(f"    - [{r['old_status']}] {r['old_text']}")
+        click.echo(f"    + [{r['new_status']}] {r['new_text']}")
+
+
+@cli.command()
+@click.argument("revision", type=int)
+@click.option("--as", "actor", help="Who is reverting")
+@db_option
+@texts_option
+@dump_option
+@_errors
+def revert(revision, actor, db_path, texts_dir, dump):
+    """Undo REVISION: its slot goes back to the state before it, as a new revision.
+
+    Example:
+
+        aligner revert 17
+    """
+    store = _open_store(db_path, texts_dir)
+    row = store.db.execute(
+        "select r.work, v.key from revisions r join versions v on v.id = r.version where r.id = ?", [revision]
+    ).fetchone()
+    rid = store.revert(revision, actor=actor)
+    if rid is None:
+        click.echo(f"revision {revision}: nothing to undo (the slot is already in that state)")
+        return
+    _after_write(store, row[0], row[1], dump)
+    click.echo(f"reverted revision {revision} as revision {rid}")
+
+
+@cli.command()
+@click.option("--work", help="Only this work")
+@db_option
+@texts_option
+@_errors
+def dump(work, db_path, texts_dir):
+    """Write all translators' work (slots, statuses, provenance, history) to text files.
+
+    The files are texts/<work>/<version>.slots.jsonl and .history.jsonl:
+    stable order, one alignment or revision a line, so git diffs stay small.
+
+    Example:
+
+        aligner dump && git diff texts/
+    """
+    store = _open_store(db_path, texts_dir)
+    files = store.dump(texts_dir, work=work)
+    click.echo(f"wrote {len(files)} file(s)")
+
+
+# ---------------------------------------------------------------------------
+# Whole texts and automatic alignment
+
+
+@cli.command(name="add-version")
+@click.argument("work")
+@click.argument("lang")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--key", help="Version key when a language has several versions (e.g. es-1977) [default: LANG]")
+@click.option("--translator", help="Who translated it")
+@click.option("--year", type=int, help="Year of the translation or edition")
+@click.option("--source", help="Where the text comes from")
+@click.option("--licence", help="Licence or copyright note")
+@click.option("--title", help="Title of this version")
+@click.option("--role", type=click.Choice(["translation", "original"]), default="translation", show_default=True)
+@click.option("--replace", is_flag=True, help="Replace a version's text; human alignments are kept where they still fit")
+@db_option
+@texts_option
+@_errors
+def add_version(work, lang, file, key, translator, year, source, licence, title, role, replace, db_path, texts_dir):
+    """Import a whole text as a version of WORK, segment it and align it to the pivot.
+
+    The text is copied into texts/WORK/ and declared in work.toml; the
+    database is rebuilt, and the new sentences are aligned automatically
+    (status auto) around any alignments people already made.
+
+    Example:
+
+        aligner add-version kropotkin-two-letters-to-lenin ru letters.ru.txt --translator "—" --year 1923
+    """
+    from .importer import add_version as do_add
+    from .store import Store, build as do_build
+
+    if Path(db_path).exists():
+        # Everything typed so far goes to text first, so the rebuild loses nothing.
+        Store(db_path, texts_dir).dump(texts_dir)
+    report = do_add(texts_dir, work, lang, file, key=key, replace=replace, translator=translator, year=year,
+                    source=source, licence=licence, title=title, role=role)
+    do_build(texts_dir, db_path)
+    store = Store(db_path, texts_dir)
+    store.dump(texts_dir, work=work, key=report.key)
+    counts = next(r for r in store.status_counts(work) if r["version"] == report.key)
+    click.echo(
+        f"{work}/{report.key}: {report.sentences} sentences from {file}; slots: {counts['auto']} auto, "
+        f"{counts['draft'] + counts['confirmed']} by people, {counts['empty']} empty, {counts['stale']} stale"
+    )
+
+
+@cli.command()
+@click.argument("work")
+@click.argument("lang")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@texts_option
+@dump_option
+@_errors
+def align(work, lang, as_json, db_path, texts_dir, dump):
+    """Re-run automatic alignment for one version; human alignments stay as they are.
+
+    Example:
+
+        aligner align kropotkin-two-letters-to-lenin ru
+    """
+    from .importer import realign
+
+    store = _open_store(db_path, texts_dir)
+    report = realign(store, work, lang)
+    _after_write(store, work, report.key, dump)
+    if as_json:
+        click.echo(json.dumps(report.__dict__, ensure_ascii=False))
+    else:
+        click.echo(f"{work}/{report.key}: {report.auto} automatic alignments ({report.changed} changed), "
+                   f"{report.kept} made by people kept")
+
+
+@cli.command(name="align-files")
+@click.argument("src", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("tgt", type=click.Path(dir_okay=False))
+@click.option("--src-lang", default="en", show_default=True)
+@click.option("--tgt-lang", required=True)
+@click.option("--presegmented", is_flag=True, help="One sentence per line, taken as given")
+@click.option("--format", "fmt", type=click.Choice(["ladder", "tsv", "json"]), default="ladder", show_default=True)
+@click.option("--partial/--no-partial", default=None, help="The target covers only part of the source [default: guess]")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+@_errors
+def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output):
+    """Align two texts without a database, as hunalign or Vecalign do.
+
+    ladder prints one bead per line as [src ids]:[tgt ids] (0-based);
+    tsv prints source and target text side by side with the score.
+
+    Example:
+
+        aligner align-files de.txt fr.txt --src-lang de --tgt-lang fr --presegmented
+    """
+    from .align import Block, align_blocks, align_sentences
+    from .segment import blocks_of, read_text, segment_text
+
+    def load(path, lang):
+        text = read_text(path)
+        if presegmented:
+            sents = [line.strip() for line in text.split("\n") if line.strip()]
+            return sents, None
+        doc = segment_text(text, lang)
+        blocks = [Block(kind=b[0].kind, sentences=[s.text for s in b], division=b[0].division)
+                  for b in blocks_of(doc.segments)]
+        return [s.text for s in doc.segments], blocks
+
+    s_sents, s_blocks = load(src, src_lang)
+    t_sents, t_blocks = load(tgt, tgt_lang)
+    kwargs = {} if partial is None else {"partial": partial}
+    if presegmented:
+        beads = align_sentences(s_sents, t_sents, src_lang, tgt_lang, **kwargs)
+    else:
+        beads = align_blocks(s_blocks, t_blocks, src_lang, tgt_lang, **kwargs)
+    for b in beads:
+        if fmt == "ladder":
+            output.write(f"{list(b.src)}:{list(b.tgt)}\n")
+        elif fmt == "tsv":
+            s = " ".join(s_sents[i] for i in b.src).replace("\t", " ")
+            t = " ".join(t_sents[j] for j in b.tgt).replace("\t", " ")
+            output.write(f"{s}\t{t}\t{b.score:.3f}\n")
+        else:
+            output.write(json.dumps({"src": list(b.src), "tgt": list(b.tgt), "score": round(b.score, 4)}) + "\n")
