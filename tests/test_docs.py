@@ -1,0 +1,32 @@
+"""Every command is documented: in the README's table and with an example in its --help."""
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from aligner.cli import cli
+
+from .conftest import ROOT
+
+
+def all_commands(group=cli, prefix=""):
+    for name, cmd in sorted(group.commands.items()):
+        full = f"{prefix}{name}"
+        if hasattr(cmd, "commands"):
+            yield from all_commands(cmd, full + " ")
+        else:
+            yield full, cmd
+
+
+@pytest.mark.parametrize("name,cmd", list(all_commands()), ids=lambda x: x if isinstance(x, str) else "")
+def test_command_is_in_readme(name, cmd):
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert re.search(rf"`aligner {re.escape(name)}\b", readme), f"aligner {name} is not in README.md"
+
+
+@pytest.mark.parametrize("name,cmd", list(all_commands()), ids=lambda x: x if isinstance(x, str) else "")
+def test_command_help_has_an_example(name, cmd):
+    r = CliRunner().invoke(cli, name.split() + ["--help"])
+    assert r.exit_code == 0
+    assert "Example:" in r.output and f"aligner {name.split()[0]}" in r.output.split("Example:")[1]
