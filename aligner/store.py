@@ -1163,9 +1163,9 @@ class Store:
                     report.unchanged.append(e)
                     continue
                 status = e.status
-                if status == "auto":
-                    status = "draft"
-                if not e.text:
+                if status == "auto" or (status == "empty" and e.text.strip()):
+                    status = "draft"  # text typed into an empty or machine-filled slot is a person's draft
+                if not e.text.strip():
                     status = "empty"
                 current = self.slot(w["id"], v["key"], address)
                 if current.text == e.text.strip() and current.status == status and current.address == address:
