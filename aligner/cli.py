@@ -394,14 +394,13 @@ def add_version(work, lang, file, key, translator, year, source, licence, title,
         aligner add-version kropotkin-two-letters-to-lenin ru letters.ru.txt --translator "—" --year 1923
     """
     from .importer import add_version as do_add
-    from .store import Store, build as do_build
+    from .store import Store
 
     if Path(db_path).exists():
         # Everything typed so far goes to text first, so the rebuild loses nothing.
         Store(db_path, texts_dir).dump(texts_dir)
     report = do_add(texts_dir, work, lang, file, key=key, replace=replace, translator=translator, year=year,
-                    source=source, licence=licence, title=title, role=role)
-    do_build(texts_dir, db_path)
+                    source=source, licence=licence, title=title, role=role, db_path=db_path)
     store = Store(db_path, texts_dir)
     store.dump(texts_dir, work=work, key=report.key)
     counts = next(r for r in store.status_counts(work) if r["version"] == report.key)

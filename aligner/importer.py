@@ -91,6 +91,7 @@ def add_version(
     licence: str | None = None,
     role: str = "translation",
     title: str | None = None,
+    db_path: str | Path | None = None,
 ) -> ImportReport:
     """Copy a whole text into ``texts/<work>/`` as version ``key`` (default: the language) and declare it.
 
@@ -125,6 +126,11 @@ def add_version(
         raise InputError(str(source_file), "no sentences found")
     target_name = f"{key}{suffix}"
     target = wdir / target_name
+    # Everything this import may change, to put back if any later step fails.
+    saved = {p: (p.read_bytes() if p.exists() else None)
+             for p in (wdir / md.METADATA_FILE, wdir / f"{key}.slots.jsonl", target)}
+    if existing and existing.file:
+        saved.setdefault(wdir / existing.file, (wdir / existing.file).read_bytes() if (wdir / existing.file).exists() else None)
     # Write the text, then the slots file without its automatic alignments, then the metadata.
     fd, tmp = tempfile.mkstemp(dir=str(wdir), prefix=f".{target_name}.", suffix=".tmp")
     os.close(fd)
@@ -147,9 +153,16 @@ def add_version(
         md.update_version(wdir, key, values)
         if old_file and old_file.exists():
             old_file.unlink()
+        if db_path is not None:
+            from .store import build
+
+            build(texts_dir, db_path)
     except BaseException:
-        if old_slots is not None:
-            slots_file.write_text(old_slots, "utf-8")
+        for p, content in saved.items():
+            if content is None:
+                p.unlink(missing_ok=True)
+            else:
+                p.write_bytes(content)
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
