@@ -654,31 +654,8 @@ def import_(file, work, lang, fmt, force, actor, as_json, db_path, texts_dir, du
     if fmt in ("html", "tei"):
         raise click.ClickException(f"{file}: {fmt} files are for readers and cannot be imported")
     store = _open_store(db_path, texts_dir)
-    if fmt in ("csv", "xlsx"):
-        from .csvio import read_csv, read_xlsx
-
-        info, edits = (read_csv if fmt == "csv" else read_xlsx)(file, work=work, lang=lang)
-        work = work or info.work
-        lang = lang or info.lang
-    else:
-        f_work, f_lang = _peek_xml(file, fmt)
-        work = work or f_work
-        lang = lang or f_lang
-    w = store.work(work)
-    if not lang:
-        raise click.ClickException(f"{file}: the file names no target language; give --lang")
-    v = store.version(w["id"], lang)
-    pv = store.pivot_version(w["id"])
-    if fmt == "tmx":
-        from .tmx import read_tmx
-
-        edits = read_tmx(file, src_lang=pv["language"], tgt_lang=v["language"], work=w["id"])
-    elif fmt == "xliff":
-        from .xliff import read_xliff
-
-        edits = read_xliff(file, src_lang=pv["language"], tgt_lang=v["language"], work=w["id"])
     try:
-        report = store.apply_edits(w["id"], v["key"], edits, actor=actor, channel=fmt, force=force)
+        report, w, v = _import_file(store, file, fmt, work, lang, actor, force)
     except AlignerError as e:
         msg = str(e)
         raise click.ClickException(msg if msg.startswith(file) else f"{file}: {msg.removeprefix('<input>: ')}") from None
@@ -695,3 +672,31 @@ def import_(file, work, lang, fmt, force, actor, as_json, db_path, texts_dir, du
             click.echo(f"  unmatched {e.where}: {e.address or (e.source_text or '')[:60]!r}")
     if report.conflicts or report.unmatched:
         sys.exit(3)
+
+
+def _import_file(store, file, fmt, work, lang, actor, force):
+    if fmt in ("csv", "xlsx"):
+        from .csvio import read_csv, read_xlsx
+
+        info, edits = (read_csv if fmt == "csv" else read_xlsx)(file, work=work, lang=lang)
+        work = work or info.work
+        lang = lang or info.lang
+    else:
+        f_work, f_lang = _peek_xml(file, fmt)
+        work = work or f_work
+        lang = lang or f_lang
+    w = store.work(work)
+    if not lang:
+        raise AlignerError(f"{file}: the file names no target language; give --lang")
+    v = store.version(w["id"], lang)
+    pv = store.pivot_version(w["id"])
+    if fmt == "tmx":
+        from .tmx import read_tmx
+
+        edits = read_tmx(file, src_lang=pv["language"], tgt_lang=v["language"], work=w["id"])
+    elif fmt == "xliff":
+        from .xliff import read_xliff
+
+        edits = read_xliff(file, src_lang=pv["language"], tgt_lang=v["language"], work=w["id"])
+    report = store.apply_edits(w["id"], v["key"], edits, actor=actor, channel=fmt, force=force)
+    return report, w, v
