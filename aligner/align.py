@@ -1247,7 +1247,9 @@ def _block_groups(src: Sequence[Block], tgt: Sequence[Block], problem: _Problem,
 
     s_div, t_div = divisions(src), divisions(tgt)
     has_keys = bool(_key_anchors(src, tgt))
-    if len(s_div) > 1 and len(t_div) > 1 and not has_keys:
+    # Divisions first only when both texts have the same number of them: a partial text (one
+    # letter of two) is placed better by the block-level alignment, which may skip whole regions.
+    if len(s_div) == len(t_div) > 1 and not has_keys:
         S = _unit_side(problem, "s", [(s_off[g[0]], s_off[g[-1] + 1]) for g in s_div], ["paragraph"] * len(s_div), kind_ids)
         T = _unit_side(problem, "t", [(t_off[g[0]], t_off[g[-1] + 1]) for g in t_div], ["paragraph"] * len(t_div), kind_ids)
         div_path = _unit_path(bmodel, S, T, free)

@@ -463,8 +463,11 @@ def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output
     def load(path, lang):
         text = read_text(path)
         if presegmented:
-            sents = [line.strip() for line in text.split("\n") if line.strip()]
-            return sents, None
+            # Every line is a sentence, empty ones included, so ids are line numbers (0-based).
+            lines = text.split("\n")
+            if lines and lines[-1] == "":
+                lines.pop()
+            return lines, None
         doc = segment_text(text, lang)
         blocks = [Block(kind=b[0].kind, sentences=[s.text for s in b], division=b[0].division)
                   for b in blocks_of(doc.segments)]
