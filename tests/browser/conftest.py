@@ -1,0 +1,40 @@
+"""Real-browser tests: they run in their own pytest process, never inside ``pytest tests``.
+
+Playwright's sync API and pytest-asyncio's event loops do not mix in one
+process, so ``test_browser.py`` is only collected when this folder is what
+pytest was asked to run (or ``ALIGNER_BROWSER=1`` is set)::
+
+    python -m pytest tests/browser -p no:asyncio
+
+They need the ``playwright`` Python package and a Chromium at
+``/usr/bin/chromium`` (or ``$ALIGNER_CHROMIUM``); never ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _asked_for_directly(config) -> bool:
+    for arg in config.args:
+        path = Path(arg.split("::")[0]).resolve()
+        if path == HERE or HERE in path.parents:
+            return True
+    return False
+
+
+def pytest_ignore_collect(collection_path, config):
+    if collection_path.name != "test_browser.py":
+        return None
+    if os.environ.get("ALIGNER_BROWSER") == "1" or _asked_for_directly(config):
+        return None
+    return True
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    folder = getattr(config, "_aligner_screenshots", None)
+    if folder:
+        terminalreporter.write_line(f"screenshots: {folder}")

@@ -1,0 +1,333 @@
+"""Editing in the browser: sign-in, permissions, CSRF, conflicts, history, the text-file record."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+
+import pytest
+
+from aligner import auth
+from aligner.store import Store
+
+from .test_plugin_helpers import HOSTILE, WORK, add_translator, csrf, datasette, signed_in
+
+RU = "Неужели нет никого около Вас?"
+EDIT = f"/-/edit/{WORK}/ru/24.1"
+READ = f"/-/read/{WORK}?part=2&with=ru"
+
+
+@pytest.fixture
+def users(tmp_path):
+    path = tmp_path / "secrets" / "users.json"
+    add_translator(path, "anna")
+    add_translator(path, "boris", "another secret")
+    return path
+
+
+@pytest.fixture
+def ds(db_path, users, texts):
+    return datasette(db_path, users=users, texts=texts)
+
+
+async def post(ds, path, data, cookies, **kw):
+    return await ds.client.post(path, data=data, cookies=cookies, **kw)
+
+
+# -- anonymous ---------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_anonymous_sees_no_edit_controls_and_cannot_write(ds, db_path):
+    r = await ds.client.get(READ)
+    assert "edit-link" not in r.text and "/-/edit/" not in r.text
+    r = await ds.client.get(EDIT)
+    assert r.status_code == 403 and "Sign in" in r.text
+    # No cookies at all: asgi-csrf lets it through, the endpoint refuses.
+    token = Store(db_path).slot(WORK, "ru", "24.1").token
+    r = await ds.client.post(EDIT, data={"text": "x", "status": "draft", "token": token})
+    assert r.status_code == 403
+    r = await ds.client.post(EDIT, data={"text": "x", "status": "draft", "token": token},
+                             headers={"Accept": "application/json"})
+    assert r.status_code == 403 and r.json()["ok"] is False
+    # Cookies but no sign-in: CSRF first, then the permission check.
+    tok, cookies = await csrf(ds, "/-/aligner-login", {})
+    r = await post(ds, EDIT, {"text": "x", "status": "draft", "token": token, "csrftoken": tok}, cookies)
+    assert r.status_code == 403
+    assert Store(db_path).slot(WORK, "ru", "24.1").status == "empty"
+    assert Store(db_path).history(WORK, key="ru") == []
+
+
+@pytest.mark.asyncio
+async def test_someone_not_in_the_users_file_cannot_edit(ds):
+    cookies = {"ds_actor": ds.sign({"a": {"id": "root"}}, "actor")}
+    r = await ds.client.get(READ, cookies=cookies)
+    assert "edit-link" not in r.text
+    r = await ds.client.get(EDIT, cookies=cookies)
+    assert r.status_code == 403 and "not as a translator" in r.text
+
+
+# -- signed in ---------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_translator_edits_a_slot_through_the_form(ds, db_path, texts):
+    cookies = signed_in(ds, "anna")
+    r = await ds.client.get(READ, cookies=cookies)
+    assert r.status_code == 200 and 'data-editor="1"' in r.text and "aligner.js" in r.text
+    assert f'href="/-/edit/{WORK}/ru/24.1?next=' in r.text
+    assert "no-store" in r.headers.get("cache-control", "")
+    tok, cookies = await csrf(ds, EDIT + "?next=/-/read/" + WORK + "%3Fpart%3D2", cookies)
+    form = (await ds.client.get(EDIT, cookies=cookies)).text
+    token = re.search(r'name="token" value="(\w+)"', form).group(1)
+    assert 'name="csrftoken"' in form and "Is there really no one around you" in form
+    r = await post(ds, EDIT, {"text": RU, "status": "draft", "token": token, "csrftoken": tok,
+                              "next": f"/-/read/{WORK}?part=2&with=ru"}, cookies)
+    assert r.status_code == 302
+    assert r.headers["location"] == f"/-/read/{WORK}?part=2&with=ru#s-24.1"
+    slot = Store(db_path).slot(WORK, "ru", "24.1")
+    assert (slot.text, slot.status, slot.actor) == (RU, "draft", "anna")
+    history = Store(db_path).history(WORK, ref="24.1", key="ru")
+    assert [(h["actor"], h["channel"], h["new_text"]) for h in history] == [("anna", "web", RU)]
+    # The message and the new text on the page we come back to.
+    r = await ds.client.get(r.headers["location"].split("#")[0], cookies={**cookies, **r.cookies})
+    assert RU in r.text and "Saved ru 24.1 (draft)" in r.text
+    # The text-file record was written.
+    slots = (texts / WORK / "ru.slots.jsonl").read_text("utf-8")
+    hist = [json.loads(line) for line in (texts / WORK / "ru.history.jsonl").read_text("utf-8").splitlines()]
+    assert RU in slots and hist[-1]["by"] == "anna" and hist[-1]["via"] == "web"
+    # And it shows in the history pages.
+    t = (await ds.client.get(f"/-/history/{WORK}?key=ru&ref=24.1")).text
+    assert RU in t and "via web" in t
+    t = (await ds.client.get(EDIT, cookies=cookies)).text
+    assert "History of this slot" in t and RU in t
+
+
+@pytest.mark.asyncio
+async def test_json_save_for_the_inline_editor(ds, db_path):
+    cookies = signed_in(ds, "boris")
+    tok, cookies = await csrf(ds, READ, cookies)
+    page = (await ds.client.get(READ, cookies=cookies)).text
+    assert f'data-csrftoken="{tok}"' in page
+    token = re.search(r'data-address="24\.1" data-token="(\w+)"', page).group(1)
+    r = await post(ds, EDIT, {"text": RU, "status": "confirmed", "token": token, "csrftoken": tok}, cookies,
+                   headers={"Accept": "application/json", "X-CSRFToken": tok})
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["ok"] and data["slot"]["text"] == RU and data["slot"]["status"] == "confirmed"
+    assert data["revision"] and data["dumped"]
+    # The token it returns is good for the next save; the old one is not.
+    r = await post(ds, EDIT + "?_json=1", {"text": RU + "!", "status": "draft", "token": data["slot"]["token"],
+                                           "csrftoken": tok}, cookies)
+    assert r.status_code == 200 and r.json()["slot"]["text"] == RU + "!"
+    r = await post(ds, EDIT + "?_json=1", {"text": "stale", "status": "draft", "token": token, "csrftoken": tok},
+                   cookies)
+    assert r.status_code == 409
+    data = r.json()
+    assert data["conflict"] and data["theirs"]["text"] == RU + "!" and data["yours"]["text"] == "stale"
+    assert data["theirs"]["actor"] == "boris"
+    assert Store(db_path).slot(WORK, "ru", "24.1").text == RU + "!"
+
+
+@pytest.mark.asyncio
+async def test_stale_token_is_a_conflict_showing_both_texts(ds, db_path):
+    anna = signed_in(ds, "anna")
+    tok, anna = await csrf(ds, EDIT, anna)
+    old_token = re.search(r'name="token" value="(\w+)"', (await ds.client.get(EDIT, cookies=anna)).text).group(1)
+    # Someone else saves first (through the command line, say).
+    Store(db_path).set_slot(WORK, "ru", "24.1", "Их перевод.", "draft", actor="boris", channel="cli")
+    r = await post(ds, EDIT, {"text": "Мой перевод.", "status": "confirmed", "token": old_token, "csrftoken": tok}, anna)
+    assert r.status_code == 409
+    assert "Их перевод." in r.text and "Мой перевод." in r.text and "Save mine anyway" in r.text
+    assert "boris" in r.text
+    assert Store(db_path).slot(WORK, "ru", "24.1").text == "Их перевод."
+    # Saving again from the conflict page is a deliberate overwrite.
+    new_token = re.search(r'name="token" value="(\w+)"', r.text).group(1)
+    assert new_token != old_token
+    r = await post(ds, EDIT, {"text": "Мой перевод.", "status": "confirmed", "token": new_token, "csrftoken": tok}, anna)
+    assert r.status_code == 302
+    assert Store(db_path).slot(WORK, "ru", "24.1").text == "Мой перевод."
+
+
+@pytest.mark.asyncio
+async def test_csrf_is_enforced(ds, db_path):
+    cookies = signed_in(ds, "anna")
+    token = Store(db_path).slot(WORK, "ru", "24.1").token
+    data = {"text": "x", "status": "draft", "token": token}
+    tok, with_csrf = await csrf(ds, EDIT, cookies)
+    # Missing token, wrong token, a token from another cookie: all refused by Datasette's asgi-csrf.
+    for form, jar in ((data, with_csrf), ({**data, "csrftoken": "wrong"}, with_csrf),
+                      ({**data, "csrftoken": tok}, cookies)):
+        r = await post(ds, EDIT, form, jar)
+        assert r.status_code == 403 and "POST field did not match cookie" in r.text, r.text[:200]
+    r = await post(ds, EDIT, {**data, "csrftoken": tok}, {**cookies, "ds_csrftoken": "forged"})
+    assert r.status_code == 403
+    assert Store(db_path).history(WORK, key="ru") == []
+
+
+@pytest.mark.asyncio
+async def test_bad_input_is_a_400_not_a_write(ds, db_path):
+    cookies = signed_in(ds, "anna")
+    tok, cookies = await csrf(ds, EDIT, cookies)
+    token = Store(db_path).slot(WORK, "ru", "24.1").token
+    for form in ({"text": "x", "status": "auto", "token": token}, {"text": "x", "status": "draft"}):
+        r = await post(ds, EDIT, {**form, "csrftoken": tok}, cookies)
+        assert r.status_code == 400
+    r = await post(ds, f"/-/edit/{WORK}/ru/999.9", {"text": "x", "status": "draft", "token": token, "csrftoken": tok},
+                   cookies)
+    assert r.status_code in (400, 404)
+    r = await ds.client.get(f"/-/edit/{WORK}/en/24.1", cookies=cookies)
+    assert r.status_code == 404
+    assert Store(db_path).history(WORK, key="ru") == []
+
+
+@pytest.mark.asyncio
+async def test_clearing_and_recutting_a_slot(ds, db_path):
+    cookies = signed_in(ds, "anna")
+    Store(db_path).set_slot(WORK, "ru", "24.1-24.2", RU, "draft", actor="anna")
+    # The address of one sentence of a joined slot leads to the slot itself.
+    r = await ds.client.get(EDIT, cookies=cookies)
+    assert r.status_code == 302 and r.headers["location"] == f"/-/edit/{WORK}/ru/24.1-24.2"
+    # Re-cutting: pick a span, edit exactly that.
+    r = await ds.client.get(f"/-/edit/{WORK}/ru/24.1-24.2?from=24.1&to=24.1", cookies=cookies)
+    assert r.status_code == 302 and r.headers["location"].startswith(f"/-/edit/{WORK}/ru/24.1?span=1")
+    tok, cookies = await csrf(ds, f"/-/edit/{WORK}/ru/24.1?span=1", cookies)
+    page = (await ds.client.get(f"/-/edit/{WORK}/ru/24.1?span=1", cookies=cookies)).text
+    assert "cut differently" in page
+    token = re.search(r'name="token" value="(\w+)"', page).group(1)
+    r = await post(ds, f"/-/edit/{WORK}/ru/24.1", {"text": "Только первое.", "status": "draft", "token": token,
+                                                   "csrftoken": tok}, cookies)
+    assert r.status_code == 302
+    store = Store(db_path)
+    assert store.slot(WORK, "ru", "24.1").text == "Только первое."
+    assert store.slot(WORK, "ru", "24.2").status == "empty"
+    # Status empty clears the text.
+    token = store.slot(WORK, "ru", "24.1").token
+    r = await post(ds, EDIT, {"text": "ignored", "status": "empty", "token": token, "csrftoken": tok}, cookies)
+    assert r.status_code == 302 and Store(db_path).slot(WORK, "ru", "24.1").status == "empty"
+
+
+@pytest.mark.asyncio
+async def test_hostile_text_round_trips_escaped(ds, db_path):
+    cookies = signed_in(ds, "anna")
+    tok, cookies = await csrf(ds, EDIT, cookies)
+    token = Store(db_path).slot(WORK, "ru", "24.1").token
+    r = await post(ds, EDIT, {"text": HOSTILE, "status": "draft", "token": token, "csrftoken": tok}, cookies)
+    assert r.status_code == 302
+    assert Store(db_path).slot(WORK, "ru", "24.1").text == HOSTILE
+    for path in (READ, EDIT, f"/-/history/{WORK}"):
+        t = (await ds.client.get(path, cookies=cookies)).text
+        assert "<script>alert" not in t and "&lt;script&gt;alert(1)&lt;/script&gt;" in t, path
+        assert "&#34;quotes&#39;" in t or "&quot;quotes&#x27;" in t or '"quotes&#39;' in t, path
+    t = (await ds.client.get(EDIT, cookies=cookies)).text
+    assert "invisible direction controls (U+202E, U+202C)" in t
+    # A conflict page shows both hostile texts escaped too.
+    r = await post(ds, EDIT, {"text": HOSTILE + "2", "status": "draft", "token": token, "csrftoken": tok}, cookies)
+    assert r.status_code == 409 and "<script>alert" not in r.text
+
+
+# -- sign-in -----------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_login_page_signs_in_and_out(ds, db_path):
+    tok, cookies = await csrf(ds, "/-/aligner-login?next=" + READ.replace("&", "%26").replace("?", "%3F"), {})
+    r = await post(ds, "/-/aligner-login", {"username": "anna", "password": "wrong", "csrftoken": tok}, cookies)
+    assert r.status_code == 401 and "Wrong user name or password" in r.text and "ds_actor" not in r.cookies
+    r = await post(ds, "/-/aligner-login", {"username": "nobody", "password": "x", "csrftoken": tok}, cookies)
+    assert r.status_code == 401
+    r = await post(ds, "/-/aligner-login", {"username": "anna", "password": "correct horse", "csrftoken": tok,
+                                            "next": READ}, cookies)
+    assert r.status_code == 302 and r.headers["location"] == READ
+    assert "httponly" in r.headers["set-cookie"].lower()
+    actor_cookie = r.cookies["ds_actor"]
+    signed = {**cookies, "ds_actor": actor_cookie}
+    page = (await ds.client.get(READ, cookies=signed)).text
+    assert "edit-link" in page and "anna" in page
+    # Off-site "next" is ignored.
+    r = await post(ds, "/-/aligner-login", {"username": "anna", "password": "correct horse", "csrftoken": tok,
+                                            "next": "//evil.example/"}, cookies)
+    assert r.headers["location"] == "/-/works"
+    # Without the CSRF token: refused.
+    r = await post(ds, "/-/aligner-login", {"username": "anna", "password": "correct horse"}, {})
+    assert r.status_code == 403
+    # Sign out.
+    r = await ds.client.get("/-/aligner-logout", cookies=signed)
+    assert r.status_code == 200 and "Sign out" in r.text
+    r = await post(ds, "/-/aligner-logout", {"csrftoken": tok}, signed)
+    assert r.status_code == 302 and 'ds_actor=""' in r.headers["set-cookie"]
+
+
+@pytest.mark.asyncio
+async def test_password_change_or_removal_revokes_editing(ds, users):
+    cookies = signed_in(ds, "anna")
+    assert "edit-link" in (await ds.client.get(READ, cookies=cookies)).text
+    add_translator(users, "anna", "a new password")
+    r = await ds.client.get(READ, cookies=cookies)
+    assert r.status_code == 200 and "edit-link" not in r.text
+    assert (await ds.client.get(EDIT, cookies=cookies)).status_code == 403
+
+
+@pytest.mark.asyncio
+async def test_users_file_from_environment(db_path, tmp_path, monkeypatch):
+    path = tmp_path / "users.toml"
+    add_translator(path, "vera", "pw")
+    monkeypatch.setenv("ALIGNER_USERS", str(path))
+    ds = datasette(db_path)
+    assert "edit-link" in (await ds.client.get(READ, cookies=signed_in(ds, "vera"))).text
+    monkeypatch.delenv("ALIGNER_USERS")
+    ds = datasette(db_path)
+    r = await ds.client.get("/-/aligner-login")
+    assert "Sign-in is not set up" in r.text
+
+
+@pytest.mark.asyncio
+async def test_immutable_database_has_no_editing(db_path, users):
+    ds = datasette(db_path, users=users, immutable=True)
+    cookies = signed_in(ds, "anna")
+    r = await ds.client.get(READ, cookies=cookies)
+    assert r.status_code == 200 and "edit-link" not in r.text
+
+
+# -- the users file ----------------------------------------------------------
+
+
+def test_hash_password_is_salted_and_verifies():
+    a, b = auth.hash_password("secret", iterations=1000), auth.hash_password("secret", iterations=1000)
+    assert a != b and a.startswith("pbkdf2_sha256$1000$")
+    assert auth.verify_password("secret", a) and not auth.verify_password("Secret", a)
+    assert not auth.verify_password("secret", "garbage") and not auth.verify_password("secret", "md5$1$x$y")
+    assert auth.hash_password("pw").startswith(f"pbkdf2_sha256${auth.ITERATIONS}$")
+    with pytest.raises(ValueError):
+        auth.hash_password("")
+
+
+@pytest.mark.parametrize("name", ["users.json", "users.toml"])
+def test_add_user_creates_a_private_file_and_keeps_others(tmp_path, name):
+    path = tmp_path / name
+    auth.add_user(path, "anna", "one", iterations=1000)
+    auth.add_user(path, "boris", "two", iterations=1000)
+    auth.add_user(path, "anna", "three", iterations=1000)
+    users = auth.read_users(path)
+    assert set(users) == {"anna", "boris"}
+    assert auth.verify_password("three", users["anna"]["hash"]) and auth.verify_password("two", users["boris"]["hash"])
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    text = path.read_text("utf-8")
+    assert "three" not in text and ("anna = " in text if name.endswith(".toml") else '"anna": ' in text)
+    with pytest.raises(ValueError):
+        auth.add_user(path, "with space", "x")
+
+
+def test_read_users_accepts_tables_and_rejects_junk(tmp_path):
+    path = tmp_path / "u.json"
+    path.write_text(json.dumps({"anna": {"hash": auth.hash_password("x", iterations=1000), "name": "Anna K."}}))
+    assert auth.read_users(path)["anna"]["name"] == "Anna K."
+    path.write_text("[1, 2]")
+    with pytest.raises(ValueError):
+        auth.read_users(path)
+    path.write_text('{"anna": 5}')
+    with pytest.raises(ValueError):
+        auth.read_users(path)
+    assert auth.read_users(tmp_path / "missing.json") == {}
