@@ -1066,9 +1066,18 @@ def _run(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn) -> li
 
     def one_pass(problem, model, guide=None):
         out: list[Bead] = []
+        gi = 0  # guide beads are in order, like the groups: sweep once instead of scanning all per group
         for s0, s1, t0, t1, gfree in groups:
             inside = [b for b in fixed_beads if _inside(b, s0, s1, t0, t1)]
-            out.extend(_align_with_fixed(problem, model, (s0, s1), (t0, t1), inside, gfree, guide))
+            local = None
+            if guide is not None:
+                while gi < len(guide) and not _inside(guide[gi], s0, s1, t0, t1) and _before(guide[gi], s1, t1):
+                    gi += 1
+                k = gi
+                while k < len(guide) and _inside(guide[k], s0, s1, t0, t1):
+                    k += 1
+                local, gi = guide[gi:k], k
+            out.extend(_align_with_fixed(problem, model, (s0, s1), (t0, t1), inside, gfree, local))
         return _order(out)
 
     beads = one_pass(problem, model)
@@ -1087,6 +1096,11 @@ def _run(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn) -> li
         problem = _Problem(src, tgt, src_lang, tgt_lang, opts, lexicon=lex, base=problem)
     model = _Model(opts, ratio, problem.weights)
     return one_pass(problem, model, guide=beads)
+
+
+def _before(b: Bead, s1: int, t1: int) -> bool:
+    """True when a bead lies before the ends of a range (so a later range cannot hold it)."""
+    return all(i < s1 for i in b.src) and all(j < t1 for j in b.tgt)
 
 
 def _inside(b: Bead, s0: int, s1: int, t0: int, t1: int) -> bool:

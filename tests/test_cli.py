@@ -122,3 +122,14 @@ def test_dump_command(run, texts, db_path, store):
 def test_missing_database_is_explained(tmp_path):
     r = CliRunner().invoke(cli, ["status", "-d", str(tmp_path / "none.db")])
     assert r.exit_code == 1 and "aligner build" in r.output
+
+
+def test_user_add_stores_a_hash_not_the_password(tmp_path):
+    users = tmp_path / "users.json"
+    r = CliRunner().invoke(cli, ["user", "add", "anna", "--users-file", str(users)], input="s3cret\ns3cret\n")
+    assert r.exit_code == 0, r.output
+    data = json.loads(users.read_text())
+    assert list(data) == ["anna"] and "s3cret" not in users.read_text() and data["anna"].startswith("pbkdf2_sha256$")
+    from aligner.auth import verify_password
+
+    assert verify_password("s3cret", data["anna"]) and not verify_password("wrong", data["anna"])
