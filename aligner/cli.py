@@ -636,6 +636,9 @@ def _write_atomic(path: str, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=str(p.parent.resolve()), prefix=f".{p.name}.", suffix=".tmp")
     with os.fdopen(fd, "wb") as fp:
         fp.write(data)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # an ordinary file for readers, not mkstemp's private 0600
     os.replace(tmp, p)
 
 

@@ -201,3 +201,14 @@ def test_tei_export_is_valid(run, texts, db_path, tmp_path, store):
     broken = tmp_path / "broken.tei.xml"
     broken.write_text(text.replace("<opener>", "<opener><bogus/>", 1), "utf-8")
     assert any("bogus" in e for e in validate_tei(broken))
+
+
+def test_html_export_is_standalone_and_escaped(run, texts, db_path, tmp_path, store):
+    store.set_slot(WORK, "es", "2.1", "<script>alert(1)</script> \u202eDos cartas", actor="ana")
+    out = tmp_path / "work.html"
+    run("export", WORK, "--format", "html", "--lang", "es", "-o", out)
+    html = out.read_text("utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<style>" in html
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'id="s-24.1"' in html and "Dos cartas a Lenin" in html
+    assert 'href="/' not in html and "<link" not in html  # nothing that needs the server
