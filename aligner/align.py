@@ -1236,17 +1236,19 @@ def _block_groups(src: Sequence[Block], tgt: Sequence[Block], problem: _Problem,
         anchors = [(i, j) for i, j in _key_anchors(src, tgt) if i in sset and j in tset]
         out = []
         si = ti = 0
+        s_at = {x: n for n, x in enumerate(s_units)}  # units are in order: slice by position, not by scanning
+        t_at = {x: n for n, x in enumerate(t_units)}
         for k, (i, j) in enumerate(anchors + [(None, None)]):
-            s_gap = [x for x in s_units[si:] if i is None or x < i]
-            t_gap = [x for x in t_units[ti:] if j is None or x < j]
+            s_gap = s_units[si:] if i is None else s_units[si:s_at[i]]
+            t_gap = t_units[ti:] if j is None else t_units[ti:t_at[j]]
             first, last = k == 0, i is None
             gfree = (unit_free[0] and first, unit_free[1] and last, unit_free[2] and first, unit_free[3] and last)
             out.extend(align_units(s_gap, t_gap, gfree))
             if i is None:
                 break
             out.append(([i], [j]))
-            si = s_units.index(i) + 1
-            ti = t_units.index(j) + 1
+            si = s_at[i] + 1
+            ti = t_at[j] + 1
         return out
 
     # divisions: consecutive blocks with the same division number
