@@ -192,6 +192,17 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m002_library_scale_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes the reading pages and Datasette's table pages need at a million sentences (benchmarks/serve.py)."""
+    # A work's versions with their filled-slot counts (every reading, search and work page): no full scan.
+    db["alignments"].create_index(["work", "version", "status"])
+    # Datasette's alignments page is sorted by position (metadata.yml).
+    db["alignments"].create_index(["position"])
+    # A part (letter, chapter) of a version: its sentences in order, and sentence counts per part.
+    db["segments"].create_index(["version", "division", "position"])
+
+
 # ---------------------------------------------------------------------------
 # Helpers
 
@@ -373,20 +384,34 @@ class _Builder:
         self.next_alignment = 1
         self.progress = progress or (lambda msg: None)
         self.report = BuildReport(db_path="")
-        self.history: list[tuple] = []
         self.segmenter_sig: dict = {}
         self.align_sig: dict = {}
+        # Rows waiting for one executemany per version (one INSERT per row was most of the build's SQL time).
+        self._typed_rows: list[tuple] = []
+        self._alignment_rows: list[tuple] = []
+        self._pivot_rows: list[tuple] = []
+        self._target_rows: list[tuple] = []
+        # Revisions wait on disk (temp tables), not in memory, until every work is read: memory stays flat in N.
+        self.history_count = 0
+        self.conn.execute(
+            "CREATE TEMP TABLE _history (n INTEGER PRIMARY KEY, work TEXT, key TEXT, version TEXT, sort_at, rev,"
+            " slot, old_text, old_status, new_text, new_status, actor, channel, at, reverts_seq)"
+        )
+        self.conn.execute("CREATE TEMP TABLE _history_segments (n INTEGER, segment INTEGER)")
 
-    def insert_segments(self, vid: str, doc: Document, lang: str, *, typed: bool = False) -> list[int]:
+    def insert_segments(self, vid: str, doc: Document, lang: str, *, typed: bool = False,
+                        hashes: list[str] | None = None) -> list[int]:
         ids = []
         rows = []
+        if hashes is None:
+            hashes = [text_hash(s.text) for s in doc.segments]
         for pos, s in enumerate(doc.segments):
             sid = self.next_segment
             self.next_segment += 1
             ids.append(sid)
             rows.append(
                 (sid, vid, s.ref, float(pos), s.division, s.block, s.key, s.kind, s.sentence, s.text, s.start, s.end,
-                 text_hash(s.text), 1 if typed else 0, normalize_for_search(s.text, lang))
+                 hashes[pos], 1 if typed else 0, normalize_for_search(s.text, lang))
             )
         self.conn.executemany(
             "INSERT INTO segments (id, version, ref, position, division, block, block_key, kind, sentence, text,"
@@ -404,15 +429,30 @@ class _Builder:
                       position: float, status: str, score=None, method=None, actor=None, at=None, stale=0) -> int:
         aid = self.next_alignment
         self.next_alignment += 1
-        self.conn.execute(
-            "INSERT INTO alignments (id, work, version, address, position, status, score, method, actor, at, stale)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (aid, work, vid, address, position, status, score, method, actor, at, stale),
-        )
-        self.conn.executemany("INSERT INTO alignment_pivots VALUES (?,?)", [(aid, s) for s in pivots])
-        self.conn.executemany("INSERT INTO alignment_targets VALUES (?,?)", [(aid, s) for s in targets])
+        self._alignment_rows.append((aid, work, vid, address, position, status, score, method, actor, at, stale))
+        self._pivot_rows.extend((aid, s) for s in pivots)
+        self._target_rows.extend((aid, s) for s in targets)
         self.report.alignments += 1
         return aid
+
+    def flush(self) -> None:
+        """Write the rows :meth:`add_alignment` and :meth:`_typed_segment` collected (segments first: FKs)."""
+        conn = self.conn
+        if self._typed_rows:
+            conn.executemany(
+                "INSERT INTO segments (id, version, ref, position, division, block, block_key, kind, sentence, text,"
+                " start, [end], hash, typed, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                self._typed_rows,
+            )
+        conn.executemany(
+            "INSERT INTO alignments (id, work, version, address, position, status, score, method, actor, at, stale)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            self._alignment_rows,
+        )
+        conn.executemany("INSERT INTO alignment_pivots VALUES (?,?)", self._pivot_rows)
+        conn.executemany("INSERT INTO alignment_targets VALUES (?,?)", self._target_rows)
+        for rows in (self._typed_rows, self._alignment_rows, self._pivot_rows, self._target_rows):
+            rows.clear()
 
     def build_work(self, work: md.Work) -> None:
         from .sentences import splitter_signature
@@ -458,8 +498,9 @@ class _Builder:
         pv = work.pivot_version
         pdoc = segment_version(work, pv)
         self.segmenter_sig = {**splitter_signature(pv.language)}
-        pids = self.insert_segments(version_id(work.slug, pv.key), pdoc, pv.language)
-        pivot = _PivotIndex(pdoc.segments, pids)
+        phashes = [text_hash(s.text) for s in pdoc.segments]
+        pids = self.insert_segments(version_id(work.slug, pv.key), pdoc, pv.language, hashes=phashes)
+        pivot = _PivotIndex(pdoc.segments, pids, phashes)
         for v in work.others():
             self.build_version(work, v, pivot)
 
@@ -469,12 +510,14 @@ class _Builder:
         path = slots_path(work.path, v.key)
         records = _load_jsonl(path)
         history = _load_jsonl(history_path(work.path, v.key))
+        self.stage_history(work, v, vid, history, pivot)
         tdoc = segment_version(work, v) if v.file else Document(text="")
-        tids = self.insert_segments(vid, tdoc, v.language) if tdoc.segments else []
-        targets_by_ref = {s.ref: (sid, s) for sid, s in zip(tids, tdoc.segments)}
+        thashes = [text_hash(s.text) for s in tdoc.segments]
+        tids = self.insert_segments(vid, tdoc, v.language, hashes=thashes) if tdoc.segments else []
+        targets_by_ref = {s.ref: (sid, h) for sid, s, h in zip(tids, tdoc.segments, thashes)}
         targets_by_hash: dict[str, list[int]] = {}
-        for sid, s in zip(tids, tdoc.segments):
-            targets_by_hash.setdefault(text_hash(s.text), []).append(sid)
+        for sid, h in zip(tids, thashes):
+            targets_by_hash.setdefault(h, []).append(sid)
         groups: list[dict] = []
         used_targets: set[int] = set()
         for rec in records:
@@ -486,7 +529,7 @@ class _Builder:
                 ref, h = pair
                 hit = targets_by_ref.get(ref)
                 sid = None
-                if hit and text_hash(hit[1].text) == h and hit[0] not in used_targets:
+                if hit and hit[1] == h and hit[0] not in used_targets:
                     sid = hit[0]
                 else:
                     sid = next((c for c in targets_by_hash.get(h, []) if c not in used_targets), None)
@@ -506,8 +549,9 @@ class _Builder:
         if loose:
             # New or changed text: the aligner fills around the human alignments, which stay as they are.
             human = [g for g in groups if g["status"] in ("draft", "confirmed") or g["text"]]
+            human_ids = {id(g) for g in human}
             for g in groups:
-                if g not in human:
+                if id(g) not in human_ids:
                     used_targets.difference_update(g["targets"])
             groups = human
             from .importer import align_version
@@ -516,15 +560,17 @@ class _Builder:
             beads, self.align_sig = align_version(
                 pivot.segments, pivot.ids, tdoc.segments, tids, fixed, work.pivot_version.language, v.language
             )
+            last_ref = None
             for pids, t_ids, score in beads:
+                if pids:
+                    last_ref = pivot.segments[pivot.index_of[pids[-1]]].ref
                 if not t_ids:
                     continue
                 groups.append({"pivots": pids, "targets": t_ids, "text": "", "status": "auto", "score": score,
-                               "method": "aligner", "actor": None, "at": None, "stale": 0, "line": 0,
-                               "after": None})
+                               "method": "aligner" if pids else "unaligned", "actor": None, "at": None, "stale": 0,
+                               "line": 0, "after": None if pids else last_ref})
         self._emit(work, vid, v, pivot, groups)
-        for h in history:
-            self.history.append((work.slug, v.key, vid, h))
+        self.flush()
 
     def _emit(self, work: md.Work, vid: str, v: md.Version, pivot: "_PivotIndex", groups: list[dict]) -> None:
         """Insert alignments for ``groups``; merge groups that claim one pivot; empty slots for the rest."""
@@ -575,11 +621,9 @@ class _Builder:
     def _typed_segment(self, vid: str, lang: str, ref: str, seg: Segment, position: float) -> int:
         sid = self.next_segment
         self.next_segment += 1
-        self.conn.execute(
-            "INSERT INTO segments (id, version, ref, position, division, block, block_key, kind, sentence, text,"
-            " start, [end], hash, typed, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        self._typed_rows.append(
             (sid, vid, ref, position, seg.division, None, None, seg.kind, None, seg.text, None, None,
-             text_hash(seg.text), 1, normalize_for_search(seg.text, lang)),
+             text_hash(seg.text), 1, normalize_for_search(seg.text, lang))
         )
         self.report.segments += 1
         return sid
@@ -609,41 +653,68 @@ class _Builder:
             "after": rec.get("after"),
         }
 
-    def insert_history(self) -> None:
-        """Revisions of all works, in time order: ids come out as they were when first recorded."""
-        self.history.sort(key=lambda t: (t[3].get("at") or "", t[0], t[1], t[3].get("rev", 0)))
-        seq_to_id: dict[tuple[str, int], int] = {}
-        for rid, (work, key, vid, h) in enumerate(self.history, 1):
+    def stage_history(self, work: md.Work, v: md.Version, vid: str, history: list[dict], pivot: "_PivotIndex") -> None:
+        """Keep one version's revisions in temp tables, their pivot refs resolved, until :meth:`insert_history`."""
+        rows, segs = [], []
+        for h in history:
             seq = h.get("rev")
             if not isinstance(seq, int):
-                raise InputError(f"texts/{work}/{key}.history.jsonl", "each revision needs an integer 'rev'", line=h.get("_line"))
-            seq_to_id[(vid, seq)] = rid
-            reverts = seq_to_id.get((vid, h["reverts"])) if h.get("reverts") else None
-            self.conn.execute(
-                "INSERT INTO revisions (id, work, version, seq, address, old_text, old_status, new_text, new_status,"
-                " actor, channel, at, reverts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (rid, work, vid, seq, h.get("slot"), h.get("old_text", ""), h.get("old_status", "empty"),
-                 h.get("new_text", ""), h.get("new_status", "empty"), h.get("by"), h.get("via"), h.get("at"), reverts),
-            )
-            pivot_vid = self.conn.execute(
-                "select v.id from versions v join works w on w.id = v.work and v.key = w.pivot where w.id = ?", [work]
-            ).fetchone()[0]
+                raise InputError(f"texts/{work.slug}/{v.key}.history.jsonl", "each revision needs an integer 'rev'",
+                                 line=h.get("_line"))
+            self.history_count += 1
+            n = self.history_count
+            rows.append((n, work.slug, v.key, vid, h.get("at") or "", seq, h.get("slot"), h.get("old_text", ""),
+                         h.get("old_status", "empty"), h.get("new_text", ""), h.get("new_status", "empty"),
+                         h.get("by"), h.get("via"), h.get("at"), h.get("reverts") or None))
             for ref in h.get("segments") or []:
-                row = self.conn.execute("select id from segments where version = ? and ref = ?", [pivot_vid, ref]).fetchone()
-                if row:
-                    self.conn.execute("INSERT OR IGNORE INTO revision_segments VALUES (?,?)", (rid, row[0]))
-            self.report.revisions += 1
+                i = pivot.by_ref.get(ref)
+                if i is not None:
+                    segs.append((n, pivot.ids[i]))
+        self.conn.executemany(f"INSERT INTO temp._history VALUES ({','.join('?' * 15)})", rows)
+        self.conn.executemany("INSERT INTO temp._history_segments VALUES (?,?)", segs)
+
+    def insert_history(self) -> None:
+        """Revisions of all works, in time order: ids come out as they were when first recorded.
+
+        Ids follow (time, work, version, rev, order read); a revert points to the revision of its version
+        with that rev recorded before it. Done in SQL over the staged rows, so nothing grows in memory.
+        """
+        conn = self.conn
+        conn.execute(
+            "CREATE TEMP TABLE _history_ids AS SELECT n, row_number() OVER"
+            " (ORDER BY sort_at, work, key, rev, n) AS id FROM temp._history"
+        )
+        conn.execute("CREATE UNIQUE INDEX temp._history_ids_n ON _history_ids (n)")
+        conn.execute(
+            "INSERT INTO revisions (id, work, version, seq, address, old_text, old_status, new_text, new_status,"
+            " actor, channel, at, reverts) SELECT i.id, h.work, h.version, h.rev, h.slot, h.old_text, h.old_status,"
+            " h.new_text, h.new_status, h.actor, h.channel, h.at, NULL"
+            " FROM temp._history h JOIN temp._history_ids i ON i.n = h.n ORDER BY i.id"
+        )
+        reverts = conn.execute(
+            "SELECT r.id, i.id FROM temp._history h JOIN temp._history_ids i ON i.n = h.n"
+            " JOIN revisions r ON r.version = h.version AND r.seq = h.reverts_seq AND r.id <= i.id"
+            " WHERE typeof(h.reverts_seq) = 'integer'"
+        ).fetchall()
+        conn.executemany("UPDATE revisions SET reverts = ? WHERE id = ?", reverts)
+        conn.execute(
+            "INSERT OR IGNORE INTO revision_segments SELECT i.id, s.segment"
+            " FROM temp._history_segments s JOIN temp._history_ids i ON i.n = s.n ORDER BY i.id, s.rowid"
+        )
+        self.report.revisions += self.history_count
+        for t in ("_history_ids", "_history_segments", "_history"):
+            conn.execute(f"DROP TABLE temp.{t}")
 
 
 class _PivotIndex:
     """Finds pivot segments by ref and by hash, for re-attaching dumped alignments."""
 
-    def __init__(self, segments: list[Segment], ids: list[int]):
+    def __init__(self, segments: list[Segment], ids: list[int], hashes: list[str] | None = None):
         self.segments = segments
         self.ids = ids
         self.by_ref = {s.ref: i for i, s in enumerate(segments)}
         self.by_hash: dict[str, list[int]] = {}
-        self.hashes = [text_hash(s.text) for s in segments]
+        self.hashes = hashes if hashes is not None else [text_hash(s.text) for s in segments]
         for i, h in enumerate(self.hashes):
             self.by_hash.setdefault(h, []).append(i)
         self.index_of = {sid: i for i, sid in enumerate(ids)}
@@ -669,6 +740,9 @@ class _PivotIndex:
         (it moved), else next to its neighbours from the same record that
         were found (it changed: stale), else by its old ref (stale).
         """
+        idx = [self.by_ref.get(ref) for ref, _ in refs]
+        if None not in idx and all(self.hashes[i] == h for i, (_, h) in zip(idx, refs)):
+            return [self.ids[i] for i in sorted(set(idx))], 0  # every sentence where it was: the usual case
         found: list[int | None] = []
         for ref, h in refs:
             i = self.by_ref.get(ref)
@@ -730,10 +804,16 @@ def build(
         db = sqlite_utils.Database(tmp, recreate=True)
         db.execute("PRAGMA foreign_keys = ON")
         migrations.apply(db)
+        # Secondary indexes are made once the rows are in: one sorted pass each instead of an update per row.
+        indexes = db.execute("select name, sql from sqlite_master where type = 'index' and sql is not null").fetchall()
+        for name, _ in indexes:
+            db.execute(f"DROP INDEX [{name}]")
         builder = _Builder(db, progress)
         with db.atomic():
             for work in works:
                 builder.build_work(work)
+            for _, sql in indexes:
+                db.execute(sql)
             builder.insert_history()
             create_views(db)
             sig = signature(builder.segmenter_sig, builder.align_sig)
@@ -824,18 +904,22 @@ def create_views(db: sqlite_utils.Database) -> None:
         cols.append(
             f"""(SELECT st.text FROM alignment_pivots ap JOIN alignments a ON a.id = ap.alignment
                   JOIN versions v ON v.id = a.version AND v.key = '{q}' JOIN slot_texts st ON st.alignment = a.id
-                  WHERE ap.segment = s.id) AS [{safe}],
+                  WHERE ap.segment = p.sid) AS [{safe}],
                 (SELECT a.status FROM alignment_pivots ap JOIN alignments a ON a.id = ap.alignment
                   JOIN versions v ON v.id = a.version AND v.key = '{q}'
-                  WHERE ap.segment = s.id) AS [{safe}_status]"""
+                  WHERE ap.segment = p.sid) AS [{safe}_status]"""
         )
+    # The ordered rows come from an inner query and the per-version texts are added outside it: a count or a
+    # facet over the view (Datasette runs both on every page) then never computes those texts, which at a
+    # million sentences made each of them take seconds.
     db.execute("DROP VIEW IF EXISTS parallel")
     db.execute(
         f"""
         CREATE VIEW parallel AS
-        SELECT w.id AS work, s.ref AS segment, s.division, s.kind, s.text AS pivot{''.join(', ' + c for c in cols)}
-        FROM segments s JOIN versions pv ON pv.id = s.version JOIN works w ON w.id = pv.work AND w.pivot = pv.key
-        ORDER BY w.id, s.position
+        SELECT p.work, p.segment, p.division, p.kind, p.pivot{''.join(', ' + c for c in cols)}
+        FROM (SELECT w.id AS work, s.ref AS segment, s.division, s.kind, s.text AS pivot, s.id AS sid
+              FROM segments s JOIN versions pv ON pv.id = s.version JOIN works w ON w.id = pv.work AND w.pivot = pv.key
+              ORDER BY w.id, s.position) p
         """
     )
 

@@ -1,0 +1,296 @@
+"""Response times of the published corpus at library scale (Datasette over a large database).
+
+Run from the repository root, on a database built by ``benchmarks/build.py``:
+
+    python benchmarks/serve.py --db /tmp/aligner-bench/build-1000000.db
+
+Starts ``datasette`` as ``aligner serve`` does (a subprocess on 127.0.0.1 and
+a free port, ``db/metadata.yml``, the same settings, the project's plugin when
+``aligner/plugin.py`` exists), warms every endpoint up, then times a bounded
+number of requests per endpoint (``--requests``, default 50), one at a time,
+each with a different target drawn from the database with a fixed seed
+(a different part, segment, word or page), and prints p50/p95/max per
+endpoint (goal: every p95 < 100 ms). ``--explain`` also prints SQLite's
+``EXPLAIN QUERY PLAN`` for the SQL behind the table pages (as Datasette
+reports it in the ``.json`` of the page) and for the queries of the reading
+page. Every figure is measured in this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+EN_WORDS = ["winter", "bread", "letter", "comrade", "village", "railway", "salary", "hostage", "justice", "harvest",
+            "printing", "telegram", "doctor", "freedom", "market"]
+RU_WORDS = ["заложник", "хлеб", "письмо", "товарищ", "деревня", "зима", "почта", "свобода", "совесть", "голод",
+            "учителя", "газеты", "судья", "рабочие", "мука"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def plugin_available() -> bool:
+    return importlib.util.find_spec("aligner.plugin") is not None
+
+
+def plugin_installed() -> bool:
+    from importlib.metadata import entry_points
+
+    return any(ep.name == "aligner" for ep in entry_points(group="datasette"))
+
+
+#: Tables whose default facets (metadata.yml) are computed over every row on every page view.
+BIG_TABLES = ("segments", "alignments", "parallel", "slot_texts", "revisions")
+
+
+def tuned_metadata() -> str:
+    """db/metadata.yml without the default facets of the big tables (they stay available with ?_facet=)."""
+    import yaml
+
+    meta = yaml.safe_load((ROOT / "db" / "metadata.yml").read_text("utf-8"))
+    for name, table in (meta.get("databases", {}).get("corpus", {}).get("tables") or {}).items():
+        if name in BIG_TABLES and isinstance(table, dict):
+            table.pop("facets", None)
+    path = Path(tempfile.mkdtemp(prefix="aligner-meta-")) / "metadata.yml"
+    path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), "utf-8")
+    return str(path)
+
+
+def start(db: str, port: int, extra: list[str], immutable: bool, metadata: str | None = None) -> tuple[subprocess.Popen, str]:
+    args = [sys.executable, "-m", "datasette", "serve", "--host", "127.0.0.1", "--port", str(port),
+            "--setting", "truncate_cells_html", "0", "--setting", "sql_time_limit_ms", "3000", *extra,
+            "--immutable" if immutable else db]
+    if immutable:
+        args.append(db)
+    meta = Path(metadata) if metadata else ROOT / "db" / "metadata.yml"
+    if meta.exists():
+        args += ["-m", str(meta)]
+    plugins_dir = None
+    if plugin_available() and not plugin_installed():
+        # Not pip-installed: load the plugin through a one-line plugins folder.
+        plugins_dir = tempfile.mkdtemp(prefix="aligner-plugins-")
+        Path(plugins_dir, "aligner_shim.py").write_text(
+            "from aligner.plugin import ensure_registered\nensure_registered()\n")
+        args += ["--plugins-dir", plugins_dir]
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    log = open(Path(tempfile.gettempdir()) / f"aligner-serve-{port}.log", "w")
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+    return proc, log.name
+
+
+def wait_ready(client, base: str, proc: subprocess.Popen, log: str, timeout: float = 120) -> float:
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        if proc.poll() is not None:
+            raise SystemExit(f"datasette exited ({proc.returncode}):\n{Path(log).read_text()[-3000:]}")
+        try:
+            if client.get(base + "/-/versions.json").status_code == 200:
+                return time.perf_counter() - t0
+        except Exception:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("datasette did not start")
+
+
+def targets(db: str, n: int, seed: int) -> dict[str, list[str]]:
+    """Per endpoint, n+warm-up URLs with varying targets, drawn from the database."""
+    rng = random.Random(seed)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    works = [r[0] for r in conn.execute(
+        "select w.id from works w join versions v on v.work = w.id and v.key = w.pivot"
+        " join segments s on s.version = v.id group by w.id order by count(*) desc, w.id")]
+    big = works[0]
+    pivot_vid = conn.execute("select v.id from versions v join works w on w.id = v.work and v.key = w.pivot"
+                             " where w.id = ?", [big]).fetchone()[0]
+    parts = [r[0] for r in conn.execute("select distinct division from segments where version = ?", [pivot_vid])]
+    max_id = conn.execute("select max(id) from segments").fetchone()[0]
+    n_pivot = conn.execute("select count(*) from segments where version = ?", [pivot_vid]).fetchone()[0]
+    vids = [r[0] for r in conn.execute("select id from versions where work = ?", [big])]
+    keys = [r[0] for r in conn.execute("select key from versions where work = ? and role != 'pivot'", [big])]
+    # Rarer words, as readers mostly look for (names): a capitalised word inside a sentence with under 1,000 hits.
+    from datasette.utils import escape_fts
+
+    rare: list[str] = []
+    for _ in range(2000):
+        if len(rare) >= 20:
+            break
+        row = conn.execute("select text from segments where id = ?", [rng.randint(1, max_id)]).fetchone()
+        names = [w.strip(".,;:!?[]()«»\"'–") for w in (row[0] if row else "").split()[1:] if w[:1].isupper()]
+        for w in names:
+            hits = conn.execute("select count(*) from segments_fts where segments_fts match ?", [escape_fts(w)]).fetchone()[0]
+            if len(w) >= 4 and 0 < hits < 1000:
+                rare.append(w)
+                break
+    conn.close()
+    out: dict[str, list[str]] = {}
+    m = n + 10
+    if plugin_available():
+        out["reading page: /-/read/<work>?part=N"] = [
+            f"/-/read/{quote(big)}?part={rng.choice(parts)}" for _ in range(m)]
+        out["reading page JSON: /-/read/<work>.json"] = [
+            f"/-/read/{quote(big)}.json?part={rng.choice(parts)}&with={','.join(keys)}" for _ in range(m)]
+        out["plugin search: /-/search/<work>?q="] = [
+            f"/-/search/{quote(big)}?" + urlencode({"q": rng.choice(EN_WORDS + RU_WORDS)}) for _ in range(m)]
+    out["segment row: /corpus/segments/<id>"] = [f"/corpus/segments/{rng.randint(1, max_id)}" for _ in range(m)]
+    out["FTS English: /corpus/segments?_search="] = [
+        "/corpus/segments?" + urlencode({"_search": rng.choice(EN_WORDS)}) for _ in range(m)]
+    out["FTS Russian: /corpus/segments?_search="] = [
+        "/corpus/segments?" + urlencode({"_search": rng.choice(RU_WORDS)}) for _ in range(m)]
+    out["FTS rare word: /corpus/segments?_search="] = [
+        "/corpus/segments?" + urlencode({"_search": rng.choice(rare)}) for _ in range(m)]
+    out["status facet: /corpus/alignments?_facet=status"] = ["/corpus/alignments?_facet=status"] * m
+    out["status facet, one version: ?version=..&_facet=status"] = [
+        "/corpus/alignments?" + urlencode({"version": rng.choice(vids[1:]), "_facet": "status"}) for _ in range(m)]
+    out["JSON API: /corpus/segments.json?version=..."] = [
+        "/corpus/segments.json?" + urlencode({"version": rng.choice(vids), "_sort": "position",
+                                              "position__gte": rng.randrange(n_pivot), "_size": 50, "_shape": "objects"})
+        for _ in range(m)]
+    out["parallel view: /corpus/parallel?work=..."] = [
+        "/corpus/parallel?" + urlencode({"work": rng.choice(works)}) for _ in range(m)]
+    out["parallel view, one sentence: ?work=..&segment=.."] = [
+        "/corpus/parallel?" + urlencode({"work": rng.choice(works), "segment": f"{rng.randint(1, 2000)}.1"})
+        for _ in range(m)]
+    return out
+
+
+def fts_hits(db: str, urls: list[str]) -> float:
+    """Mean number of segments the searches in ``urls`` match."""
+    from urllib.parse import parse_qs, urlparse
+
+    from datasette.utils import escape_fts
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    n = [conn.execute("select count(*) from segments_fts where segments_fts match ?",
+                      [escape_fts(parse_qs(urlparse(u).query)["_search"][0])]).fetchone()[0] for u in urls]
+    conn.close()
+    return statistics.mean(n)
+
+
+def measure(client, base: str, urls: list[str], warm: int) -> dict:
+    times, sizes = [], []
+    for i, u in enumerate(urls):
+        t = time.perf_counter()
+        r = client.get(base + u)
+        dt = (time.perf_counter() - t) * 1000
+        if r.status_code != 200:
+            raise SystemExit(f"{u}: HTTP {r.status_code}\n{r.text[:500]}")
+        if i >= warm:
+            times.append(dt)
+            sizes.append(len(r.content))
+    times.sort()
+    return {"n": len(times), "p50": statistics.median(times), "p95": times[max(0, round(0.95 * len(times)) - 1)],
+            "max": times[-1], "kb": statistics.mean(sizes) / 1024}
+
+
+def explain(db: str, client, base: str, urls: dict[str, list[str]]) -> None:
+    """EXPLAIN QUERY PLAN of the SQL Datasette runs for each table page (from the page's .json)."""
+    from datasette.utils import escape_fts
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn.create_function("escape_fts", 1, escape_fts)
+    for name, us in urls.items():
+        u = us[-1]
+        if not u.startswith("/corpus/") or "/segments/" in u:
+            continue
+        path, _, qs = u.partition("?")
+        r = client.get(base + path.removesuffix(".json") + ".json?" + qs)
+        data = r.json()
+        sql, params = data["query"]["sql"], data["query"]["params"]
+        print(f"\n{name}\n  {u}\n  SQL: {' '.join(sql.split())[:400]}")
+        for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params):
+            print("   ", row[3])
+        for facet, res in (data.get("facet_results") or {}).items():
+            print(f"  facet {facet}: {'TIMED OUT' if res.get('timed_out') else 'ok'}")
+    conn.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    import httpx
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", default="/tmp/aligner-bench/build-1000000.db")
+    ap.add_argument("--requests", type=int, default=50, help="timed requests per endpoint")
+    ap.add_argument("--warmup", type=int, default=10, help="untimed requests per endpoint first")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--immutable", action="store_true", help="serve the file --immutable (a published copy)")
+    ap.add_argument("--setting", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                    help="extra datasette --setting, e.g. --setting facet_time_limit_ms 100")
+    ap.add_argument("--tuned", action="store_true",
+                    help="the recommended configuration: suggest_facets off, no default facets on the big tables")
+    ap.add_argument("--explain", action="store_true", help="print EXPLAIN QUERY PLAN for the table pages")
+    ap.add_argument("--only", help="only endpoints whose name contains this")
+    a = ap.parse_args(argv)
+    db = str(Path(a.db).resolve())
+    if not Path(db).exists():
+        raise SystemExit(f"{db}: no such database (run benchmarks/build.py first)")
+    settings = list(a.setting) + ([["suggest_facets", "off"]] if a.tuned else [])
+    extra = [x for name, value in settings for x in ("--setting", name, value)]
+    metadata = tuned_metadata() if a.tuned else None
+    served = db
+    if Path(db).stem != "corpus":  # metadata.yml and the plugin know the database as "corpus"
+        served = str(Path(tempfile.mkdtemp(prefix="aligner-serve-")) / "corpus.db")
+        os.symlink(db, served)
+    port = free_port()
+    proc, log = start(served, port, extra, a.immutable, metadata)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(timeout=60) as client:
+            startup = wait_ready(client, base, proc, log)
+            urls = targets(db, a.requests, a.seed)
+            if a.only:
+                urls = {k: v for k, v in urls.items() if a.only in k}
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            n_seg = conn.execute("select count(*) from segments").fetchone()[0]
+            n_al = conn.execute("select count(*) from alignments").fetchone()[0]
+            conn.close()
+            print(f"datasette on {Path(db).name} ({os.path.getsize(db) / 1e9:.2f} GB, {n_seg:,} segments, "
+                  f"{n_al:,} alignments){' --immutable' if a.immutable else ''}"
+                  f"{' ' + ' '.join(extra) if extra else ''}"
+                  f"{'; no default facets on ' + ', '.join(BIG_TABLES) if a.tuned else ''}; plugin: "
+                  f"{'yes' if plugin_available() else 'no (aligner/plugin.py missing)'}; started in {startup:.1f} s; "
+                  f"{a.requests} timed requests per endpoint after {a.warmup} warm-up, one at a time")
+            rows = []
+            for name, us in urls.items():
+                res = measure(client, base, us[: a.warmup + a.requests], a.warmup)
+                if "_search=" in us[0]:
+                    name += f" ({fts_hits(db, us[a.warmup: a.warmup + a.requests]):,.0f} hits)"
+                rows.append((name, res))
+                print(f"  {name}: p95 {res['p95']:.0f} ms", file=sys.stderr, flush=True)
+            w = max(len(n) for n, _ in rows)
+            print(f"{'endpoint'.ljust(w)} | {'n':>3} | {'p50 ms':>7} | {'p95 ms':>7} | {'max ms':>7} | {'KB':>6} | goal p95<100")
+            print("-" * w + "-|-----|---------|---------|---------|--------|------------")
+            for name, r in rows:
+                ok = "met" if r["p95"] < 100 else f"MISSED x{r['p95'] / 100:.1f}"
+                print(f"{name.ljust(w)} | {r['n']:>3} | {r['p50']:>7.1f} | {r['p95']:>7.1f} | {r['max']:>7.1f} | "
+                      f"{r['kb']:>6.1f} | {ok}")
+            if a.explain:
+                explain(db, client, base, urls)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+if __name__ == "__main__":
+    main()
