@@ -26,7 +26,6 @@ import hmac
 import json
 import os
 import secrets
-import tempfile
 import time
 import tomllib
 from pathlib import Path
@@ -132,18 +131,9 @@ def add_user(path: str | Path, name: str, password: str, *, iterations: int = IT
         content = tomli_w.dumps(raw)
     else:
         content = json.dumps(raw, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=str(p.parent), prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fp:
-            fp.write(content)
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    from .files import atomic_write
+
+    atomic_write(p, content, private=True)
     return new_hash
 
 

@@ -630,16 +630,9 @@ def export(work, lang, fmt, output, copy_source, validate, db_path):
 
 
 def _write_atomic(path: str, data: bytes) -> None:
-    import tempfile
+    from .files import atomic_write
 
-    p = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=str(p.parent.resolve()), prefix=f".{p.name}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as fp:
-        fp.write(data)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # an ordinary file for readers, not mkstemp's private 0600
-    os.replace(tmp, p)
+    atomic_write(path, data)
 
 
 def _maybe_validate(fmt: str, output: str, validate: bool) -> None:

@@ -177,9 +177,6 @@ def update_version(directory: str | Path, key: str, values: dict[str, Any]) -> N
     Rewrites the whole file through tomllib/tomli_w, so comments are lost;
     the write is atomic (temporary file, then rename).
     """
-    import os
-    import tempfile
-
     import tomli_w
 
     path = Path(directory) / METADATA_FILE
@@ -187,8 +184,6 @@ def update_version(directory: str | Path, key: str, values: dict[str, Any]) -> N
     versions = data.setdefault("versions", {})
     current = versions.setdefault(key, {})
     current.update({k: v for k, v in values.items() if v is not None})
-    text = tomli_w.dumps(data)
-    fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=".work-", suffix=".toml")
-    with os.fdopen(fd, "w", encoding="utf-8") as fp:
-        fp.write(text)
-    os.replace(tmp, path)
+    from .files import atomic_write
+
+    atomic_write(path, tomli_w.dumps(data))

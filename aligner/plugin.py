@@ -408,7 +408,6 @@ async def compare_view(datasette, request):
     cmp_base = base(datasette) + "-/compare/" + web.q(slug)
     links = _part_links(cmp_base, {"a": a, "b": b}, divs, n)
     by_key = {v["key"]: v for v in vs}
-    read_base = base(datasette) + "-/read/" + web.q(slug)
     with_keys = [k for k in (a, b) if k != pv["key"]]
     return await render(datasette, request, "aligner_compare.html", {
         **_common(datasette, w, vs), "pivot": pv, "a": by_key[a], "b": by_key[b], "parts": divs, "part": n,

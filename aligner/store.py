@@ -50,6 +50,7 @@ from sqlite_utils import Migrations
 
 from . import metadata as md
 from .errors import AlignerError, ConflictError, InputError, UnknownError
+from .files import atomic_write
 from .model import HUMAN_STATUSES, STATUSES, ApplyReport, Edit, Slot, make_address, parse_address, slot_token
 from .search import normalize_for_search
 from .segment import Document, Segment, read_text, segment_tsv, segment_text, is_tsv
@@ -1414,14 +1415,4 @@ def _combined_status(statuses: list[str]) -> str:
 
 
 def _atomic_write(path: Path, content: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fp:
-            fp.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic_write(path, content)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import codecs
 import os
-import tempfile
 import re
 import zlib
 from pathlib import Path
@@ -303,21 +302,9 @@ def write_output(fp_or_path, data: bytes) -> None:
         except TypeError:
             fp_or_path.write(data.decode("utf-8"))
         return
-    target = Path(fp_or_path)
-    fd, tmp = tempfile.mkstemp(prefix="." + target.name + ".", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from .files import atomic_write
+
+    atomic_write(fp_or_path, data)
 
 
 # --- small helpers shared by the exporters and importers -------------------
