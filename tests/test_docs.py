@@ -30,3 +30,12 @@ def test_command_help_has_an_example(name, cmd):
     r = CliRunner().invoke(cli, name.split() + ["--help"])
     assert r.exit_code == 0
     assert "Example:" in r.output and f"aligner {name.split()[0]}" in r.output.split("Example:")[1]
+
+
+def test_python_api_is_exposed_at_the_top():
+    import aligner
+
+    for name in aligner.__all__:
+        assert getattr(aligner, name) is not None
+    doc = aligner.segment_text("Dear Sir,\nIt rains. It pours.", "en")
+    assert [s.ref for s in doc.segments] == ["1.1", "2.1", "2.2"]
