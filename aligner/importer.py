@@ -10,15 +10,13 @@ sentences. What the aligner proposes is ``auto``; alignments people made
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 from . import metadata as md
 from .errors import AlignerError, InputError, UnknownError
+from .files import atomic_write
 from .segment import Segment, blocks_of, is_tsv, read_text, segment_text, segment_tsv
 
 
@@ -132,9 +130,7 @@ def add_version(
     if existing and existing.file:
         saved.setdefault(wdir / existing.file, (wdir / existing.file).read_bytes() if (wdir / existing.file).exists() else None)
     # Write the text, then the slots file without its automatic alignments, then the metadata.
-    fd, tmp = tempfile.mkstemp(dir=str(wdir), prefix=f".{target_name}.", suffix=".tmp")
-    os.close(fd)
-    shutil.copyfile(source_file, tmp) if str(source_file) != "-" else Path(tmp).write_text(text, "utf-8")
+    data = text.encode("utf-8") if str(source_file) == "-" else Path(source_file).read_bytes()
     slots_file = wdir / f"{key}.slots.jsonl"
     old_slots = slots_file.read_text("utf-8") if slots_file.exists() else None
     try:
@@ -145,7 +141,7 @@ def add_version(
                     if line.strip() and json.loads(line).get("status") in ("draft", "confirmed")]
             slots_file.write_text("".join(line + "\n" for line in kept), "utf-8")
         old_file = wdir / existing.file if existing and existing.file and existing.file != target_name else None
-        os.replace(tmp, target)
+        atomic_write(target, data)
         values = {"language": lang, "file": target_name, "translator": translator, "year": year,
                   "source": source, "licence": licence, "title": title}
         if not existing:
@@ -163,8 +159,6 @@ def add_version(
                 p.unlink(missing_ok=True)
             else:
                 p.write_bytes(content)
-        if os.path.exists(tmp):
-            os.remove(tmp)
         raise
     return ImportReport(work=work, key=key, file=str(target), sentences=len(doc.segments))
 
