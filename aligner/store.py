@@ -367,6 +367,44 @@ def _load_jsonl(path: Path) -> list[dict]:
     return out
 
 
+_OPTIONAL_STR = (str, type(None))
+SLOT_FIELDS: dict[str, tuple] = {
+    "slot": _OPTIONAL_STR, "pivot": (list,), "status": (str,), "targets": (list,), "text": (str,),
+    "score": (int, float, type(None)), "via": _OPTIONAL_STR, "by": _OPTIONAL_STR, "at": _OPTIONAL_STR,
+    "stale": (bool,), "after": _OPTIONAL_STR,
+}
+HISTORY_FIELDS: dict[str, tuple] = {
+    "rev": (int,), "slot": _OPTIONAL_STR, "segments": (list,), "at": _OPTIONAL_STR, "by": _OPTIONAL_STR,
+    "via": _OPTIONAL_STR, "old_status": (str,), "old_text": (str,), "new_status": (str,), "new_text": (str,),
+    "reverts": (int, type(None)),
+}
+
+
+def check_fields(record: dict, fields: dict[str, tuple], path: Path | str, line: int) -> None:
+    """Refuse a dump line whose fields have the wrong types: one line naming the file, line and field."""
+    for key, value in record.items():
+        if key.startswith("_"):
+            continue
+        if key not in fields:
+            raise InputError(str(path), f"unknown field {key!r}", line=line)
+        allowed = fields[key]
+        if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):
+            names = " or ".join("null" if t is type(None) else t.__name__ for t in allowed)
+            raise InputError(str(path), f"field {key!r} must be {names}, got {type(value).__name__}", line=line)
+    for key in ("pivot", "targets"):
+        pairs = record.get(key)
+        if pairs is not None and not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in pairs
+        ):
+            raise InputError(str(path), f"{key!r} must be a list of [ref, hash] pairs of strings", line=line)
+    segments = record.get("segments")
+    if segments is not None and not all(isinstance(x, str) for x in segments):
+        raise InputError(str(path), "'segments' must be a list of strings", line=line)
+    for key in ("status", "old_status", "new_status"):
+        if key in record and record[key] not in STATUSES:
+            raise InputError(str(path), f"invalid {key.replace('_', ' ')} {record[key]!r}", line=line)
+
+
 def slots_path(work_dir: Path, key: str) -> Path:
     return work_dir / f"{key}.slots.jsonl"
 
@@ -630,6 +668,7 @@ class _Builder:
         return sid
 
     def _resolve_record(self, rec: dict, pivot: "_PivotIndex", path: Path, line: int) -> dict:
+        check_fields(rec, SLOT_FIELDS, path, line)
         status = rec.get("status", "draft")
         if status not in STATUSES:
             raise InputError(str(path), f"invalid status {status!r}", line=line)
@@ -657,7 +696,9 @@ class _Builder:
     def stage_history(self, work: md.Work, v: md.Version, vid: str, history: list[dict], pivot: "_PivotIndex") -> None:
         """Keep one version's revisions in temp tables, their pivot refs resolved, until :meth:`insert_history`."""
         rows, segs = [], []
+        hpath = history_path(work.path, v.key)
         for h in history:
+            check_fields(h, HISTORY_FIELDS, hpath, h.get("_line", 0))
             seq = h.get("rev")
             if not isinstance(seq, int):
                 raise InputError(f"texts/{work.slug}/{v.key}.history.jsonl", "each revision needs an integer 'rev'",
@@ -1129,10 +1170,13 @@ class Store:
         old_text = " ".join(p.text for p in parts if p.text)
         old_status = _combined_status([p.status for p in parts])
         if token is not None and not force:
-            ok = all(p.token == token or (p.status == "empty") for p in parts) and (
-                any(p.token == token for p in parts) or all(p.status == "empty" for p in parts)
-                or slot_token(address, old_text, old_status) == token
-            )
+            # The copy must have seen one of the alignments it replaces as it is now; the others it
+            # swallows (a 1:1 widened into a 2:1) must be empty. An empty slot is no free pass: a copy
+            # made before someone cleared the slot carries the old token and is refused.
+            ok = (
+                any(p.token == token for p in parts)
+                and all(p.token == token or p.status == "empty" for p in parts)
+            ) or slot_token(address, old_text, old_status) == token
             if not ok:
                 raise ConflictError(
                     f"slot {address} of {v['key']} was changed since your copy was made",

@@ -134,8 +134,6 @@ def test_three_writers_lose_nothing(fresh_db, texts):
                 assert any(r["id"] > states[e["token"]] for r in chain), "a conflict with no change behind it"
 
 
-@pytest.mark.xfail(strict=True, reason="store.py accepts any token over an empty slot, so an edit made on a copy from "
-                                        "before someone cleared the slot silently undoes the clearing")
 def test_a_stale_copy_does_not_undo_a_clear(store):
     from aligner.errors import ConflictError
 
