@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import random
 import socket
@@ -201,6 +200,38 @@ def measure(client, base: str, urls: list[str], warm: int) -> dict:
             "max": times[-1], "kb": statistics.mean(sizes) / 1024}
 
 
+def explain_queries(db: str) -> None:
+    """EXPLAIN QUERY PLAN and time of the queries that were slow at a million sentences (see benchmarks/README.md)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    work = conn.execute("select id from works order by id limit 1").fetchone()[0]
+    pivot = conn.execute("select v.id from versions v join works w on w.id = v.work and v.key = w.pivot where w.id = ?",
+                         [work]).fetchone()[0]
+    queries = [
+        ("a work's versions and filled slots (every reading, search and work page)",
+         "select version, count(*) as n from alignments where work = ? and status != 'empty' group by version", [work]),
+        ("sentences per part (reading page)",
+         "select division, count(*) from segments where version = ? group by division", [pivot]),
+        ("one part's pivot sentences (reading page)",
+         "select id, ref, position, block, kind, text, division from segments where version = ? and division = ?"
+         " order by position", [pivot, 2]),
+        ("Datasette's count on /corpus/parallel?work=", "select count(*) from parallel where work = ?", [work]),
+        ("Datasette's kind facet on /corpus/parallel?work=",
+         "select kind as value, count(*) as count from (select work, segment, division, kind, pivot from parallel"
+         " where work = ?) where kind is not null group by kind", [work]),
+        ("Datasette's /corpus/alignments page (sorted by position)",
+         "select * from alignments order by position, id limit 101", []),
+    ]
+    for name, sql, params in queries:
+        conn.execute(sql, params).fetchall()  # warm the page cache: the time is the second run's
+        t = time.perf_counter()
+        conn.execute(sql, params).fetchall()
+        ms = (time.perf_counter() - t) * 1000
+        print(f"\n{name}: {ms:.1f} ms (warm)\n  {sql}")
+        for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params):
+            print("   ", row[3])
+    conn.close()
+
+
 def explain(db: str, client, base: str, urls: dict[str, list[str]]) -> None:
     """EXPLAIN QUERY PLAN of the SQL Datasette runs for each table page (from the page's .json)."""
     from datasette.utils import escape_fts
@@ -283,6 +314,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"{name.ljust(w)} | {r['n']:>3} | {r['p50']:>7.1f} | {r['p95']:>7.1f} | {r['max']:>7.1f} | "
                       f"{r['kb']:>6.1f} | {ok}")
             if a.explain:
+                explain_queries(db)
                 explain(db, client, base, urls)
     finally:
         proc.terminate()

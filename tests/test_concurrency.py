@@ -16,6 +16,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import random
+import time
 import traceback
 
 import pytest
@@ -49,6 +50,7 @@ def _worker(name: str, db: str, texts: str, barrier, out) -> None:
         for i in range(ROUNDS):
             address = rng.choice(SHARED if rng.random() < 0.6 else OWN[name])
             seen = store.slot(WORK, "ru", address)
+            time.sleep(rng.random() * 0.01)  # the translator reads before typing: others may write meanwhile
             text = f"{name} {i}: «правка» <{address}> & ещё"
             status = rng.choice(["draft", "confirmed"])
             entry = {"who": name, "address": address, "text": text, "status": status, "token": seen.token,
