@@ -188,7 +188,9 @@ def serve(db_path, host, port, metadata_path, texts_dir, immutable, rebuild):
     if not Path(db_path).exists():
         raise click.ClickException(f"{db_path}: no such database (run 'aligner build' first)")
     args = [sys.executable, "-m", "datasette", "serve", "--host", host, "--port", str(port),
-            "--setting", "truncate_cells_html", "0", "--setting", "sql_time_limit_ms", "3000"]
+            "--setting", "truncate_cells_html", "0", "--setting", "sql_time_limit_ms", "3000",
+            # Facet suggestions scan whole tables on every page: the largest cost on a big corpus.
+            "--setting", "suggest_facets", "off"]
     args += ["--immutable" if immutable else "", db_path]
     args = [a for a in args if a]
     if Path(metadata_path).exists():

@@ -708,7 +708,9 @@ def search(conn: sqlite3.Connection, work: str, query: str, keys: list[str] | No
     expr = f"search : ({match})"
     base = (
         "from segments_fts join segments s on s.id = segments_fts.rowid"
-        f" where segments_fts match ? and s.version in ({marks})"
+        # The unary + keeps SQLite from driving the join from the version's segments (one FTS
+        # lookup per segment: 0.4 s on the Bible); the FTS index drives it instead.
+        f" where segments_fts match ? and +s.version in ({marks})"
     )
     try:
         total = conn.execute(f"select count(*) {base}", [expr, *vids]).fetchone()[0]
