@@ -57,3 +57,12 @@ def table_rows(path) -> dict:
         out[t] = rows
     db.close()
     return out
+
+
+def not_installed(reason: str):
+    """Skip (with the reason) when a schema or tool package is missing; fail instead under ALIGNER_REQUIRE_SCHEMAS=1 (CI)."""
+    import os
+
+    if os.environ.get("ALIGNER_REQUIRE_SCHEMAS"):
+        pytest.fail(reason)
+    pytest.skip(reason)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 from pathlib import Path
 
@@ -17,14 +16,12 @@ from aligner.model import Slot, slot_token
 from aligner.tmx import read_tmx, write_tmx
 from aligner.validate import SchemaNotInstalled, validate_tmx
 
+from .conftest import not_installed
+
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
-def _not_installed(reason: str):
-    """Skip (with the reason) when a schema/tool package is missing; fail instead under ALIGNER_REQUIRE_SCHEMAS=1."""
-    if os.environ.get("ALIGNER_REQUIRE_SCHEMAS"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+_not_installed = not_installed
 
 
 def make_slots() -> list[Slot]:

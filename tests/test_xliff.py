@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -16,17 +15,15 @@ from aligner.model import Slot, slot_token
 from aligner.validate import SchemaNotInstalled, validate_xliff
 from aligner.xliff import NS12, NS20, read_xliff, write_xliff
 
+from .conftest import not_installed
+
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 Q12 = {"x": NS12}
 Q20 = {"x": NS20}
 
 
-def _not_installed(reason: str):
-    """Skip (with the reason) when a schema/tool package is missing; fail instead under ALIGNER_REQUIRE_SCHEMAS=1."""
-    if os.environ.get("ALIGNER_REQUIRE_SCHEMAS"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+_not_installed = not_installed
 
 
 def make_slots() -> list[Slot]:
