@@ -1,7 +1,6 @@
 """Importing whole texts: add-version, automatic alignment around human work, re-align, --replace."""
 
 import json
-import shutil
 
 import pytest
 from click.testing import CliRunner

@@ -1,6 +1,5 @@
 """The structure pass and the segments the seed text must give (the hard cases by name)."""
 
-import json
 
 import pytest
 

@@ -1,6 +1,5 @@
 """Building the corpus, filling slots, history, revert, and the text-file record."""
 
-import shutil
 
 import pytest
 import sqlite_utils
