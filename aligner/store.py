@@ -1406,6 +1406,7 @@ class Store:
         rows = self.db.query(
             "select * from alignments where version = ? and (status != 'empty' or stale = 1) order by position, id", [v["id"]]
         )
+        pivot_vid = self.pivot_version(v["work"])["id"]  # once per version, not once per 0:1 alignment
         for a in rows:
             pivots = self.db.execute(
                 "select s.ref, s.hash from alignment_pivots ap join segments s on s.id = ap.segment where ap.alignment = ? order by s.position",
@@ -1418,7 +1419,7 @@ class Store:
                 # A target sentence with no pivot counterpart (0:1): remember where it stands.
                 before = self.db.execute(
                     "select s.ref from segments s where s.version = ? and s.position < ? order by s.position desc limit 1",
-                    [self._pivot_vid(v["work"]), a["position"]]).fetchone()
+                    [pivot_vid, a["position"]]).fetchone()
                 rec["after"] = before[0] if before else None
             file_targets = [[r, h] for r, h, _, typed in targets if not typed]
             if file_targets:
@@ -1433,9 +1434,6 @@ class Store:
                 rec["stale"] = True
             out.append(json.dumps(rec, ensure_ascii=False, separators=(", ", ": ")))
         return out
-
-    def _pivot_vid(self, work: str) -> str:
-        return self.pivot_version(work)["id"]
 
     def _history_lines(self, v: dict) -> list[str]:
         out = []
