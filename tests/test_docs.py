@@ -39,3 +39,28 @@ def test_python_api_is_exposed_at_the_top():
         assert getattr(aligner, name) is not None
     doc = aligner.segment_text("Dear Sir,\nIt rains. It pours.", "en")
     assert [s.ref for s in doc.segments] == ["1.1", "2.1", "2.2"]
+
+
+def readme_commands():
+    """The README's two commands: the indented lines of its "Two commands" section."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    return [line.strip() for line in section.splitlines() if line.startswith("    ") and line.strip()]
+
+
+def test_readme_has_two_commands_that_make_their_own_environment():
+    main, tests = readme_commands()
+    for command in (main, tests):
+        assert command.startswith("python3 -m venv .venv && .venv/bin/python -m pip install"), command
+        assert " pip install -e" not in command.replace(".venv/bin/python -m pip install -q -e", ""), command
+    assert main.endswith(".venv/bin/aligner build && .venv/bin/aligner serve")
+    assert ".venv/bin/python -m pytest" in tests
+
+
+def test_ci_runs_the_readme_test_command_verbatim_with_the_distribution_python_first():
+    _, tests = readme_commands()
+    run = (ROOT / ".ci" / "run").read_text("utf-8")
+    lines = [line for line in run.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert lines[-1] == tests
+    path_line = run.index('export PATH="/usr/bin:$PATH"')
+    assert path_line < run.index(tests)
