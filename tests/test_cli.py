@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from aligner.cli import cli
 
-from .conftest import SEED, WORK, table_rows
+from .helpers import SEED, WORK, table_rows
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datasette.app import Datasette
 
 from aligner.cli import cli
 
-from .conftest import WORK, not_installed, table_rows
+from .helpers import WORK, not_installed, table_rows
 
 
 @pytest.fixture

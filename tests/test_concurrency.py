@@ -23,7 +23,7 @@ import pytest
 
 from aligner.model import slot_token
 
-from .conftest import WORK
+from .helpers import WORK
 
 ROUNDS = 40
 SHARED = ["24.1", "25.1", "26.1"]

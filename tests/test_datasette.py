@@ -8,7 +8,7 @@ from datasette.app import Datasette
 
 from aligner.store import Store
 
-from .conftest import ROOT, WORK
+from .helpers import ROOT, WORK
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from aligner.cli import cli
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 
 def all_commands(group=cli, prefix=""):

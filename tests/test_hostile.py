@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from aligner.cli import cli
 
-from .conftest import ROOT, WORK, table_rows
+from .helpers import ROOT, WORK, table_rows
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 BIG = 200 * 1024 * 1024

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from aligner.cli import cli
 from aligner.store import Store
 
-from .conftest import ROOT, WORK, table_rows
+from .helpers import ROOT, WORK, table_rows
 
 ES = ROOT / "tests" / "data" / "kropotkin-letter2-excerpt.es.txt"
 

@@ -6,7 +6,7 @@ import pytest
 from aligner.errors import InputError
 from aligner.segment import decode_text, read_text, segment_text, segment_tsv
 
-from .conftest import SEED
+from .helpers import SEED
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import sqlite_utils
 from aligner.errors import AlignerError, ConflictError, InputError, UnknownError
 from aligner.store import Store, build
 
-from .conftest import WORK, table_rows
+from .helpers import WORK, table_rows
 
 
 def test_build_has_one_work_three_versions_and_empty_slots(db_path):

@@ -16,7 +16,7 @@ from aligner.model import Slot, slot_token
 from aligner.tmx import read_tmx, write_tmx
 from aligner.validate import SchemaNotInstalled, validate_tmx
 
-from .conftest import not_installed
+from .helpers import not_installed
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 

@@ -15,7 +15,7 @@ from aligner.model import Slot, slot_token
 from aligner.validate import SchemaNotInstalled, validate_xliff
 from aligner.xliff import NS12, NS20, read_xliff, write_xliff
 
-from .conftest import not_installed
+from .helpers import not_installed
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"

@@ -1,0 +1,1 @@
+"""The corpus database: its schema, the build from texts/, the store of slots and history, and the one read layer."""
