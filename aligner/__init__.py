@@ -17,8 +17,8 @@ from .errors import AlignerError, ConflictError, InputError, UnknownError
 from .importer import add_version, realign
 from .model import STATUSES, ApplyReport, Edit, Slot
 from .score import score_multiple
-from .segment import Document, Segment, segment_file, segment_text, segment_tsv
-from .sentences import split_sentences
+from .text.segment import Document, Segment, segment_file, segment_text, segment_tsv
+from .text.sentences import split_sentences
 from .store import Store, build, connect
 
 __all__ = [

@@ -109,7 +109,7 @@ def segment(file, lang, no_structure, as_json):
 
         aligner segment texts/kropotkin-two-letters-to-lenin/en.txt
     """
-    from .segment import is_tsv, read_text, segment_text, segment_tsv
+    from .text.segment import is_tsv, read_text, segment_text, segment_tsv
 
     text = read_text(file)
     if is_tsv(file):
@@ -516,7 +516,7 @@ def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output
         aligner align-files de.txt fr.txt --src-lang de --tgt-lang fr --presegmented
     """
     from .align import Block, align_blocks, align_sentences
-    from .segment import blocks_of, read_text, segment_text
+    from .text.segment import blocks_of, read_text, segment_text
 
     def load(path, lang):
         text = read_text(path)

@@ -17,7 +17,7 @@ from typing import Sequence
 from . import metadata as md
 from .errors import AlignerError, InputError, UnknownError
 from .files import atomic_write
-from .segment import Segment, blocks_of, is_tsv, read_text, segment_text, segment_tsv
+from .text.segment import Segment, blocks_of, is_tsv, read_text, segment_text, segment_tsv
 
 
 def align_version(

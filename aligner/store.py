@@ -52,8 +52,8 @@ from . import metadata as md
 from .errors import AlignerError, ConflictError, InputError, UnknownError
 from .files import atomic_write
 from .model import HUMAN_STATUSES, STATUSES, ApplyReport, Edit, Slot, make_address, parse_address, slot_token
-from .search import normalize_for_search
-from .segment import Document, Segment, read_text, segment_tsv, segment_text, is_tsv
+from .text.search import normalize_for_search
+from .text.segment import Document, Segment, read_text, segment_tsv, segment_text, is_tsv
 
 DEFAULT_DB = "db/corpus.db"
 DEFAULT_TEXTS = "texts"
@@ -501,7 +501,7 @@ class _Builder:
             rows.clear()
 
     def build_work(self, work: md.Work) -> None:
-        from .sentences import splitter_signature
+        from .text.sentences import splitter_signature
 
         db = self.db
         self.progress(work.slug)

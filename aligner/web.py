@@ -21,7 +21,7 @@ import unicodedata
 from urllib.parse import quote, urlencode
 
 from .model import parse_address, slot_token
-from .search import fold, lemma, normalize_query
+from .text.search import fold, lemma, normalize_query
 
 #: A work with at most this many pivot sentences is shown on one page by default.
 ONE_PAGE_LIMIT = 800

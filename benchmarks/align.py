@@ -61,19 +61,19 @@ LENGTH_ONLY = dict(w_num=0, pen_num=0, w_word=0, w_punct=0, pen_punct=0, lexicon
 
 def get_splitter():
     try:
-        from aligner.sentences import split_sentences
+        from aligner.text.sentences import split_sentences
 
         def split(text: str, lang: str) -> list[str]:
             return [text[a:b] for a, b in split_sentences(text, lang)]
 
-        return split, "aligner.sentences.split_sentences"
+        return split, "aligner.text.sentences.split_sentences"
     except ImportError:
         import sentencex
 
         def split(text: str, lang: str) -> list[str]:
             return [s.strip() for s in sentencex.segment(lang, text) if s.strip()]
 
-        return split, "sentencex.segment (aligner.sentences not found)"
+        return split, "sentencex.segment (aligner.text.sentences not found)"
 
 
 # --------------------------------------------------------------------------

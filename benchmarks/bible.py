@@ -70,7 +70,7 @@ def cli(*args: str, cwd: Path) -> tuple[float, str, float]:
 def key_aligned_dump(texts: Path, key: str, lang: str, source: Path) -> None:
     """The fallback: declare the version and write its slots aligned verse to verse (auto), as Store.dump would."""
     from aligner import metadata as md
-    from aligner.segment import read_text, segment_tsv
+    from aligner.text.segment import read_text, segment_tsv
     from aligner.store import text_hash
 
     wdir = texts / WORK

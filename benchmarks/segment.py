@@ -1,4 +1,4 @@
-"""Benchmark of aligner.sentences against other sentence splitters.
+"""Benchmark of aligner.text.sentences against other sentence splitters.
 
 Run from the repository root:  python benchmarks/segment.py [--quick]
 
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 import razdel  # noqa: E402
 import sentencex  # noqa: E402
 
-from aligner.sentences import _split_with_backend, split_sentences  # noqa: E402
+from aligner.text.sentences import _split_with_backend, split_sentences  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 GOLD = ROOT / "benchmarks" / "data" / "seed_gold.en.tsv"

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aligner.segment import segment_text
+from aligner.text.segment import segment_text
 from aligner.store import Store, build
 
 SETTINGS = settings(derandomize=True, deadline=None, database=None,

@@ -4,7 +4,7 @@
 import pytest
 
 from aligner.errors import InputError
-from aligner.segment import decode_text, read_text, segment_text, segment_tsv
+from aligner.text.segment import decode_text, read_text, segment_text, segment_tsv
 
 from .helpers import SEED
 

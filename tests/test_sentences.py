@@ -1,4 +1,4 @@
-"""Behaviour of aligner.sentences: the seed's hard cases, pySBD's English Golden Rules, Russian cases,
+"""Behaviour of aligner.text.sentences: the seed's hard cases, pySBD's English Golden Rules, Russian cases,
 language fallbacks and the span invariants."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aligner import sentences
-from aligner.sentences import split_sentences, splitter_signature
+from aligner.text import sentences
+from aligner.text.sentences import split_sentences, splitter_signature
 
 HERE = Path(__file__).parent
 GOLDEN_RULES = json.loads((HERE / "data" / "golden_rules_en.json").read_text(encoding="utf-8"))["rules"]

@@ -5,7 +5,7 @@ like. Datelines, salutations, closings and signatures are lines, not sentences,
 and they are the best anchors an aligner has. So the text is first cut into
 blocks by blank lines and line shapes, each block gets a kind, and only then
 are paragraph-like blocks handed to the sentence splitter
-(:func:`aligner.sentences.split_sentences`).
+(:func:`aligner.text.sentences.split_sentences`).
 
 Every segment keeps character offsets into the decoded text, so
 ``text[seg.start:seg.end] == seg.text`` always holds, and nothing is lost or
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .errors import InputError
+from ..errors import InputError
 
 #: Kinds a block can have. Paragraph-like kinds are split into sentences.
 KINDS = (

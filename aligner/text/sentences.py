@@ -1,7 +1,7 @@
 """Sentence splitting for one paragraph-like block of text.
 
 ``split_sentences(text, lang)`` returns character spans into ``text``; the structure segmenter
-(``aligner.segment``) calls it once per block, after it has taken titles, datelines, salutations and
+(``aligner.text.segment``) calls it once per block, after it has taken titles, datelines, salutations and
 signatures apart. It is not a structure pass: a single newline inside ``text`` is ordinary whitespace
 (``"Esteemed Vladimir Ilich,\nSeveral employees ..."`` is one span), while a blank line always ends a
 sentence.

@@ -1,0 +1,1 @@
+"""Text in: the structure segmenter, the sentence splitters, and the normal forms search indexes."""
