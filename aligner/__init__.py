@@ -14,15 +14,14 @@ The Python API, usable without the command line::
 
 from .align import Bead, Block, align_blocks, align_sentences
 from .errors import AlignerError, ConflictError, InputError, UnknownError
-from .importer import add_version, realign
 from .model import STATUSES, ApplyReport, Edit, Slot
 from .score import score_multiple
 from .text.segment import Document, Segment, segment_file, segment_text, segment_tsv
 from .text.sentences import split_sentences
-from .store import Store, build, connect
+from .corpus import Store, add_version, build, connect
 
 __all__ = [
     "AlignerError", "ApplyReport", "Bead", "Block", "ConflictError", "Document", "Edit", "InputError", "STATUSES",
     "Segment", "Slot", "Store", "UnknownError", "add_version", "align_blocks", "align_sentences", "build",
-    "connect", "realign", "score_multiple", "segment_file", "segment_text", "segment_tsv", "split_sentences",
+    "connect", "score_multiple", "segment_file", "segment_text", "segment_tsv", "split_sentences",
 ]

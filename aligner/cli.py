@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from .errors import AlignerError, ConflictError
-from .store import DEFAULT_DB, DEFAULT_TEXTS
+from .corpus import DEFAULT_DB, DEFAULT_TEXTS
 
 FORMATS = ("csv", "xlsx", "tmx", "xliff", "xliff2", "html", "tei")
 
@@ -59,7 +59,7 @@ def dump_option(fn):
 
 
 def _open_store(db_path: str, texts_dir: str | None = None):
-    from .store import Store
+    from .corpus import Store
 
     return Store(db_path, texts_dir)
 
@@ -148,8 +148,8 @@ def build(texts_dir, db_path, force, as_json):
 
         aligner build texts -d db/corpus.db
     """
-    from .metadata import find_works
-    from .store import build as do_build
+    from .record import find_works
+    from .corpus import build as do_build
 
     n = len(find_works(texts_dir))
     with click.progressbar(length=n, label="Building", file=sys.stderr, show_pos=True) as bar:
@@ -182,7 +182,7 @@ def serve(db_path, host, port, metadata_path, texts_dir, immutable, rebuild):
         aligner serve db/corpus.db --port 8001
     """
     if rebuild:
-        from .store import build as do_build
+        from .corpus import build as do_build
 
         do_build(texts_dir, db_path)
     if not Path(db_path).exists():
@@ -451,8 +451,8 @@ def add_version(work, lang, file, key, translator, year, source, licence, title,
 
         aligner add-version kropotkin-two-letters-to-lenin ru letters.ru.txt --translator "—" --year 1923
     """
-    from .importer import add_version as do_add
-    from .store import Store
+    from .corpus import add_version as do_add
+    from .corpus import Store
 
     if Path(db_path).exists():
         # Everything typed so far goes to text first, so the rebuild loses nothing.
@@ -483,10 +483,8 @@ def align(work, lang, as_json, db_path, texts_dir, dump):
 
         aligner align kropotkin-two-letters-to-lenin ru
     """
-    from .importer import realign
-
     store = _open_store(db_path, texts_dir)
-    report = realign(store, work, lang)
+    report = store.realign(work, lang)
     _after_write(store, work, report.key, dump)
     if as_json:
         click.echo(json.dumps(report.__dict__, ensure_ascii=False))

@@ -2,17 +2,24 @@
 
 They carry no database handle, so a format module can be written and tested
 without SQLite: exports take an iterable of :class:`Slot`, imports return a
-list of :class:`Edit`, and :func:`aligner.store.apply_edits` applies them.
+list of :class:`Edit`, and :meth:`aligner.corpus.Store.apply_edits` applies them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 
 STATUSES = ("empty", "auto", "draft", "confirmed")
 #: Statuses a person may set; ``auto`` is reserved for the automatic aligner.
 HUMAN_STATUSES = ("empty", "draft", "confirmed")
+
+
+def text_hash(text: str) -> str:
+    """Content hash of a sentence: NFC, whitespace collapsed; 16 hex digits of SHA-1."""
+    norm = " ".join(unicodedata.normalize("NFC", text).split())
+    return hashlib.sha1(norm.encode("utf-8")).hexdigest()[:16]
 
 
 def slot_token(address: str, text: str, status: str) -> str:

@@ -571,7 +571,7 @@ async def history_view(datasette, request):
 def _store(conn, texts=None):
     import sqlite_utils
 
-    from .store import Store
+    from .corpus import Store
 
     return Store(sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False), texts)
 

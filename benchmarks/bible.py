@@ -69,9 +69,9 @@ def cli(*args: str, cwd: Path) -> tuple[float, str, float]:
 
 def key_aligned_dump(texts: Path, key: str, lang: str, source: Path) -> None:
     """The fallback: declare the version and write its slots aligned verse to verse (auto), as Store.dump would."""
-    from aligner import metadata as md
+    from aligner import record as md
     from aligner.text.segment import read_text, segment_tsv
-    from aligner.store import text_hash
+    from aligner.model import text_hash
 
     wdir = texts / WORK
     shutil.copyfile(source, wdir / f"{key}.tsv")

@@ -8,7 +8,7 @@ For each size N it makes (or reuses) a synthetic texts folder of N English
 segments with ``benchmarks/make_corpus.py`` under ``--workdir``, then, each in
 a fresh subprocess so that peak memory (``ru_maxrss``) is that step's alone:
 
-* **build**: ``aligner.store.build(texts, db)``, timed;
+* **build**: ``aligner.corpus.build(texts, db)``, timed;
 * **raw**: the same rows read back from the built database and written with
   ``sqlite3`` ``executemany`` into a fresh database with the same schema (the
   project's migrations: same tables, same indexes), the same views and the
@@ -50,7 +50,7 @@ def _cpu() -> float:
 
 
 def child_build(texts: str, db: str, profile: str | None) -> dict:
-    from aligner.store import build
+    from aligner.corpus import build
 
     if os.path.exists(db):
         os.remove(db)
@@ -73,7 +73,7 @@ def child_raw(src: str, dst: str) -> dict:
 
     import sqlite_utils
 
-    from aligner.store import create_views, enable_search, migrations
+    from aligner.corpus.schema import create_views, enable_search, migrations
 
     if os.path.exists(dst):
         os.remove(dst)

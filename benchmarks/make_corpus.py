@@ -23,7 +23,7 @@ real book is, and memory stays flat in N), each work with
   every slot a person filled (including some reverts).
 
 Every text is segmented with the project's own segmenter
-(``aligner.store.segment_version``) while it is generated, so every ref and
+(``aligner.corpus.build.segment_version``) while it is generated, so every ref and
 hash in the dumps is the one ``aligner build`` will find: building the folder
 and dumping it again gives the same bytes (``--verify`` checks that on a copy).
 
@@ -48,9 +48,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aligner import metadata as md  # noqa: E402
+from aligner import record as md  # noqa: E402
 from aligner.model import make_address  # noqa: E402
-from aligner.store import segment_version, text_hash  # noqa: E402
+from aligner.corpus.build import segment_version  # noqa: E402
+from aligner.model import text_hash  # noqa: E402
 
 # --- word lists -----------------------------------------------------------------------------------------
 
@@ -455,7 +456,7 @@ def make_corpus(n: int, out: str | Path, *, seed: int = 1, work_size: int = 25_0
 
 def verify(out: str | Path) -> None:
     """Build the folder and dump it again into a copy: the dumps must come back byte for byte."""
-    from aligner.store import Store, build
+    from aligner.corpus import Store, build
 
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "texts"

@@ -26,7 +26,7 @@ def texts(tmp_path) -> Path:
 @pytest.fixture
 def db_path(texts, tmp_path) -> Path:
     """A corpus database built from the private texts copy."""
-    from aligner.store import build
+    from aligner.corpus import build
 
     path = tmp_path / "corpus.db"
     build(texts, path)
@@ -35,6 +35,6 @@ def db_path(texts, tmp_path) -> Path:
 
 @pytest.fixture
 def store(db_path, texts):
-    from aligner.store import Store
+    from aligner.corpus import Store
 
     return Store(db_path, texts)

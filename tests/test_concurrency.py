@@ -35,7 +35,7 @@ def _worker(name: str, db: str, texts: str, barrier, out) -> None:
     os.environ["ALIGNER_USER"] = name
     try:
         from aligner.errors import ConflictError
-        from aligner.store import Store
+        from aligner.corpus import Store
 
         rng = random.Random(name)
         log = []
@@ -87,7 +87,7 @@ def fresh_db(db_path):
 
 
 def test_three_writers_lose_nothing(fresh_db, texts):
-    from aligner.store import Store
+    from aligner.corpus import Store
 
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(3)

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from aligner.store import Store
+from aligner.corpus import Store
 
 from .helpers import ROOT, WORK
 

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from aligner.cli import cli
-from aligner.store import Store
+from aligner.corpus import Store
 
 from .helpers import ROOT, WORK, table_rows
 

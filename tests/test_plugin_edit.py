@@ -10,7 +10,7 @@ import stat
 import pytest
 
 from aligner import auth
-from aligner.store import Store
+from aligner.corpus import Store
 
 from .test_plugin_helpers import HOSTILE, WORK, add_translator, csrf, datasette, signed_in
 

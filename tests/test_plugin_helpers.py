@@ -15,7 +15,7 @@ from datasette.app import Datasette
 
 from aligner import auth
 from aligner.plugin import ensure_registered
-from aligner.store import Store, build
+from aligner.corpus import Store, build
 
 ensure_registered()
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from aligner import web
-from aligner.store import Store
+from aligner.corpus import Store
 
 from .test_plugin_helpers import HOSTILE, WORK, datasette, fill_bible, make_bible, set_alignment
 

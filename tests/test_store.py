@@ -5,7 +5,7 @@ import pytest
 import sqlite_utils
 
 from aligner.errors import AlignerError, ConflictError, InputError, UnknownError
-from aligner.store import Store, build
+from aligner.corpus import Store, build
 
 from .helpers import WORK, table_rows
 

@@ -59,7 +59,7 @@ def site(tmp_path_factory):
     """A corpus (the Kropotkin letters + a Bible-shaped sample), a users file, and a running Datasette."""
     sys.path.insert(0, str(ROOT))
     from aligner.auth import add_user
-    from aligner.store import Store, build
+    from aligner.corpus import Store, build
     from tests.test_plugin_helpers import fill_bible, make_bible
 
     tmp = tmp_path_factory.mktemp("site")
@@ -258,7 +258,7 @@ def test_stale_save_in_a_second_browser_is_refused(browser, site, shots):
         assert "changed by someone else" in cell_b.locator(".msg").inner_text()
         assert cell_b.locator("button.save").inner_text() == "Save mine anyway"
         pb.screenshot(path=str(shots / "conflict.png"), full_page=False)
-        from aligner.store import Store
+        from aligner.corpus import Store
 
         assert Store(site["db"]).slot(WORK, "ru", "27.1").text == "Первый вариант Анны."
         # Keeping theirs puts their text in the cell; nothing is written.

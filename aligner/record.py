@@ -1,4 +1,13 @@
-"""The work's metadata file, ``texts/<work>/work.toml``: read, validate, update.
+"""The record of a work: ``texts/<work>/``, the files every database is built from.
+
+Everything the tool knows about the files of a work folder lives here, once:
+where they are, how each is read and checked, and how each is written.
+
+* ``work.toml``: the work and its versions.
+* ``<version>.slots.jsonl``: translators' work on a version, one alignment a line.
+* ``<version>.history.jsonl``: every change ever made to it, one revision a line.
+
+The work's metadata file:
 
 TOML because it is easy to edit by hand, has real types, and has no YAML
 pitfalls with language codes (``no`` is Norwegian, not ``false``). Each work
@@ -9,6 +18,7 @@ before any of its text exists: that is how empty slots come to be.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -16,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .files import atomic_write
+from .model import STATUSES
 
 METADATA_FILE = "work.toml"
 ROLES = ("pivot", "original", "translation")
@@ -184,6 +196,112 @@ def update_version(directory: str | Path, key: str, values: dict[str, Any]) -> N
     versions = data.setdefault("versions", {})
     current = versions.setdefault(key, {})
     current.update({k: v for k, v in values.items() if v is not None})
-    from .files import atomic_write
-
     atomic_write(path, tomli_w.dumps(data))
+
+
+# ---------------------------------------------------------------------------
+# Translators' work: <version>.slots.jsonl and <version>.history.jsonl
+
+
+def slots_path(work_dir: Path, key: str) -> Path:
+    return Path(work_dir) / f"{key}.slots.jsonl"
+
+
+def history_path(work_dir: Path, key: str) -> Path:
+    return Path(work_dir) / f"{key}.history.jsonl"
+
+
+_OPTIONAL_STR = (str, type(None))
+SLOT_FIELDS: dict[str, tuple] = {
+    "slot": _OPTIONAL_STR, "pivot": (list,), "status": (str,), "targets": (list,), "text": (str,),
+    "score": (int, float, type(None)), "via": _OPTIONAL_STR, "by": _OPTIONAL_STR, "at": _OPTIONAL_STR,
+    "stale": (bool,), "after": _OPTIONAL_STR,
+}
+HISTORY_FIELDS: dict[str, tuple] = {
+    "rev": (int,), "slot": _OPTIONAL_STR, "segments": (list,), "at": _OPTIONAL_STR, "by": _OPTIONAL_STR,
+    "via": _OPTIONAL_STR, "old_status": (str,), "old_text": (str,), "new_status": (str,), "new_text": (str,),
+    "reverts": (int, type(None)),
+}
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    """The records of a JSON Lines file (none when it does not exist), each with its line number as ``_line``."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise InputError(str(path), "binary file (contains NUL bytes), expected JSON Lines")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(str(path), f"not valid UTF-8 (offset {e.start})") from None
+    out = []
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InputError(str(path), f"malformed JSON: {e.msg}", line=lineno) from None
+        if not isinstance(obj, dict):
+            raise InputError(str(path), "each line must be a JSON object", line=lineno)
+        obj["_line"] = lineno
+        out.append(obj)
+    return out
+
+
+def check_fields(record: dict, fields: dict[str, tuple], path: Path | str, line: int) -> None:
+    """Refuse a dump line whose fields have the wrong types: one line naming the file, line and field."""
+    # Called for every line of every dump at build time (millions at library scale): the exact-type tests
+    # are the fast path for what json.loads returns; anything else gets the full isinstance test.
+    for key, value in record.items():
+        allowed = fields.get(key)
+        if allowed is not None and type(value) in allowed:
+            continue
+        if key.startswith("_"):
+            continue
+        if allowed is None:
+            raise InputError(str(path), f"unknown field {key!r}", line=line)
+        if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):
+            names = " or ".join("null" if t is type(None) else t.__name__ for t in allowed)
+            raise InputError(str(path), f"field {key!r} must be {names}, got {type(value).__name__}", line=line)
+    for key in ("pivot", "targets"):
+        pairs = record.get(key)
+        if pairs is None:
+            continue
+        for p in pairs:
+            if type(p) is list and len(p) == 2 and type(p[0]) is str and type(p[1]) is str:
+                continue
+            if not (isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)):
+                raise InputError(str(path), f"{key!r} must be a list of [ref, hash] pairs of strings", line=line)
+    segments = record.get("segments")
+    if segments is not None and not all(isinstance(x, str) for x in segments):
+        raise InputError(str(path), "'segments' must be a list of strings", line=line)
+    for key in ("status", "old_status", "new_status"):
+        if key in record and record[key] not in STATUSES:
+            raise InputError(str(path), f"invalid {key.replace('_', ' ')} {record[key]!r}", line=line)
+
+
+def format_record(record: dict) -> str:
+    """One dump line: key order as given, non-ASCII kept readable, the spacing every dump has always had."""
+    return json.dumps(record, ensure_ascii=False, separators=(", ", ": "))
+
+
+def write_records(path: Path, lines: list[str]) -> bool:
+    """Write a dump file atomically; a version with nothing to record gets no file. Returns whether it wrote."""
+    path = Path(path)
+    if not lines and not path.exists():
+        return False
+    atomic_write(path, "".join(line + "\n" for line in lines))
+    return True
+
+
+def keep_human_slots(work_dir: Path, key: str) -> None:
+    """Drop the automatic alignments from a version's slots file (its text is about to be replaced)."""
+    path = slots_path(work_dir, key)
+    if not path.exists():
+        return
+    kept = [line for line in path.read_text("utf-8").splitlines()
+            if line.strip() and json.loads(line).get("status") in ("draft", "confirmed")]
+    path.write_text("".join(line + "\n" for line in kept), "utf-8")

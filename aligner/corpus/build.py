@@ -1,0 +1,597 @@
+"""Building the corpus database from ``texts/``: a fresh file, swapped in only when complete.
+
+:func:`build` reads every work folder (its ``work.toml``, its texts, and the
+translators' work dumped as JSON Lines beside them) into a temporary database
+file and renames it over the old one, so a failed build never leaves a
+half-written corpus.
+
+Slots survive re-segmentation because the dump stores, beside each pivot
+ref, the hash of its text: on build an alignment goes back to the segment
+with the same ref and hash, else to a segment with the same hash nearby (the
+sentence moved), else to the segment with its old ref, flagged ``stale``
+(the English changed; a person should look), and never is it dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import sqlite_utils
+
+from ..errors import AlignerError, InputError
+from ..model import STATUSES, make_address, text_hash
+from ..provenance import now
+from ..record import (
+    HISTORY_FIELDS, SLOT_FIELDS, Version, Work, check_fields, find_works, history_path, load_jsonl, load_work,
+    slots_path,
+)
+from ..text.search import normalize_for_search
+from ..text.segment import Document, Segment, is_tsv, read_text, segment_text, segment_tsv
+from ..text.sentences import splitter_signature
+from .autoalign import align_version
+from .schema import DEFAULT_DB, create_views, enable_search, migrations, version_id
+
+DEFAULT_TEXTS = "texts"
+
+
+@dataclass
+class BuildReport:
+    db_path: str
+    works: int = 0
+    versions: int = 0
+    segments: int = 0
+    alignments: int = 0
+    revisions: int = 0
+    stale: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _versions_info() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("aligner", "sqlite-utils", "datasette", "sentencex"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "?"
+    return out
+
+
+def build_signature(segmenter: dict, align: dict | None = None) -> dict:
+    """The build signature, in the spirit of sacrebleu's: what made these segments and alignments."""
+    v = _versions_info()
+    seg = "+".join(f"{k}:{val}" for k, val in sorted(segmenter.items()))
+    al = "+".join(f"{k}:{val}" for k, val in sorted((align or {}).items())) or "none"
+    sig = f"aligner:{v['aligner']}|seg:{seg}|align:{al}|sqlite:{sqlite3.sqlite_version}"
+    return {
+        "signature": sig,
+        "aligner": v["aligner"],
+        "segmenter": seg,
+        "aligner_method": al,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "sqlite_utils": v["sqlite-utils"],
+        "datasette": v["datasette"],
+    }
+
+
+def segment_version(work: Work, version: Version) -> Document:
+    """Read and segment one version's text file with the structure and sentence rules of its language."""
+    path = work.path / version.file  # type: ignore[operator]
+    text = read_text(path)
+    lang = version.language
+    if is_tsv(path):
+        return segment_tsv(text, lang, path=str(path))
+    doc = segment_text(
+        text,
+        lang,
+        title=version.title or (work.title if version.role == "pivot" else None),
+        author=work.author,
+    )
+    if not doc.segments:
+        raise InputError(str(path), "no sentences found")
+    return doc
+
+
+class _Builder:
+    """Writes one fresh database from the work folders. Row order is deterministic."""
+
+    def __init__(self, db: sqlite_utils.Database, progress: Callable[[str], None] | None = None):
+        self.db = db
+        self.conn = db.conn
+        self.next_segment = 1
+        self.next_alignment = 1
+        self.progress = progress or (lambda msg: None)
+        self.report = BuildReport(db_path="")
+        self.segmenter_sig: dict = {}
+        self.align_sig: dict = {}
+        # Rows waiting for one executemany per version (one INSERT per row was most of the build's SQL time).
+        self._typed_rows: list[tuple] = []
+        self._alignment_rows: list[tuple] = []
+        self._pivot_rows: list[tuple] = []
+        self._target_rows: list[tuple] = []
+        # Revisions wait on disk (temp tables), not in memory, until every work is read: memory stays flat in N.
+        self.history_count = 0
+        self.conn.execute(
+            "CREATE TEMP TABLE _history (n INTEGER PRIMARY KEY, work TEXT, key TEXT, version TEXT, sort_at, rev,"
+            " slot, old_text, old_status, new_text, new_status, actor, channel, at, reverts_seq)"
+        )
+        self.conn.execute("CREATE TEMP TABLE _history_segments (n INTEGER, segment INTEGER)")
+
+    def insert_segments(self, vid: str, doc: Document, lang: str, *, typed: bool = False,
+                        hashes: list[str] | None = None) -> list[int]:
+        ids = []
+        rows = []
+        if hashes is None:
+            hashes = [text_hash(s.text) for s in doc.segments]
+        for pos, s in enumerate(doc.segments):
+            sid = self.next_segment
+            self.next_segment += 1
+            ids.append(sid)
+            rows.append(
+                (sid, vid, s.ref, float(pos), s.division, s.block, s.key, s.kind, s.sentence, s.text, s.start, s.end,
+                 hashes[pos], 1 if typed else 0, normalize_for_search(s.text, lang))
+            )
+        self.conn.executemany(
+            "INSERT INTO segments (id, version, ref, position, division, block, block_key, kind, sentence, text,"
+            " start, [end], hash, typed, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        self.conn.executemany(
+            "INSERT INTO divisions (version, n, label) VALUES (?,?,?)",
+            [(vid, n, label) for n, label in sorted(doc.divisions.items())],
+        )
+        self.report.segments += len(rows)
+        return ids
+
+    def add_alignment(self, work: str, vid: str, pivots: list[int], targets: list[int], *, address: str | None,
+                      position: float, status: str, score=None, method=None, actor=None, at=None, stale=0) -> int:
+        aid = self.next_alignment
+        self.next_alignment += 1
+        self._alignment_rows.append((aid, work, vid, address, position, status, score, method, actor, at, stale))
+        self._pivot_rows.extend((aid, s) for s in pivots)
+        self._target_rows.extend((aid, s) for s in targets)
+        self.report.alignments += 1
+        return aid
+
+    def flush(self) -> None:
+        """Write the rows :meth:`add_alignment` and :meth:`_typed_segment` collected (segments first: FKs)."""
+        conn = self.conn
+        if self._typed_rows:
+            conn.executemany(
+                "INSERT INTO segments (id, version, ref, position, division, block, block_key, kind, sentence, text,"
+                " start, [end], hash, typed, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                self._typed_rows,
+            )
+        conn.executemany(
+            "INSERT INTO alignments (id, work, version, address, position, status, score, method, actor, at, stale)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            self._alignment_rows,
+        )
+        conn.executemany("INSERT INTO alignment_pivots VALUES (?,?)", self._pivot_rows)
+        conn.executemany("INSERT INTO alignment_targets VALUES (?,?)", self._target_rows)
+        for rows in (self._typed_rows, self._alignment_rows, self._pivot_rows, self._target_rows):
+            rows.clear()
+
+    def build_work(self, work: Work) -> None:
+        db = self.db
+        self.progress(work.slug)
+        db["works"].insert(
+            {
+                "id": work.slug,
+                "title": work.title,
+                "author": work.author,
+                "year": work.year,
+                "description": work.description,
+                "source": work.source,
+                "source_url": work.source_url,
+                "licence": work.licence,
+                "licence_url": work.licence_url,
+                "pivot": work.pivot,
+            }
+        )
+        self.report.works += 1
+        for position, (key, v) in enumerate(work.versions.items()):
+            db["versions"].insert(
+                {
+                    "id": version_id(work.slug, key),
+                    "work": work.slug,
+                    "key": key,
+                    "language": v.language,
+                    "role": v.role,
+                    "title": v.title,
+                    "file": v.file,
+                    "translator": v.translator,
+                    "year": v.year,
+                    "source": v.source,
+                    "source_url": v.source_url,
+                    "transcription": v.transcription,
+                    "licence": v.licence,
+                    "note": v.note,
+                    "position": position,
+                }
+            )
+            self.report.versions += 1
+        pv = work.pivot_version
+        pdoc = segment_version(work, pv)
+        self.segmenter_sig = {**splitter_signature(pv.language)}
+        phashes = [text_hash(s.text) for s in pdoc.segments]
+        pids = self.insert_segments(version_id(work.slug, pv.key), pdoc, pv.language, hashes=phashes)
+        pivot = _PivotIndex(pdoc.segments, pids, phashes)
+        for v in work.others():
+            self.build_version(work, v, pivot)
+
+    def build_version(self, work: Work, v: Version, pivot: "_PivotIndex") -> None:
+        """Segments of one version and its alignments: from its dump, else (new text) from the aligner."""
+        vid = version_id(work.slug, v.key)
+        path = slots_path(work.path, v.key)
+        records = load_jsonl(path)
+        history = load_jsonl(history_path(work.path, v.key))
+        self.stage_history(work, v, vid, history, pivot)
+        tdoc = segment_version(work, v) if v.file else Document(text="")
+        thashes = [text_hash(s.text) for s in tdoc.segments]
+        tids = self.insert_segments(vid, tdoc, v.language, hashes=thashes) if tdoc.segments else []
+        targets_by_ref = {s.ref: (sid, h) for sid, s, h in zip(tids, tdoc.segments, thashes)}
+        targets_by_hash: dict[str, list[int]] = {}
+        for sid, h in zip(tids, thashes):
+            targets_by_hash.setdefault(h, []).append(sid)
+        groups: list[dict] = []
+        used_targets: set[int] = set()
+        for rec in records:
+            group = self._resolve_record(rec, pivot, path, rec.pop("_line"))
+            tlinks: list[int] = []
+            for pair in rec.get("targets") or []:
+                if not (isinstance(pair, list) and len(pair) == 2):
+                    raise InputError(str(path), "'targets' must be a list of [ref, hash] pairs", line=group["line"])
+                ref, h = pair
+                hit = targets_by_ref.get(ref)
+                sid = None
+                if hit and hit[1] == h and hit[0] not in used_targets:
+                    sid = hit[0]
+                else:
+                    sid = next((c for c in targets_by_hash.get(h, []) if c not in used_targets), None)
+                    if sid is None and hit and hit[0] not in used_targets:
+                        sid = hit[0]
+                        group["stale"] = 1
+                if sid is not None:
+                    tlinks.append(sid)
+                    used_targets.add(sid)
+            group["targets"] = tlinks
+            group["text"] = "" if rec.get("targets") else (rec.get("text") or "")
+            if rec.get("targets") and not tlinks:
+                group["stale"] = 1  # its sentences are gone from the file: keep the record, flagged
+                group["text"] = rec.get("text") or ""
+            groups.append(group)
+        loose = [sid for sid in tids if sid not in used_targets]
+        if loose:
+            # New or changed text: the aligner fills around the human alignments, which stay as they are.
+            human = [g for g in groups if g["status"] in ("draft", "confirmed") or g["text"]]
+            human_ids = {id(g) for g in human}
+            for g in groups:
+                if id(g) not in human_ids:
+                    used_targets.difference_update(g["targets"])
+            groups = human
+            fixed = [(g["pivots"], g["targets"]) for g in human if g["pivots"]]
+            beads, self.align_sig = align_version(
+                pivot.segments, pivot.ids, tdoc.segments, tids, fixed, work.pivot_version.language, v.language
+            )
+            last_ref = None
+            for pids, t_ids, score in beads:
+                if pids:
+                    last_ref = pivot.segments[pivot.index_of[pids[-1]]].ref
+                if not t_ids:
+                    continue
+                groups.append({"pivots": pids, "targets": t_ids, "text": "", "status": "auto", "score": score,
+                               "method": "aligner" if pids else "unaligned", "actor": None, "at": None, "stale": 0,
+                               "line": 0, "after": None if pids else last_ref})
+        self._emit(work, vid, v, pivot, groups)
+        self.flush()
+
+    def _emit(self, work: Work, vid: str, v: Version, pivot: "_PivotIndex", groups: list[dict]) -> None:
+        """Insert alignments for ``groups``; merge groups that claim one pivot; empty slots for the rest."""
+        claimed: dict[int, dict] = {}
+        kept: list[dict] = []
+        for g in groups:
+            clash = [claimed[p] for p in g["pivots"] if p in claimed]
+            if clash:
+                into = clash[0]
+                into["pivots"] = sorted(set(into["pivots"]) | set(g["pivots"]), key=pivot.position_of)
+                into["targets"] = into["targets"] + g["targets"]
+                into["text"] = " ".join(t for t in (into["text"], g["text"]) if t)
+                into["stale"] = 1
+                for p in into["pivots"]:
+                    claimed[p] = into
+                continue
+            for p in g["pivots"]:
+                claimed[p] = g
+            kept.append(g)
+        for sid in pivot.ids:
+            if sid not in claimed:
+                kept.append({"pivots": [sid], "targets": [], "text": "", "status": "empty", "stale": 0})
+        for g in kept:
+            if g["pivots"]:
+                g["pos"] = pivot.position_of(g["pivots"][0])
+            else:
+                after = g.get("after")
+                g["pos"] = (float(pivot.by_ref[after]) + 0.5) if after in pivot.by_ref else -0.5
+        kept.sort(key=lambda g: g["pos"])
+        for g in kept:
+            pivots = g["pivots"]
+            address = pivot.address(pivots) if pivots else None
+            targets = list(g["targets"])
+            if g["text"]:
+                first = pivots[0] if pivots else None
+                seg = Segment(0, pivot.kind_of(first) if first else "paragraph", 0, g["text"], 0, 0,
+                              pivot.division_of(first) if first else 0)
+                targets.append(self._typed_segment(vid, v.language, "@" + (address or f"line{g.get('line')}"), seg, g["pos"]))
+            status = g["status"] if targets else "empty"
+            if not pivots and g.get("method") is None:
+                g["method"] = "unaligned"
+            self.add_alignment(work.slug, vid, pivots, targets, address=address, position=g["pos"], status=status,
+                               score=g.get("score"), method=g.get("method"), actor=g.get("actor"), at=g.get("at"),
+                               stale=g.get("stale", 0))
+            if g.get("stale"):
+                self.report.stale += 1
+
+    def _typed_segment(self, vid: str, lang: str, ref: str, seg: Segment, position: float) -> int:
+        sid = self.next_segment
+        self.next_segment += 1
+        self._typed_rows.append(
+            (sid, vid, ref, position, seg.division, None, None, seg.kind, None, seg.text, None, None,
+             text_hash(seg.text), 1, normalize_for_search(seg.text, lang))
+        )
+        self.report.segments += 1
+        return sid
+
+    def _resolve_record(self, rec: dict, pivot: "_PivotIndex", path: Path, line: int) -> dict:
+        check_fields(rec, SLOT_FIELDS, path, line)
+        status = rec.get("status", "draft")
+        if status not in STATUSES:
+            raise InputError(str(path), f"invalid status {status!r}", line=line)
+        refs = rec.get("pivot")
+        if not isinstance(refs, list) or not all(isinstance(r, list) and len(r) == 2 for r in refs):
+            raise InputError(str(path), "'pivot' must be a list of [ref, hash] pairs", line=line)
+        if not refs and not rec.get("targets"):
+            raise InputError(str(path), "an alignment needs pivot segments or targets", line=line)
+        pivots, stale = pivot.resolve(refs)
+        if refs and not pivots:
+            stale = 1
+        score = rec.get("score")
+        return {
+            "pivots": pivots,
+            "status": status,
+            "score": score,
+            "method": rec.get("via"),
+            "actor": rec.get("by"),
+            "at": rec.get("at"),
+            "stale": 1 if (stale or rec.get("stale")) else 0,
+            "line": line,
+            "after": rec.get("after"),
+        }
+
+    def stage_history(self, work: Work, v: Version, vid: str, history: list[dict], pivot: "_PivotIndex") -> None:
+        """Keep one version's revisions in temp tables, their pivot refs resolved, until :meth:`insert_history`."""
+        rows, segs = [], []
+        hpath = history_path(work.path, v.key)
+        for h in history:
+            check_fields(h, HISTORY_FIELDS, hpath, h.get("_line", 0))
+            seq = h.get("rev")
+            if not isinstance(seq, int):
+                raise InputError(f"texts/{work.slug}/{v.key}.history.jsonl", "each revision needs an integer 'rev'",
+                                 line=h.get("_line"))
+            self.history_count += 1
+            n = self.history_count
+            rows.append((n, work.slug, v.key, vid, h.get("at") or "", seq, h.get("slot"), h.get("old_text", ""),
+                         h.get("old_status", "empty"), h.get("new_text", ""), h.get("new_status", "empty"),
+                         h.get("by"), h.get("via"), h.get("at"), h.get("reverts") or None))
+            for ref in h.get("segments") or []:
+                i = pivot.by_ref.get(ref)
+                if i is not None:
+                    segs.append((n, pivot.ids[i]))
+        self.conn.executemany(f"INSERT INTO temp._history VALUES ({','.join('?' * 15)})", rows)
+        self.conn.executemany("INSERT INTO temp._history_segments VALUES (?,?)", segs)
+
+    def insert_history(self) -> None:
+        """Revisions of all works, in time order: ids come out as they were when first recorded.
+
+        Ids follow (time, work, version, rev, order read); a revert points to the revision of its version
+        with that rev recorded before it. Done in SQL over the staged rows, so nothing grows in memory.
+        """
+        conn = self.conn
+        conn.execute(
+            "CREATE TEMP TABLE _history_ids AS SELECT n, row_number() OVER"
+            " (ORDER BY sort_at, work, key, rev, n) AS id FROM temp._history"
+        )
+        conn.execute("CREATE UNIQUE INDEX temp._history_ids_n ON _history_ids (n)")
+        conn.execute(
+            "INSERT INTO revisions (id, work, version, seq, address, old_text, old_status, new_text, new_status,"
+            " actor, channel, at, reverts) SELECT i.id, h.work, h.version, h.rev, h.slot, h.old_text, h.old_status,"
+            " h.new_text, h.new_status, h.actor, h.channel, h.at, NULL"
+            " FROM temp._history h JOIN temp._history_ids i ON i.n = h.n ORDER BY i.id"
+        )
+        reverts = conn.execute(
+            "SELECT r.id, i.id FROM temp._history h JOIN temp._history_ids i ON i.n = h.n"
+            " JOIN revisions r ON r.version = h.version AND r.seq = h.reverts_seq AND r.id <= i.id"
+            " WHERE typeof(h.reverts_seq) = 'integer'"
+        ).fetchall()
+        conn.executemany("UPDATE revisions SET reverts = ? WHERE id = ?", reverts)
+        conn.execute(
+            "INSERT OR IGNORE INTO revision_segments SELECT i.id, s.segment"
+            " FROM temp._history_segments s JOIN temp._history_ids i ON i.n = s.n ORDER BY i.id, s.rowid"
+        )
+        self.report.revisions += self.history_count
+        for t in ("_history_ids", "_history_segments", "_history"):
+            conn.execute(f"DROP TABLE temp.{t}")
+
+
+class _PivotIndex:
+    """Finds pivot segments by ref and by hash, for re-attaching dumped alignments."""
+
+    def __init__(self, segments: list[Segment], ids: list[int], hashes: list[str] | None = None):
+        self.segments = segments
+        self.ids = ids
+        self.by_ref = {s.ref: i for i, s in enumerate(segments)}
+        self.by_hash: dict[str, list[int]] = {}
+        self.hashes = hashes if hashes is not None else [text_hash(s.text) for s in segments]
+        for i, h in enumerate(self.hashes):
+            self.by_hash.setdefault(h, []).append(i)
+        self.index_of = {sid: i for i, sid in enumerate(ids)}
+
+    def position_of(self, sid: int) -> float:
+        return float(self.index_of[sid])
+
+    def kind_of(self, sid: int) -> str:
+        return self.segments[self.index_of[sid]].kind
+
+    def division_of(self, sid: int) -> int:
+        return self.segments[self.index_of[sid]].division
+
+    def address(self, sids: list[int]) -> str:
+        first = self.segments[self.index_of[sids[0]]].ref
+        last = self.segments[self.index_of[sids[-1]]].ref
+        return make_address(first, last)
+
+    def resolve(self, refs: list[list[str]]) -> tuple[list[int], int]:
+        """Pivot segment ids for dumped ``[ref, hash]`` pairs, and whether any sentence changed.
+
+        A sentence is found by ref and hash, else by hash near where it was
+        (it moved), else next to its neighbours from the same record that
+        were found (it changed: stale), else by its old ref (stale).
+        """
+        idx = [self.by_ref.get(ref) for ref, _ in refs]
+        if None not in idx and all(self.hashes[i] == h for i, (_, h) in zip(idx, refs)):
+            return [self.ids[i] for i in sorted(set(idx))], 0  # every sentence where it was: the usual case
+        found: list[int | None] = []
+        for ref, h in refs:
+            i = self.by_ref.get(ref)
+            if i is not None and self.hashes[i] == h:
+                found.append(i)
+                continue
+            cands = self.by_hash.get(h, [])
+            if cands:
+                near = i if i is not None else next((f for f in reversed(found) if f is not None), 0)
+                found.append(min(cands, key=lambda c: abs(c - near)))
+            else:
+                found.append(None)
+        stale = 0
+        out: list[int] = []
+        for j, f in enumerate(found):
+            if f is not None:
+                out.append(f)
+                continue
+            stale = 1
+            anchors = [(k, g) for k, g in enumerate(found) if g is not None]
+            if anchors:
+                k, g = min(anchors, key=lambda kg: abs(kg[0] - j))
+                guess = g + (j - k)
+                if 0 <= guess < len(self.ids):
+                    out.append(guess)
+                continue
+            i = self.by_ref.get(refs[j][0])
+            if i is not None:
+                out.append(i)
+        out = sorted(set(out))
+        return [self.ids[i] for i in out], stale
+
+
+def build(
+    texts_dir: str | Path = DEFAULT_TEXTS,
+    db_path: str | Path = DEFAULT_DB,
+    *,
+    progress: Callable[[str], None] | None = None,
+    force: bool = False,
+) -> BuildReport:
+    """Build the corpus database from the work folders under ``texts_dir``.
+
+    Writes a temporary file beside ``db_path`` and renames it over the old
+    one only when everything succeeded, so bad input leaves the old database
+    exactly as it was. Refuses to replace a database that holds revisions the
+    text files do not (run ``aligner dump`` first), unless ``force``.
+    """
+    texts = Path(texts_dir)
+    works = [load_work(p) for p in find_works(texts)]
+    if not works:
+        raise InputError(str(texts), "no work folders (a folder with a work.toml) found")
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    if db_path.exists() and not force:
+        _check_nothing_lost(db_path, works)
+    fd, tmp = tempfile.mkstemp(dir=str(db_path.parent), prefix=".build-", suffix=".db")
+    os.close(fd)
+    try:
+        db = sqlite_utils.Database(tmp, recreate=True)
+        db.execute("PRAGMA foreign_keys = ON")
+        migrations.apply(db)
+        # Secondary indexes are made once the rows are in: one sorted pass each instead of an update per row.
+        indexes = db.execute("select name, sql from sqlite_master where type = 'index' and sql is not null").fetchall()
+        for name, _ in indexes:
+            db.execute(f"DROP INDEX [{name}]")
+        builder = _Builder(db, progress)
+        with db.atomic():
+            for work in works:
+                builder.build_work(work)
+            for _, sql in indexes:
+                db.execute(sql)
+            builder.insert_history()
+            create_views(db)
+            sig = build_signature(builder.segmenter_sig, builder.align_sig)
+            db["build"].insert({"id": 1, "built_at": now(), "texts": str(texts), **sig}, replace=True)
+        enable_search(db)
+        db.conn.commit()
+        db.close()
+        _swap_in(tmp, db_path)
+    except BaseException:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.remove(tmp + suffix)
+            except FileNotFoundError:
+                pass
+        raise
+    builder.report.db_path = str(db_path)
+    return builder.report
+
+
+def _check_nothing_lost(db_path: Path, works: list[Work]) -> None:
+    try:
+        db = sqlite_utils.Database(str(db_path))
+        if "revisions" not in db.table_names():
+            return
+        for work in works:
+            for v in work.others():
+                n_db = db.execute(
+                    "select count(*) from revisions where version = ?", [version_id(work.slug, v.key)]
+                ).fetchone()[0]
+                n_files = len(load_jsonl(history_path(work.path, v.key)))
+                if n_db > n_files:
+                    raise AlignerError(
+                        f"{db_path}: holds {n_db - n_files} revision(s) of {work.slug}/{v.key} not yet in "
+                        f"{history_path(work.path, v.key)}; run 'aligner dump' first, or build --force to discard them"
+                    )
+        db.close()
+    except sqlite3.DatabaseError:
+        return
+
+
+def _swap_in(tmp: str, db_path: Path) -> None:
+    """Replace the database file; an old WAL is checkpointed first so it cannot be replayed onto the new file."""
+    if db_path.exists():
+        try:
+            old = sqlite3.connect(str(db_path), timeout=30)
+            old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            old.execute("PRAGMA journal_mode = DELETE")
+            old.close()
+        except sqlite3.DatabaseError:
+            pass
+    for suffix in ("-wal", "-shm"):
+        try:
+            os.remove(str(db_path) + suffix)
+        except FileNotFoundError:
+            pass
+    os.replace(tmp, db_path)

@@ -1,0 +1,602 @@
+"""Working with a built corpus: read slots, change them (with history), revert, re-align, dump to text.
+
+:class:`Store` is the one object the command line, the web editor and the
+Python API call to change a corpus. Every write is one transaction, recorded
+as a revision (who, when, through which channel, old and new), and every
+change can be dumped back to ``texts/`` (:mod:`aligner.record`) at once.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import sqlite_utils
+
+from ..errors import AlignerError, ConflictError, InputError, UnknownError
+from ..model import (
+    HUMAN_STATUSES, STATUSES, ApplyReport, Edit, Slot, make_address, parse_address, slot_token, text_hash,
+)
+from ..provenance import default_actor, now
+from ..record import METADATA_FILE, format_record, history_path, slots_path, write_records
+from ..text.search import normalize_for_search
+from ..text.segment import Segment
+from .autoalign import align_version
+from .schema import connect, write_transaction
+
+
+@dataclass
+class ImportReport:
+    """What an import or a re-alignment did to one version."""
+
+    work: str
+    key: str
+    file: str
+    sentences: int = 0
+    auto: int = 0
+    kept: int = 0
+    stale: int = 0
+    changed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class Store:
+    """A built corpus: read slots, change them (with history), dump them back to text.
+
+    Example::
+
+        store = Store("db/corpus.db")
+        store.set_slot("kropotkin-two-letters-to-lenin", "ru", "24.1-24.2", "Неужели ...", actor="anna")
+        for slot in store.slots("kropotkin-two-letters-to-lenin", "ru"):
+            print(slot.address, slot.status, slot.text)
+    """
+
+    def __init__(self, db: str | Path | sqlite_utils.Database, texts_dir: str | Path | None = None):
+        self.db = db if isinstance(db, sqlite_utils.Database) else connect(db)
+        self.texts_dir = Path(texts_dir) if texts_dir is not None else None
+
+    # -- lookups -------------------------------------------------------------
+
+    def works(self) -> list[dict]:
+        return list(self.db.query("select * from works order by id"))
+
+    def work(self, slug: str | None = None) -> dict:
+        """A work by slug; with no slug, the only work (an error names the choices when there are several)."""
+        works = self.works()
+        if slug is None:
+            if len(works) == 1:
+                return works[0]
+            raise UnknownError(f"several works in the corpus; name one with --work ({', '.join(w['id'] for w in works)})")
+        for w in works:
+            if w["id"] == slug:
+                return w
+        raise UnknownError(f"unknown work {slug!r} (known: {', '.join(w['id'] for w in works) or 'none'})")
+
+    def version(self, work: str, key: str, *, allow_pivot: bool = False) -> dict:
+        """A version of ``work`` by key (``ru``, ``es-1977``) or, when unambiguous, by language."""
+        rows = list(self.db.query("select * from versions where work = ? order by position", [work]))
+        for r in rows:
+            if r["key"] == key:
+                break
+        else:
+            matches = [r for r in rows if r["language"] == key]
+            if len(matches) != 1:
+                known = ", ".join(r["key"] for r in rows if allow_pivot or r["role"] != "pivot")
+                raise UnknownError(f"unknown version {key!r} of {work} (known: {known})")
+            r = matches[0]
+        if r["role"] == "pivot" and not allow_pivot:
+            raise UnknownError(f"{key!r} is the pivot of {work}: slots belong to the other versions")
+        return r
+
+    def pivot_version(self, work: str) -> dict:
+        w = self.work(work)
+        return self.version(work, w["pivot"], allow_pivot=True)
+
+    def _pivot_span(self, work: str, address: str) -> list[dict]:
+        pv = self.pivot_version(work)
+        ends = parse_address(address)
+        rows = []
+        for ref in ends:
+            row = self.db.execute(
+                "select id, position from segments where version = ? and ref = ?", [pv["id"], ref]
+            ).fetchone()
+            if row is None:
+                raise UnknownError(f"unknown segment {ref!r} in {work}")
+            rows.append(row)
+        lo, hi = rows[0][1], rows[-1][1]
+        if hi < lo:
+            raise UnknownError(f"segment range {address!r} runs backwards")
+        return list(
+            self.db.query(
+                "select * from segments where version = ? and position between ? and ? order by position",
+                [pv["id"], lo, hi],
+            )
+        )
+
+    def _alignment_slot(self, a: dict, work: str, key: str) -> Slot:
+        pivots = list(self.db.query(
+            "select s.ref, s.text, s.kind, s.division from alignment_pivots ap join segments s on s.id = ap.segment"
+            " where ap.alignment = ? order by s.position", [a["id"]]))
+        targets = [r[0] for r in self.db.execute(
+            "select s.text from alignment_targets at join segments s on s.id = at.segment"
+            " where at.alignment = ? order by s.position", [a["id"]]).fetchall()]
+        return Slot(
+            work=work,
+            version=key,
+            address=a["address"] or "",
+            pivot_refs=[p["ref"] for p in pivots],
+            pivot_text=" ".join(p["text"] for p in pivots),
+            text=" ".join(targets),
+            status=a["status"],
+            method=a["method"],
+            actor=a["actor"],
+            at=a["at"],
+            score=a["score"],
+            stale=bool(a["stale"]),
+            kind=pivots[0]["kind"] if pivots else "paragraph",
+            division=pivots[0]["division"] if pivots else 0,
+            alignment_id=a["id"],
+        )
+
+    def slots(self, work: str, key: str, *, include_unaligned: bool = False) -> Iterator[Slot]:
+        """Every slot of a version in pivot order (alignments with no pivot only on request)."""
+        v = self.version(work, key)
+        sql = (
+            "select a.id, a.address, a.status, a.method, a.actor, a.at, a.score, a.stale,"
+            " (select group_concat(ref, char(31)) from (select s.ref from alignment_pivots ap join segments s on s.id = ap.segment where ap.alignment = a.id order by s.position)) as refs,"
+            " (select group_concat(text, char(31)) from (select s.text from alignment_pivots ap join segments s on s.id = ap.segment where ap.alignment = a.id order by s.position)) as ptext,"
+            " (select group_concat(text, char(31)) from (select t.text from alignment_targets at join segments t on t.id = at.segment where at.alignment = a.id order by t.position)) as ttext,"
+            " (select s.kind from alignment_pivots ap join segments s on s.id = ap.segment where ap.alignment = a.id order by s.position limit 1) as kind,"
+            " (select s.division from alignment_pivots ap join segments s on s.id = ap.segment where ap.alignment = a.id order by s.position limit 1) as division"
+            " from alignments a where a.version = ? order by a.position, a.id"
+        )
+        for r in self.db.query(sql, [v["id"]]):
+            if r["address"] is None and not include_unaligned:
+                continue
+            yield Slot(
+                work=work,
+                version=v["key"],
+                address=r["address"] or "",
+                pivot_refs=(r["refs"] or "").split("\x1f") if r["refs"] else [],
+                pivot_text=" ".join((r["ptext"] or "").split("\x1f")),
+                text=" ".join((r["ttext"] or "").split("\x1f")) if r["ttext"] else "",
+                status=r["status"],
+                method=r["method"],
+                actor=r["actor"],
+                at=r["at"],
+                score=r["score"],
+                stale=bool(r["stale"]),
+                kind=r["kind"] or "paragraph",
+                division=r["division"] or 0,
+                alignment_id=r["id"],
+            )
+
+    def slot(self, work: str, key: str, address: str) -> Slot:
+        """The slot of one pivot segment (or the current state over a span of them)."""
+        v = self.version(work, key)
+        span = self._pivot_span(work, address)
+        affected = self._affected(v["id"], [s["id"] for s in span])
+        if len(affected) == 1:
+            return self._alignment_slot(affected[0], work, v["key"])
+        parts = [self._alignment_slot(a, work, v["key"]) for a in affected]
+        text = " ".join(p.text for p in parts if p.text)
+        status = _combined_status([p.status for p in parts])
+        return Slot(work=work, version=v["key"], address=address, pivot_refs=[s["ref"] for s in span],
+                    pivot_text=" ".join(s["text"] for s in span), text=text, status=status)
+
+    def _affected(self, vid: str, pivot_ids: list[int]) -> list[dict]:
+        marks = ",".join("?" * len(pivot_ids))
+        return list(self.db.query(
+            f"select distinct a.* from alignments a join alignment_pivots ap on ap.alignment = a.id"
+            f" where a.version = ? and ap.segment in ({marks}) order by a.position, a.id",
+            [vid, *pivot_ids]))
+
+    # -- writes --------------------------------------------------------------
+
+    def set_slot(
+        self,
+        work: str,
+        key: str,
+        address: str,
+        text: str,
+        status: str | None = None,
+        *,
+        actor: str | None = None,
+        channel: str = "cli",
+        token: str | None = None,
+        force: bool = False,
+        reverts: int | None = None,
+    ) -> int | None:
+        """Fill, change or clear the slot over ``address``; returns the new revision id (None: nothing changed).
+
+        ``token`` is the revision token the caller's copy was made from: when
+        the slot changed since, :class:`ConflictError` is raised (unless
+        ``force``) and nothing is written.
+        """
+        with write_transaction(self.db):
+            rid = self._set_slot_tx(work, key, address, text, status, actor=actor, channel=channel, token=token,
+                                    force=force, reverts=reverts)
+        return rid
+
+    def _set_slot_tx(self, work, key, address, text, status, *, actor, channel, token, force, reverts=None) -> int | None:
+        w = self.work(work)
+        work = w["id"]
+        v = self.version(work, key)
+        text = unicodedata.normalize("NFC", text or "").strip()
+        if status is None:
+            status = "draft" if text else "empty"
+        if status not in STATUSES:
+            raise AlignerError(f"invalid status {status!r} (one of: {', '.join(HUMAN_STATUSES)})")
+        if status == "auto" and channel not in ("aligner", "revert"):
+            raise AlignerError("status 'auto' is reserved for the automatic aligner")
+        if status == "empty" and text:
+            raise AlignerError("status 'empty' goes with an empty text; give draft or confirmed")
+        if not text and status != "empty":
+            status = "empty"
+        span = self._pivot_span(work, address)
+        address = make_address(span[0]["ref"], span[-1]["ref"])
+        affected = self._affected(v["id"], [s["id"] for s in span])
+        parts = [self._alignment_slot(a, work, v["key"]) for a in affected]
+        old_text = " ".join(p.text for p in parts if p.text)
+        old_status = _combined_status([p.status for p in parts])
+        if token is not None and not force:
+            # The copy must have seen one of the alignments it replaces as it is now; the others it
+            # swallows (a 1:1 widened into a 2:1) must be empty. An empty slot is no free pass: a copy
+            # made before someone cleared the slot carries the old token and is refused.
+            ok = (
+                any(p.token == token for p in parts)
+                and all(p.token == token or p.status == "empty" for p in parts)
+            ) or slot_token(address, old_text, old_status) == token
+            if not ok:
+                raise ConflictError(
+                    f"slot {address} of {v['key']} was changed since your copy was made",
+                    current_text=old_text, current_status=old_status,
+                    current_token=slot_token(address, old_text, old_status),
+                )
+        same_span = len(affected) == 1 and [p["ref"] for p in span] == parts[0].pivot_refs
+        if same_span and parts[0].text == text and parts[0].status == status:
+            return None
+        at = now()
+        actor = actor or default_actor()
+        all_pivots: list[int] = []
+        conn = self.db.conn
+        for a in affected:
+            all_pivots += [r[0] for r in conn.execute("select segment from alignment_pivots where alignment = ?", [a["id"]])]
+            tgts = conn.execute(
+                "select s.id, s.typed, s.position from alignment_targets at join segments s on s.id = at.segment where at.alignment = ?",
+                [a["id"]]).fetchall()
+            conn.execute("delete from alignment_pivots where alignment = ?", [a["id"]])
+            conn.execute("delete from alignment_targets where alignment = ?", [a["id"]])
+            conn.execute("delete from alignments where id = ?", [a["id"]])
+            loose = [t[0] for t in tgts if not t[1]]
+            for t in tgts:
+                if t[1]:
+                    conn.execute("delete from segments where id = ?", [t[0]])
+            if loose:
+                # Text of an imported file is never deleted: it stays as an unaligned (0:1) alignment.
+                self._insert_alignment(work, v["id"], [], loose, None, a["position"] - 0.25, "auto", None, "unaligned", None, None)
+        span_ids = [s["id"] for s in span]
+        positions = {r[0]: r[1] for r in conn.execute(
+            f"select id, position from segments where id in ({','.join('?' * len(set(all_pivots) | set(span_ids)))})",
+            list(set(all_pivots) | set(span_ids)))}
+        if text:
+            tid = self._insert_typed(v, "@" + address, text, span[0])
+            self._insert_alignment(work, v["id"], span_ids, [tid], address, span[0]["position"], status, None, channel, actor, at)
+        else:
+            for s in span:
+                self._insert_alignment(work, v["id"], [s["id"]], [], s["ref"], s["position"], "empty", None, channel, actor, at)
+        for pid in sorted(set(all_pivots) - set(span_ids), key=lambda i: positions[i]):
+            ref = conn.execute("select ref from segments where id = ?", [pid]).fetchone()[0]
+            self._insert_alignment(work, v["id"], [pid], [], ref, positions[pid], "empty", None, channel, actor, at)
+        seq = (conn.execute("select max(seq) from revisions where version = ?", [v["id"]]).fetchone()[0] or 0) + 1
+        cur = conn.execute(
+            "INSERT INTO revisions (work, version, seq, address, old_text, old_status, new_text, new_status, actor,"
+            " channel, at, reverts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (work, v["id"], seq, address, old_text, old_status, text, status, actor, channel, at, reverts),
+        )
+        rid = cur.lastrowid
+        for pid in sorted(set(all_pivots) | set(span_ids), key=lambda i: positions[i]):
+            conn.execute("INSERT OR IGNORE INTO revision_segments VALUES (?,?)", (rid, pid))
+        return rid
+
+    def _insert_typed(self, v: dict, ref: str, text: str, pivot_seg: dict) -> int:
+        conn = self.db.conn
+        conn.execute("delete from segments where version = ? and ref = ? and typed = 1", [v["id"], ref])
+        cur = conn.execute(
+            "INSERT INTO segments (version, ref, position, division, block, block_key, kind, sentence, text, start,"
+            " [end], hash, typed, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (v["id"], ref, pivot_seg["position"], pivot_seg["division"], None, None, pivot_seg["kind"], None, text,
+             None, None, text_hash(text), 1, normalize_for_search(text, v["language"])),
+        )
+        return cur.lastrowid
+
+    def _insert_alignment(self, work, vid, pivots, targets, address, position, status, score, method, actor, at, stale=0) -> int:
+        conn = self.db.conn
+        cur = conn.execute(
+            "INSERT INTO alignments (work, version, address, position, status, score, method, actor, at, stale)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (work, vid, address, position, status, score, method, actor, at, stale),
+        )
+        aid = cur.lastrowid
+        conn.executemany("INSERT INTO alignment_pivots VALUES (?,?)", [(aid, s) for s in pivots])
+        conn.executemany("INSERT INTO alignment_targets VALUES (?,?)", [(aid, s) for s in targets])
+        return aid
+
+    def apply_edits(
+        self, work: str, key: str, edits: Iterable[Edit], *, actor: str | None = None, channel: str = "csv",
+        force: bool = False,
+    ) -> ApplyReport:
+        """Apply edits read from a file, all in one transaction.
+
+        An edit whose text and status are what its token says the translator
+        was given is untouched and changes nothing. An edit with no address is
+        matched by its exact English text. A changed edit over a slot that
+        someone else changed since the export is a conflict: reported, not
+        applied (unless ``force``). Errors roll back the whole import.
+        """
+        report = ApplyReport()
+        w = self.work(work)
+        v = self.version(w["id"], key)
+        by_text: dict[str, list[str]] | None = None
+        with write_transaction(self.db):
+            for e in edits:
+                if e.status not in STATUSES:
+                    raise InputError(None, f"invalid status {e.status!r}", unit=e.where)
+                address = e.address
+                if address:
+                    try:
+                        self._pivot_span(w["id"], address)
+                    except UnknownError:
+                        address = None
+                if not address and e.source_text:
+                    if by_text is None:
+                        by_text = {}
+                        for s in self.slots(w["id"], v["key"]):
+                            by_text.setdefault(" ".join(s.pivot_text.split()), []).append(s.address)
+                    hits = by_text.get(" ".join(e.source_text.split()), [])
+                    address = hits[0] if len(hits) == 1 else None
+                if not address:
+                    report.unmatched.append(e)
+                    continue
+                if e.token and slot_token(e.address or address, e.text, e.status) == e.token:
+                    report.unchanged.append(e)
+                    continue
+                status = e.status
+                if status == "auto" or (status == "empty" and e.text.strip()):
+                    status = "draft"  # text typed into an empty or machine-filled slot is a person's draft
+                if not e.text.strip():
+                    status = "empty"
+                current = self.slot(w["id"], v["key"], address)
+                if current.text == e.text.strip() and current.status == status and current.address == address:
+                    report.unchanged.append(e)
+                    continue
+                token = e.token
+                if token is None and current.status in ("draft", "confirmed") and not force:
+                    report.conflicts.append((e, current))
+                    continue
+                try:
+                    self._set_slot_tx(w["id"], v["key"], address, e.text, status, actor=actor, channel=channel,
+                                      token=token, force=force)
+                except ConflictError:
+                    report.conflicts.append((e, current))
+                    continue
+                report.applied.append(e)
+        return report
+
+    def realign(self, work: str, key: str) -> ImportReport:
+        """Re-run the aligner for one version in the database, never touching human alignments.
+
+        Returns what changed: automatic alignments added, removed or moved.
+        """
+        w = self.work(work)
+        v = self.version(w["id"], key)
+        pv = self.pivot_version(w["id"])
+        db = self.db
+        if not v["file"]:
+            raise AlignerError(f"version {v['key']} of {w['id']} has no text file to align (use add-version)")
+
+        def segs(vid: str, typed: bool = False) -> tuple[list[Segment], list[int]]:
+            rows = db.execute(
+                "select id, block, kind, sentence, text, start, [end], division, block_key from segments"
+                " where version = ? and typed = ? order by position", [vid, 1 if typed else 0]).fetchall()
+            return [Segment(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows], [r[0] for r in rows]
+
+        p_segs, p_ids = segs(pv["id"])
+        t_segs, t_ids = segs(v["id"])
+        report = ImportReport(work=w["id"], key=v["key"], file=v["file"], sentences=len(t_ids))
+        alignments = list(db.query("select * from alignments where version = ?", [v["id"]]))
+        links = {}
+        for a in alignments:
+            piv = [r[0] for r in db.execute("select segment from alignment_pivots where alignment = ?", [a["id"]])]
+            tg = [r[0] for r in db.execute("select segment from alignment_targets where alignment = ?", [a["id"]])]
+            links[a["id"]] = (piv, tg)
+        human = [a for a in alignments if a["status"] in ("draft", "confirmed")]
+        fixed = [(links[a["id"]][0], [t for t in links[a["id"]][1] if t in set(t_ids)]) for a in human if links[a["id"]][0]]
+        beads, _sig = align_version(p_segs, p_ids, t_segs, t_ids, fixed, pv["language"], v["language"])
+        old_auto = {(tuple(links[a["id"]][0]), tuple(links[a["id"]][1])) for a in alignments if a["status"] == "auto"}
+        new_auto = {(tuple(p), tuple(t)) for p, t, _ in beads if t}
+        report.changed = len(old_auto ^ new_auto)
+        report.kept = len(human)
+        report.auto = len(new_auto)
+        human_pivots = {p for a in human for p in links[a["id"]][0]}
+        pos = dict(zip(p_ids, range(len(p_ids))))
+        ref_of = {sid: s.ref for sid, s in zip(p_ids, p_segs)}
+        with write_transaction(db):
+            for a in alignments:
+                if a["status"] in ("draft", "confirmed"):
+                    continue
+                db.execute("delete from alignment_pivots where alignment = ?", [a["id"]])
+                db.execute("delete from alignment_targets where alignment = ?", [a["id"]])
+                db.execute("delete from alignments where id = ?", [a["id"]])
+            covered = set(human_pivots)
+            for p, t, score in beads:
+                if p and any(x in covered for x in p):
+                    continue
+                if not t:
+                    continue
+                if p:
+                    address = ref_of[p[0]] if len(p) == 1 else f"{ref_of[p[0]]}-{ref_of[p[-1]]}"
+                    position = float(pos[p[0]])
+                else:
+                    address, position = None, _position_for_target(db, v["id"], t[0])
+                self._insert_alignment(w["id"], v["id"], p, t, address, position, "auto", score,
+                                        "aligner" if p else "unaligned", None, None)
+                covered.update(p)
+            for sid in p_ids:
+                if sid not in covered:
+                    self._insert_alignment(w["id"], v["id"], [sid], [], ref_of[sid], float(pos[sid]), "empty",
+                                            None, None, None, None)
+        return report
+
+    def history(self, work: str | None = None, ref: str | None = None, key: str | None = None) -> list[dict]:
+        """Revisions, oldest first; narrowed to a pivot segment and/or a version."""
+        w = self.work(work)
+        where = ["r.work = ?"]
+        params: list = [w["id"]]
+        if key:
+            v = self.version(w["id"], key)
+            where.append("r.version = ?")
+            params.append(v["id"])
+        if ref:
+            span = self._pivot_span(w["id"], ref)
+            marks = ",".join("?" * len(span))
+            where.append(f"r.id in (select revision from revision_segments where segment in ({marks}))")
+            params += [s["id"] for s in span]
+        return list(self.db.query(
+            "select r.id, r.work, v.key as version, r.seq, r.address, r.old_text, r.old_status, r.new_text,"
+            " r.new_status, r.actor, r.channel, r.at, r.reverts from revisions r join versions v on v.id = r.version"
+            f" where {' and '.join(where)} order by r.id", params))
+
+    def revert(self, revision: int, *, actor: str | None = None) -> int | None:
+        """Undo one revision: the slot goes back to the state before it, recorded as a new revision."""
+        row = self.db.execute(
+            "select r.work, v.key, r.address, r.old_text, r.old_status from revisions r join versions v on v.id = r.version where r.id = ?",
+            [revision]).fetchone()
+        if row is None:
+            raise UnknownError(f"unknown revision {revision}")
+        work, key, address, old_text, old_status = row
+        refs = [r[0] for r in self.db.execute(
+            "select s.ref from revision_segments rs join segments s on s.id = rs.segment where rs.revision = ? order by s.position",
+            [revision]).fetchall()]
+        if refs:
+            address = make_address(refs[0], refs[-1])
+        status = old_status if old_status in STATUSES else ("draft" if old_text else "empty")
+        if status == "auto":
+            status = "draft"
+        return self.set_slot(work, key, address, old_text or "", status, actor=actor, channel="revert",
+                             reverts=revision, force=True)
+
+    def status_counts(self, work: str | None = None) -> list[dict]:
+        """Per work and version: how many slots are empty, auto, draft, confirmed (and stale)."""
+        sql = (
+            "select a.work, v.key as version, v.language,"
+            + "".join(f" sum(a.status = '{s}') as {s}," for s in STATUSES)
+            + " sum(a.stale) as stale, count(*) as total"
+            " from alignments a join versions v on v.id = a.version where a.address is not null"
+            + (" and a.work = ?" if work else "")
+            + " group by a.work, v.key order by a.work, min(v.position)"
+        )
+        return list(self.db.query(sql, [work] if work else []))
+
+    # -- text files ----------------------------------------------------------
+
+    def dump(self, texts_dir: str | Path | None = None, work: str | None = None, key: str | None = None) -> list[Path]:
+        """Write translators' work to ``texts/<work>/<version>.slots.jsonl`` and ``.history.jsonl``.
+
+        Stable order and formatting, so dump -> build -> dump is byte-identical
+        and one change is a few lines of ``git diff``. Files are replaced
+        atomically. Returns the files written.
+        """
+        texts = Path(texts_dir) if texts_dir is not None else self.texts_dir
+        if texts is None:
+            raise AlignerError("no texts folder to dump into")
+        written = []
+        for w in self.works():
+            if work and w["id"] != work:
+                continue
+            wdir = texts / w["id"]
+            if not (wdir / METADATA_FILE).exists():
+                raise InputError(str(wdir), f"no work folder for {w['id']} here (no {METADATA_FILE})")
+            for v in self.db.query("select * from versions where work = ? and role != 'pivot' order by position", [w["id"]]):
+                if key and v["key"] != key:
+                    continue
+                slot_lines = self._slot_lines(v)
+                hist_lines = self._history_lines(v)
+                for path, lines in ((slots_path(wdir, v["key"]), slot_lines), (history_path(wdir, v["key"]), hist_lines)):
+                    if write_records(path, lines):
+                        written.append(path)
+        return written
+
+    def _slot_lines(self, v: dict) -> list[str]:
+        out = []
+        rows = self.db.query(
+            "select * from alignments where version = ? and (status != 'empty' or stale = 1) order by position, id", [v["id"]]
+        )
+        pivot_vid = self.pivot_version(v["work"])["id"]  # once per version, not once per 0:1 alignment
+        for a in rows:
+            pivots = self.db.execute(
+                "select s.ref, s.hash from alignment_pivots ap join segments s on s.id = ap.segment where ap.alignment = ? order by s.position",
+                [a["id"]]).fetchall()
+            targets = self.db.execute(
+                "select s.ref, s.hash, s.text, s.typed from alignment_targets at join segments s on s.id = at.segment where at.alignment = ? order by s.position",
+                [a["id"]]).fetchall()
+            rec: dict = {"slot": a["address"], "pivot": [[r, h] for r, h in pivots], "status": a["status"]}
+            if not pivots:
+                # A target sentence with no pivot counterpart (0:1): remember where it stands.
+                before = self.db.execute(
+                    "select s.ref from segments s where s.version = ? and s.position < ? order by s.position desc limit 1",
+                    [pivot_vid, a["position"]]).fetchone()
+                rec["after"] = before[0] if before else None
+            file_targets = [[r, h] for r, h, _, typed in targets if not typed]
+            if file_targets:
+                rec["targets"] = file_targets
+            rec["text"] = " ".join(t for _, _, t, _ in targets)
+            if a["score"] is not None:
+                rec["score"] = round(a["score"], 4)
+            for col, name in (("method", "via"), ("actor", "by"), ("at", "at")):
+                if a[col] is not None:
+                    rec[name] = a[col]
+            if a["stale"]:
+                rec["stale"] = True
+            out.append(format_record(rec))
+        return out
+
+    def _history_lines(self, v: dict) -> list[str]:
+        out = []
+        for r in self.db.query("select * from revisions where version = ? order by seq", [v["id"]]):
+            refs = [x[0] for x in self.db.execute(
+                "select s.ref from revision_segments rs join segments s on s.id = rs.segment where rs.revision = ? order by s.position",
+                [r["id"]]).fetchall()]
+            reverts = None
+            if r["reverts"]:
+                reverts = self.db.execute("select seq from revisions where id = ?", [r["reverts"]]).fetchone()[0]
+            rec = {
+                "rev": r["seq"], "slot": r["address"], "segments": refs, "at": r["at"], "by": r["actor"], "via": r["channel"],
+                "old_status": r["old_status"], "old_text": r["old_text"], "new_status": r["new_status"], "new_text": r["new_text"],
+            }
+            if reverts:
+                rec["reverts"] = reverts
+            out.append(format_record(rec))
+        return out
+
+
+def _combined_status(statuses: list[str]) -> str:
+    """The status of a span made of several alignments: the least advanced one that is not empty."""
+    filled = [s for s in statuses if s != "empty"]
+    if not filled:
+        return "empty"
+    order = {s: i for i, s in enumerate(STATUSES)}
+    return min(filled, key=order.__getitem__)
+
+
+
+
+def _position_for_target(db, vid: str, target: int) -> float:
+    """Place a 0:1 alignment just after the pivot position of the alignment before its sentence."""
+    row = db.execute(
+        "select max(a.position) from alignments a join alignment_targets at on at.alignment = a.id"
+        " join segments s on s.id = at.segment where a.version = ? and a.address is not null and s.position < "
+        "(select position from segments where id = ?)", [vid, target]).fetchone()
+    return (row[0] if row and row[0] is not None else -1.0) + 0.5
