@@ -390,14 +390,12 @@ def revert(revision, actor, db_path, texts_dir, dump):
         aligner revert 17
     """
     store = _open_store(db_path, texts_dir)
-    row = store.db.execute(
-        "select r.work, v.key from revisions r join versions v on v.id = r.version where r.id = ?", [revision]
-    ).fetchone()
+    reverted = store.revision(revision)
     rid = store.revert(revision, actor=actor)
     if rid is None:
         click.echo(f"revision {revision}: nothing to undo (the slot is already in that state)")
         return
-    _after_write(store, row[0], row[1], dump)
+    _after_write(store, reverted["work"], reverted["key"], dump)
     click.echo(f"reverted revision {revision} as revision {rid}")
 
 

@@ -469,14 +469,18 @@ class Store:
             " r.new_status, r.actor, r.channel, r.at, r.reverts from revisions r join versions v on v.id = r.version"
             f" where {' and '.join(where)} order by r.id", params))
 
+    def revision(self, revision: int) -> dict:
+        """One revision by id, with its work and version key."""
+        rows = list(self.db.query(
+            "select r.*, v.key from revisions r join versions v on v.id = r.version where r.id = ?", [revision]))
+        if not rows:
+            raise UnknownError(f"unknown revision {revision}")
+        return rows[0]
+
     def revert(self, revision: int, *, actor: str | None = None) -> int | None:
         """Undo one revision: the slot goes back to the state before it, recorded as a new revision."""
-        row = self.db.execute(
-            "select r.work, v.key, r.address, r.old_text, r.old_status from revisions r join versions v on v.id = r.version where r.id = ?",
-            [revision]).fetchone()
-        if row is None:
-            raise UnknownError(f"unknown revision {revision}")
-        work, key, address, old_text, old_status = row
+        r = self.revision(revision)
+        work, key, address, old_text, old_status = r["work"], r["key"], r["address"], r["old_text"], r["old_status"]
         refs = [r[0] for r in self.db.execute(
             "select s.ref from revision_segments rs join segments s on s.id = rs.segment where rs.revision = ? order by s.position",
             [revision]).fetchall()]
