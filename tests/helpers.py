@@ -36,3 +36,11 @@ def not_installed(reason: str):
     if os.environ.get("ALIGNER_REQUIRE_SCHEMAS"):
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+def shared_file(*parts: str) -> Path:
+    """A file of the shared corpus beside the repository (``../shared``): a test that needs one fails without it."""
+    path = SHARED.joinpath(*parts)
+    if not path.is_file():
+        pytest.fail(f"{path}: missing; the shared corpus must sit beside the repository as ../shared")
+    return path

@@ -6,7 +6,7 @@ import pytest
 from aligner.errors import InputError
 from aligner.text.segment import decode_text, read_text, segment_text, segment_tsv
 
-from .helpers import SEED
+from .helpers import SEED, shared_file
 
 
 @pytest.fixture(scope="module")
@@ -153,8 +153,7 @@ def test_no_structure_treats_input_as_prose():
 
 
 def test_russian_opening_structure():
-    text = read_text(SEED.parent.parent.parent.parent / "shared" / "texts" / "kropotkin-letter2-opening.ru.txt") if (
-        SEED.parents[3] / "shared").exists() else "О заложниках: Письмо В. И. Ленину\nВладимир Ильич!\nВ «Известиях» помещено. Второе предложение."
+    text = read_text(shared_file("texts", "kropotkin-letter2-opening.ru.txt"))
     doc = segment_text(text, "ru")
     kinds = [s.kind for s in doc.segments]
     assert kinds[0] == "title" and kinds[1] == "salutation" and set(kinds[2:]) == {"paragraph"}

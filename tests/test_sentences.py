@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from aligner.text import sentences
 from aligner.text.sentences import split_sentences, splitter_signature
 
+from .helpers import SEED, shared_file
+
 HERE = Path(__file__).parent
 GOLDEN_RULES = json.loads((HERE / "data" / "golden_rules_en.json").read_text(encoding="utf-8"))["rules"]
 RU_CASES = json.loads((HERE / "data" / "ru_sentences.json").read_text(encoding="utf-8"))["cases"]
@@ -177,16 +179,15 @@ def test_numbered_items_in_running_text_do_not_split():
 
 
 def test_seed_paragraphs_match_the_hand_gold():
-    seed = HERE.parent.parent / "shared" / "texts" / "kropotkin-two-letters-to-lenin.en.txt"
     lines_of_gold = SEED_GOLD.read_text(encoding="utf-8").splitlines()
     rows = [line.split("\t") for line in lines_of_gold if line and line[0].isdigit()]
     gold: dict[int, list[str]] = {}
     for _paragraph, line_no, _n, text in rows:
         gold.setdefault(int(line_no), []).append(text)
     assert len(gold) == 24 and sum(map(len, gold.values())) == 65
-    lines = seed.read_text(encoding="utf-8").split("\n") if seed.exists() else None
+    lines = SEED.read_text(encoding="utf-8").split("\n")
     for line_no, expected in gold.items():
-        paragraph = lines[line_no - 1] if lines else " ".join(expected)
+        paragraph = lines[line_no - 1]
         assert " ".join(expected) == paragraph
         assert sents(paragraph) == expected
 
@@ -225,9 +226,7 @@ def test_russian_case(case):
 
 
 def test_russian_real_opening_paragraphs_are_one_sentence_each():
-    seed = HERE.parent.parent / "shared" / "texts" / "kropotkin-letter2-opening.ru.txt"
-    if not seed.exists():
-        pytest.skip("shared/ texts not beside the repository")
+    seed = shared_file("texts", "kropotkin-letter2-opening.ru.txt")
     for line in seed.read_text(encoding="utf-8").splitlines():
         if line.strip():
             assert sents(line, "ru") == [line]
