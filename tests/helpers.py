@@ -44,3 +44,12 @@ def shared_file(*parts: str) -> Path:
     if not path.is_file():
         pytest.fail(f"{path}: missing; the shared corpus must sit beside the repository as ../shared")
     return path
+
+
+def fill_some_slots(store):
+    """A few slots of both versions filled by three translators, one of them changed twice."""
+    store.set_slot(WORK, "ru", "2.1", "Два письма Ленину", "confirmed", actor="anna")
+    store.set_slot(WORK, "ru", "24.1-24.2", "Неужели не нашлось среди Вас никого, чтобы напомнить ...", actor="anna")
+    store.set_slot(WORK, "ru", "25.1", "Неужели никто из Вас не вдумался в то, — что такое заложник.", actor="boris")
+    store.set_slot(WORK, "es", "33.1", "Con saludos de camarada,\n«entre comillas» & <b>", actor="carmen")
+    store.set_slot(WORK, "ru", "25.1", "Исправлено.", "confirmed", actor="anna")

@@ -1,0 +1,113 @@
+"""Building the corpus from texts/: signature, bad input, the nothing-lost check, re-segmentation."""
+
+import pytest
+import sqlite_utils
+
+from aligner.errors import AlignerError, InputError
+from aligner.corpus import Store, build
+
+from .helpers import WORK, fill_some_slots, table_rows
+
+
+def test_build_has_one_work_three_versions_and_empty_slots(db_path):
+    db = sqlite_utils.Database(db_path)
+    assert db["works"].count == 1
+    assert [r["key"] for r in db["versions"].rows_where(order_by="position")] == ["en", "ru", "es"]
+    n_en = db.execute("select count(*) from segments where version = ?", [f"{WORK}/en"]).fetchone()[0]
+    assert n_en == 76
+    for key in ("ru", "es"):
+        rows = db.execute(
+            "select s.ref, a.status from segments s join alignment_pivots ap on ap.segment = s.id"
+            " join alignments a on a.id = ap.alignment where a.version = ?", [f"{WORK}/{key}"]).fetchall()
+        assert len(rows) == n_en and {st for _, st in rows} == {"empty"}
+        assert len({ref for ref, _ in rows}) == n_en
+
+
+def test_second_build_changes_nothing(db_path, texts):
+    before = table_rows(db_path)
+    build(texts, db_path)
+    assert table_rows(db_path) == before
+
+
+def test_build_signature_is_recorded(db_path):
+    row = next(sqlite_utils.Database(db_path)["build"].rows)
+    assert row["signature"].startswith("aligner:") and "seg:" in row["signature"]
+    assert row["segmenter"]
+
+
+@pytest.mark.parametrize(
+    "mutate,problem",
+    [
+        (lambda w: (w / "en.txt").unlink(), "no such file"),
+        (lambda w: (w / "en.txt").write_bytes(b""), "file is empty"),
+        (lambda w: (w / "en.txt").write_bytes(b"text\x00\x01binary"), "binary file"),
+        (lambda w: (w / "en.txt").write_bytes("Привет".encode("cp1251")), "not valid UTF-8"),
+        (lambda w: (w / "work.toml").write_text("title = \n", "utf-8"), "malformed TOML"),
+        (lambda w: (w / "work.toml").write_text((w / "work.toml").read_text().replace("year = 1920", 'year = "1920"'), "utf-8"), "'year' must be an integer"),
+        (lambda w: (w / "work.toml").write_text((w / "work.toml").read_text().replace('role = "pivot"', 'role = "boss"'), "utf-8"), "'role' must be one of"),
+    ],
+)
+def test_bad_input_leaves_the_database_as_it_was(db_path, texts, mutate, problem):
+    before = table_rows(db_path)
+    mutate(texts / WORK)
+    with pytest.raises(InputError) as e:
+        build(texts, db_path)
+    msg = str(e.value)
+    assert problem in msg and "\n" not in msg and str(texts / WORK) in msg
+    assert table_rows(db_path) == before
+
+
+def test_bom_and_crlf_build_the_same_segments(db_path, texts, tmp_path):
+    before = table_rows(db_path)["segments"]
+    f = texts / WORK / "en.txt"
+    f.write_bytes(b"\xef\xbb\xbf" + f.read_bytes().replace(b"\n", b"\r\n"))
+    other = tmp_path / "crlf.db"
+    build(texts, other)
+    after = table_rows(other)["segments"]
+    strip = lambda rows: [(r["ref"], r["kind"], r["text"], r["hash"]) for r in rows]
+    assert strip(after) == strip(before)
+
+
+def test_build_refuses_to_lose_undumped_revisions(store, texts, db_path):
+    store.set_slot(WORK, "ru", "24.1", "не сохранено", actor="anna")
+    with pytest.raises(AlignerError, match="aligner dump"):
+        build(texts, db_path)
+    store.dump()
+    build(texts, db_path)
+
+
+def test_resegmentation_keeps_unchanged_slots_and_flags_changed_ones(store, texts, tmp_path):
+    fill_some_slots(store)
+    store.dump()
+    en = texts / WORK / "en.txt"
+    text = en.read_text()
+    # A typo fixed in 25.1's paragraph is not touched; 24.1 (filled, as part of 24.1-24.2) changes.
+    text = text.replace("Is there really no one around you", "Is there truly no one around you")
+    # A new paragraph before letter 2's text shifts every later block number by one.
+    text = text.replace("Respected Vladimir Illich,\n", "Respected Vladimir Illich,\nA new opening paragraph.\n\n")
+    en.write_text(text)
+    rebuilt = tmp_path / "rebuilt.db"
+    report = build(texts, rebuilt)
+    s = Store(rebuilt, texts)
+    slots = {x.address: x for x in s.slots(WORK, "ru")}
+    # 25.1 moved to 26.1 with its sentence unchanged: still attached, not stale.
+    assert slots["26.1"].text == "Исправлено." and not slots["26.1"].stale
+    # 24.1-24.2 moved to 25.1-25.2, and its first sentence changed: kept and flagged stale.
+    assert slots["25.1-25.2"].text.startswith("Неужели не нашлось") and slots["25.1-25.2"].stale
+    assert slots["2.1"].text == "Два письма Ленину" and not slots["2.1"].stale
+    assert report.stale == 1
+    # Nothing lost: every filled slot and every revision survived.
+    assert sum(1 for x in slots.values() if x.status != "empty") == 3
+    assert len(s.history(WORK, None, "ru")) == 4
+
+
+def test_sentence_removed_from_pivot_keeps_its_slot_flagged(store, texts, tmp_path):
+    store.set_slot(WORK, "ru", "11.1", "Вот это.", actor="anna")
+    store.dump()
+    en = texts / WORK / "en.txt"
+    en.write_text(en.read_text().replace("I will add only that whole categories of other Soviet employees can be found in the same desperate condition.\n\n", ""))
+    rebuilt = tmp_path / "rebuilt.db"
+    build(texts, rebuilt)
+    s = Store(rebuilt, texts)
+    stale = [x for x in s.slots(WORK, "ru") if x.stale]
+    assert [x.text for x in stale] == ["Вот это."]
