@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from aligner import auth
+from aligner.web import auth
 from aligner.store import Store
 
 from .test_plugin_helpers import HOSTILE, WORK, add_translator, csrf, datasette, signed_in

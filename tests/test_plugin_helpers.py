@@ -13,8 +13,8 @@ from pathlib import Path
 
 from datasette.app import Datasette
 
-from aligner import auth
-from aligner.plugin import ensure_registered
+from aligner.web import auth
+from aligner.web import ensure_registered
 from aligner.store import Store, build
 
 ensure_registered()

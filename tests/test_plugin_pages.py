@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from aligner import web
+from aligner.web import pages, search
 from aligner.store import Store
 
 from .test_plugin_helpers import HOSTILE, WORK, datasette, fill_bible, make_bible, set_alignment
@@ -57,11 +57,11 @@ async def test_menu_link_and_css(ds):
     r = await get(ds, "/")
     assert 'href="/-/works"' in r.text
     r = await get(ds, f"/-/read/{WORK}")
-    css = re.search(r'href="(/-/aligner-static/aligner\.css\?v=\w+)"', r.text).group(1)
+    css = re.search(r'href="(/-/static-plugins/aligner/aligner\.css\?v=\w+)"', r.text).group(1)
     c = await get(ds, css)
     assert c.headers["content-type"].startswith("text/css") and ".parallel" in c.text
-    await get(ds, "/-/aligner-static/..%2Fplugin.py", status=(302, 404))  # Datasette redirects %-paths
-    await get(ds, "/-/aligner-static/nothing.css", status=404)
+    await get(ds, "/-/static-plugins/aligner/..%2F__init__.py", status=(302, 404))  # Datasette redirects %-paths
+    await get(ds, "/-/static-plugins/aligner/nothing.css", status=404)
 
 
 async def test_read_page_defaults_to_versions_with_text(ds):
@@ -146,10 +146,10 @@ async def test_large_work_is_paged_by_division(tmp_path):
 async def test_whole_text_only_when_not_too_long(tmp_path, monkeypatch):
     db, _ = make_bible(tmp_path)
     ds = datasette(db)
-    monkeypatch.setattr(web, "ALL_PAGE_LIMIT", 100)
+    monkeypatch.setattr(pages, "ALL_PAGE_LIMIT", 100)
     t = (await get(ds, "/-/read/bible?part=all")).text
     assert "shown one part at a time" in t and t.count('class="cell pivot') == 40
-    monkeypatch.setattr(web, "ALL_PAGE_LIMIT", 5000)
+    monkeypatch.setattr(pages, "ALL_PAGE_LIMIT", 5000)
     t = (await get(ds, "/-/read/bible?part=all")).text
     assert t.count('class="cell pivot') == 26 * 40
 
@@ -225,7 +225,7 @@ async def test_search_paging(tmp_path):
     db, _ = make_bible(tmp_path)
     ds = datasette(db)
     data = (await get(ds, "/-/search/bible.json?q=chapter")).json()
-    assert data["total"] == 26 * 40 and len(data["hits"]) == web.SEARCH_PAGE_SIZE
+    assert data["total"] == 26 * 40 and len(data["hits"]) == search.SEARCH_PAGE_SIZE
     t = (await get(ds, "/-/search/bible?q=chapter&page=2")).text
     assert 'start="51"' in t and "page=3" in t
 
