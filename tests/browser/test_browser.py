@@ -60,7 +60,7 @@ def site(tmp_path_factory):
     sys.path.insert(0, str(ROOT))
     from aligner.web.auth import add_user
     from aligner.store import Store, build
-    from tests.test_plugin_helpers import fill_bible, make_bible
+    from tests.helpers import fill_bible, make_bible
 
     tmp = tmp_path_factory.mktemp("site")
     texts = tmp / "texts"
