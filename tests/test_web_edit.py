@@ -21,7 +21,6 @@ def ds(db_path, users, texts):
     return datasette(db_path, users=users, texts=texts)
 
 
-
 # -- anonymous ---------------------------------------------------------------
 
 

@@ -272,5 +272,3 @@ async def compare_view(datasette, request):
         "part_label": part_label(divs, n),
         "strip": svg.difference_strip(summary, lambda it: "?" + urlencode({"a": a, "b": b, "part": it["n"]}), current=n) if len(summary) > 12 else None,
     })
-
-

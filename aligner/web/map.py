@@ -91,5 +91,3 @@ async def map_view(datasette, request):
         "labels": labels, "map_base": map_base, "low_score": queries.LOW_SCORE,
         "part_label": labels.get(n) if n is not None else None,
     })
-
-

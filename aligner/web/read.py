@@ -189,7 +189,7 @@ def band_json(band: dict) -> dict:
 
 
 # ---------------------------------------------------------------------------
-# Works
+# The views
 
 
 async def works_view(datasette, request):
@@ -291,5 +291,3 @@ async def read_view(datasette, request):
         "total": sum(d["count"] for d in divs),
     }
     return await render(datasette, request, "aligner_read.html", context, editor=editor)
-
-

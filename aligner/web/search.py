@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from ..corpus import queries
 from ..search import fold, lemma, normalize_query
-from ..store import version_id
 from .pages import base, common, find_work, json_response, page_number, pivot_of, q, read_url, render, wants_json
 
 SEARCH_PAGE_SIZE = 50
@@ -100,7 +99,7 @@ def search(conn: sqlite3.Connection, work: str, query: str, keys: list[str] | No
         found = queries.search_segments(conn, match, vids, limit=limit, offset=offset)
     except sqlite3.OperationalError as e:
         return {"total": 0, "hits": [], "match": match, "error": str(e)}
-    pivot_vid = version_id(work, pivot_of(vs)["key"])
+    pivot_vid = pivot_of(vs)["id"]
     hits = []
     for r in found["rows"]:
         v = by_vid[r["version"]]
@@ -182,5 +181,3 @@ async def search_view(datasette, request):
         "next_url": page_url(page + 1) if page < pages else None,
         "first": (page - 1) * SEARCH_PAGE_SIZE + 1,
     })
-
-
