@@ -6,11 +6,29 @@ import re
 
 import pytest
 
+from aligner.web.compare import collapse_blank, word_diff
+
 from .helpers import WORK, datasette, fill_bible, get, make_bible
 
-pytestmark = pytest.mark.asyncio
+
+def test_word_diff_marks_words_not_the_space_after_them():
+    d = word_diff("And God said, let there be light.", "Then God said: let there be light!")
+    assert d["a_pieces"][:2] == [("del", "And"), ("same", " God said")]
+    assert d["b_pieces"][:2] == [("ins", "Then"), ("same", " God said")]
+    assert (d["changed"], d["words"]) == (2, 14)  # punctuation is shown, but only words are counted
+    assert word_diff("same words", "same words", pieces=False) == {"a_pieces": [], "b_pieces": [], "changed": 0, "words": 4}
 
 
+def test_collapse_blank_joins_runs_of_empty_rows_within_a_part():
+    rows = [{"a": "", "b": "", "refs": [r], "division": 0, "division_label": label}
+            for r, label in (("1", "Part 1"), ("2", None), ("3", "Part 2"))]
+    rows.append({"a": "x", "b": "", "refs": ["4"], "division": 0, "division_label": None})
+    items = collapse_blank(rows)
+    assert [(i["type"], i.get("count"), i.get("first"), i.get("last")) for i in items] == [
+        ("skip", 2, "1", "2"), ("skip", 1, "3", "3"), ("row", None, None, None)]
+
+
+@pytest.mark.asyncio
 async def test_compare_two_versions_word_diff(tmp_path):
     db, _ = make_bible(tmp_path)
     fill_bible(db, [("Gen", 1), ("Gen", 2)])
@@ -38,6 +56,7 @@ async def test_compare_two_versions_word_diff(tmp_path):
     assert "<del>" not in t.split('<div class="compare">')[1] and "no sentence has text in both" in t
 
 
+@pytest.mark.asyncio
 async def test_compare_summary_follows_edits(tmp_path):
     db, _ = make_bible(tmp_path)
     fill_bible(db, [("Gen", 1)])
@@ -49,6 +68,7 @@ async def test_compare_summary_follows_edits(tmp_path):
     assert after["Gen 3"]["pct"] is not None and after["Gen 1"] == before["Gen 1"]
 
 
+@pytest.mark.asyncio
 async def test_compare_default_pair_and_letters(ds):
     t = (await get(ds, f"/-/compare/{WORK}")).text
     assert "Compare two versions" in t and "&lt;script" not in t

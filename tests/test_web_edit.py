@@ -8,6 +8,7 @@ import re
 import pytest
 
 from aligner.store import Store
+from aligner.web.edit import bidi_controls
 
 from .helpers import HOSTILE, WORK, csrf, datasette, post, signed_in
 
@@ -211,3 +212,8 @@ async def test_hostile_text_round_trips_escaped(ds, db_path):
     # A conflict page shows both hostile texts escaped too.
     r = await post(ds, EDIT, {"text": HOSTILE + "2", "status": "draft", "token": token, "csrftoken": tok}, cookies)
     assert r.status_code == 409 and "<script>alert" not in r.text
+
+
+def test_bidi_controls_are_named_once_each():
+    assert bidi_controls("a\u202eb\u202cc\u202e") == ["U+202E", "U+202C"]
+    assert bidi_controls("plain") == [] and bidi_controls(None) == []

@@ -9,12 +9,28 @@ import pytest
 
 from aligner.store import Store
 from aligner.web import pages
+from aligner.web.read import default_with, parse_with
 
 from .helpers import RU_24, WORK, datasette, get, make_bible, set_alignment
 
-pytestmark = pytest.mark.asyncio
+
+VERSIONS = [
+    {"key": "en", "is_pivot": True, "language": "en", "filled": 0},
+    {"key": "ru", "is_pivot": False, "language": "ru", "filled": 2},
+    {"key": "es", "is_pivot": False, "language": "es", "filled": 0},
+    {"key": "es-1977", "is_pivot": False, "language": "es", "filled": 0},
+]
 
 
+def test_which_versions_a_page_shows():
+    assert default_with(VERSIONS) == ["ru"]  # those with text
+    assert default_with([v for v in VERSIONS if v["key"] != "ru"]) == ["es", "es-1977"]  # else all
+    assert parse_with([], VERSIONS) == (None, [])
+    assert parse_with(["es-1977,ru", "xx"], VERSIONS) == (["ru", "es-1977"], ["xx"])  # in version order
+    assert parse_with(["en"], VERSIONS) == ([], [])  # the pivot is always shown
+
+
+@pytest.mark.asyncio
 async def test_works_overview_and_work_page(ds):
     r = await get(ds, "/-/works")
     assert "Two Letters to Lenin" in r.text
@@ -29,6 +45,7 @@ async def test_works_overview_and_work_page(ds):
     assert ru["counts"]["confirmed"] == 1 and ru["counts"]["draft"] == 1
 
 
+@pytest.mark.asyncio
 async def test_read_page_defaults_to_versions_with_text(ds):
     r = await get(ds, f"/-/read/{WORK}")
     t = r.text
@@ -51,6 +68,7 @@ async def test_read_page_defaults_to_versions_with_text(ds):
     assert "edit-link" not in t and "data-csrftoken" not in t and "aligner.js" not in t
 
 
+@pytest.mark.asyncio
 async def test_read_page_with_picker_and_unknown_version(ds):
     t = (await get(ds, f"/-/read/{WORK}?with=ru,es")).text
     assert 'data-key="ru"' in t and 'data-key="es"' in t
@@ -60,6 +78,7 @@ async def test_read_page_with_picker_and_unknown_version(ds):
     assert "No version called &#39;xx&#39;" in t
 
 
+@pytest.mark.asyncio
 async def test_read_page_parts_of_a_letter(ds):
     t = (await get(ds, f"/-/read/{WORK}?part=2")).text
     assert 'id="s-24.1"' in t and 'id="s-7.1"' not in t
@@ -68,6 +87,7 @@ async def test_read_page_parts_of_a_letter(ds):
     assert "No part 99" in t
 
 
+@pytest.mark.asyncio
 async def test_stale_and_low_confidence_are_flagged(edited_db):
     set_alignment(edited_db, WORK, "ru", "25.1", stale=1)
     set_alignment(edited_db, WORK, "ru", "24.1-24.2", status="auto", score=0.21)
@@ -81,6 +101,7 @@ async def test_stale_and_low_confidence_are_flagged(edited_db):
     assert "Low-confidence alignments" in m
 
 
+@pytest.mark.asyncio
 async def test_read_json(edited_db):
     ds = datasette(edited_db)
     data = (await get(ds, f"/-/read/{WORK}.json?part=2&with=ru")).json()
@@ -92,6 +113,7 @@ async def test_read_json(edited_db):
     assert slot["token"] == Store(edited_db).slot(WORK, "ru", "24.1-24.2").token
 
 
+@pytest.mark.asyncio
 async def test_large_work_is_paged_by_division(tmp_path):
     db, _ = make_bible(tmp_path)
     ds = datasette(db)
@@ -108,6 +130,7 @@ async def test_large_work_is_paged_by_division(tmp_path):
     assert len(data["rows"]) == 40 and len(data["parts"]) == 26
 
 
+@pytest.mark.asyncio
 async def test_whole_text_only_when_not_too_long(tmp_path, monkeypatch):
     db, _ = make_bible(tmp_path)
     ds = datasette(db)

@@ -6,14 +6,25 @@ import pytest
 
 from aligner.store import Store
 from aligner.web import search
+from aligner.web.search import highlight
 
 from .helpers import WORK, datasette, get, make_bible
 
 ES_24 = "¿Acaso no hay nadie a su alrededor? La acción de los rehenes."
 
-pytestmark = pytest.mark.asyncio
+
+def test_highlight_marks_forms_of_the_query_words():
+    text = "Неужели нет никого около Вас, чтобы напомнить о заложниках?"
+    assert highlight(text, "заложник") == [(False, "Неужели нет никого около Вас, чтобы напомнить о "),
+                                          (True, "заложниках"), (False, "?")]
+    assert [p for hit, p in highlight("The creation of the world was created.", "create") if hit] == ["creation", "created"]
+    assert [p for hit, p in highlight("Ещё не поздно.", "еще") if hit] == ["Ещё"]
+    long = "word " * 100 + "hostage " + "word " * 100
+    snippet = highlight(long, "hostage", width=60)
+    assert snippet[0] == (False, "… ") and snippet[-1] == (False, " …") and (True, "hostage") in snippet
 
 
+@pytest.mark.asyncio
 async def test_search_russian_forms_and_yo(ds):
     t = (await get(ds, f"/-/search/{WORK}?q=заложник")).text
     assert "2 matches" in t
@@ -25,6 +36,7 @@ async def test_search_russian_forms_and_yo(ds):
         assert data["total"] == 1 and data["hits"][0]["ref"] == "24.1-24.2"
 
 
+@pytest.mark.asyncio
 async def test_search_languages_and_diacritics(edited_db):
     Store(edited_db).set_slot(WORK, "es", "24.1", ES_24, "draft", actor="bob")
     ds = datasette(edited_db)
@@ -40,6 +52,7 @@ async def test_search_languages_and_diacritics(edited_db):
         await get(ds, f"/-/search/{WORK}?q={q}")
 
 
+@pytest.mark.asyncio
 async def test_search_paging(tmp_path):
     db, _ = make_bible(tmp_path)
     ds = datasette(db)
