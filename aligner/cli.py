@@ -248,7 +248,7 @@ def user_add(name, password, users_file):
 
         aligner user add anna --users-file ~/.config/aligner/users.json
     """
-    from .auth import add_user
+    from .web.auth import add_user
 
     path = Path(users_file) if users_file else _default_users_file()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -33,8 +33,8 @@ def export_html(store, work: str, keys: list[str] | None = None) -> bytes:
     import datasette
     from datasette.app import Datasette
 
-    from . import web
-    from .plugin import ensure_registered
+    from .web import ensure_registered
+    from .web import pages as web
 
     ensure_registered()
     w = store.work(work)
@@ -59,7 +59,7 @@ def export_html(store, work: str, keys: list[str] | None = None) -> bytes:
                         " | //*[contains(@class, 'edit-link')] | //*[contains(@class, 'legend')]//a"
                         " | //header | //*[contains(@class, 'message-warning')]"):
         el.getparent().remove(el)
-    css = [Path(datasette.__file__).parent / "static" / "app.css", Path(__file__).parent / "static" / "aligner.css"]
+    css = [Path(datasette.__file__).parent / "static" / "app.css", web.STATIC / "aligner.css"]
     for link in doc.xpath("//link"):
         link.getparent().remove(link)
     head = doc.find("head")
@@ -82,7 +82,7 @@ def export_html(store, work: str, keys: list[str] | None = None) -> bytes:
 
 
 def _small(store, w: dict) -> bool:
-    from . import web
+    from .web import pages as web
 
     n = store.db.execute(
         "select count(*) from segments where version = ?", [f"{w['id']}/{w['pivot']}"]).fetchone()[0]

@@ -6,7 +6,7 @@ Run from the repository root, on a database built by ``benchmarks/build.py``:
 
 Starts ``datasette`` as ``aligner serve`` does (a subprocess on 127.0.0.1 and
 a free port, ``db/metadata.yml``, the same settings, the project's plugin when
-``aligner/plugin.py`` exists), warms every endpoint up, then times a bounded
+``aligner/web/`` exists), warms every endpoint up, then times a bounded
 number of requests per endpoint (``--requests``, default 50), one at a time,
 each with a different target drawn from the database with a fixed seed
 (a different part, segment, word or page), and prints p50/p95/max per
@@ -48,7 +48,7 @@ def free_port() -> int:
 
 
 def plugin_available() -> bool:
-    return importlib.util.find_spec("aligner.plugin") is not None
+    return importlib.util.find_spec("aligner.web") is not None
 
 
 def plugin_installed() -> bool:
@@ -88,7 +88,7 @@ def start(db: str, port: int, extra: list[str], immutable: bool, metadata: str |
         # Not pip-installed: load the plugin through a one-line plugins folder.
         plugins_dir = tempfile.mkdtemp(prefix="aligner-plugins-")
         Path(plugins_dir, "aligner_shim.py").write_text(
-            "from aligner.plugin import ensure_registered\nensure_registered()\n")
+            "from aligner.web import ensure_registered\nensure_registered()\n")
         args += ["--plugins-dir", plugins_dir]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     log = open(Path(tempfile.gettempdir()) / f"aligner-serve-{port}.log", "w")
@@ -297,7 +297,7 @@ def main(argv: list[str] | None = None) -> None:
                   f"{n_al:,} alignments){' --immutable' if a.immutable else ''}"
                   f"{' ' + ' '.join(extra) if extra else ''}"
                   f"{'; no default facets on ' + ', '.join(BIG_TABLES) if a.tuned else ''}; plugin: "
-                  f"{'yes' if plugin_available() else 'no (aligner/plugin.py missing)'}; started in {startup:.1f} s; "
+                  f"{'yes' if plugin_available() else 'no (aligner/web/ missing)'}; started in {startup:.1f} s; "
                   f"{a.requests} timed requests per endpoint after {a.warmup} warm-up, one at a time")
             rows = []
             for name, us in urls.items():

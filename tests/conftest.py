@@ -1,11 +1,12 @@
-"""Fixtures: a private texts folder, a database built from it, a store over both."""
+"""Fixtures: a private texts folder, a database built from it, a store over both; for the web pages, a
+database with two slots filled and a users file."""
 
 import shutil
 from pathlib import Path
 
 import pytest
 
-from .helpers import TEXTS
+from .helpers import RU_24, RU_25, TEXTS, WORK, add_translator
 
 
 @pytest.fixture(autouse=True)
@@ -38,3 +39,31 @@ def store(db_path, texts):
     from aligner.corpus import Store
 
     return Store(db_path, texts)
+
+
+@pytest.fixture
+def edited_db(db_path, texts) -> Path:
+    """The built database with two ru slots filled by anna: 24.1-24.2 (draft, n:m) and 25.1 (confirmed)."""
+    from aligner.corpus import Store
+
+    store = Store(db_path, texts)
+    store.set_slot(WORK, "ru", "24.1-24.2", RU_24, "draft", actor="anna")
+    store.set_slot(WORK, "ru", "25.1", RU_25, "confirmed", actor="anna")
+    return db_path
+
+
+@pytest.fixture
+def users(tmp_path) -> Path:
+    """A users file with two translators, anna and boris."""
+    path = tmp_path / "secrets" / "users.json"
+    add_translator(path, "anna")
+    add_translator(path, "boris", "another secret")
+    return path
+
+
+@pytest.fixture
+def ds(edited_db):
+    """Datasette with the plugin over ``edited_db``, nobody signed in."""
+    from .helpers import datasette
+
+    return datasette(edited_db)

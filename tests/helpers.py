@@ -53,3 +53,125 @@ def fill_some_slots(store):
     store.set_slot(WORK, "ru", "25.1", "Неужели никто из Вас не вдумался в то, — что такое заложник.", actor="boris")
     store.set_slot(WORK, "es", "33.1", "Con saludos de camarada,\n«entre comillas» & <b>", actor="carmen")
     store.set_slot(WORK, "ru", "25.1", "Исправлено.", "confirmed", actor="anna")
+# ---------------------------------------------------------------------------
+# The web plugin: a Datasette over a test database, translators, forms, a Bible-shaped work
+
+HOSTILE = "<script>alert(1)</script> \"quotes' &amp; \u202eevil\u202c"
+FAST = 1000  # PBKDF2 iterations for test users: fast, still a real hash
+#: The two ru slots of the ``edited_db`` fixture.
+RU_24 = "Неужели нет никого около Вас, чтобы напомнить о заложниках? Ещё не поздно."
+RU_25 = "Возможно, никто не объяснил, что такое заложник."
+
+BOOKS = [("Gen", 12), ("Exod", 10), ("Ruth", 4)]
+WORDS = ["light", "darkness", "waters", "earth", "heaven", "firmament", "seed", "fruit", "evening", "morning"]
+
+
+def verse_text(book: str, c: int, v: int, variant: int = 0) -> str:
+    w = WORDS[(c * 7 + v) % len(WORDS)]
+    w2 = WORDS[(c + v * 3) % len(WORDS)]
+    if variant:
+        return f"Then {book} said, the {w} is over the {w2}, chapter {c} verse {v}."
+    return f"And {book} said, Let the {w} be upon the {w2}, chapter {c} verse {v}."
+
+
+def make_bible(tmp_path: Path, *, verses: int = 40) -> tuple[Path, Path]:
+    """A work ``bible`` with a KJV-like pivot TSV (26 chapters of 40 verses) and an empty typed version ``web``."""
+    from aligner.corpus import build
+
+    texts = tmp_path / "texts"
+    wdir = texts / "bible"
+    wdir.mkdir(parents=True)
+    lines = ["book\tchapter\tverse\ttext"]
+    for book, chapters in BOOKS:
+        for c in range(1, chapters + 1):
+            for v in range(1, verses + 1):
+                lines.append(f"{book}\t{c}\t{v}\t{verse_text(book, c, v)}")
+    (wdir / "en-kjv.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (wdir / "work.toml").write_text(
+        'title = "The Bible (sample)"\npivot = "kjv"\n'
+        '[versions.kjv]\nlanguage = "en"\nrole = "pivot"\ntitle = "King James"\nfile = "en-kjv.tsv"\n'
+        '[versions.web]\nlanguage = "en"\nrole = "translation"\ntitle = "World English"\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "bible.db"
+    build(texts, db)
+    return db, texts
+
+
+def fill_bible(db: Path, chapters: list[tuple[str, int]], *, verses: int = 40) -> None:
+    """Type the ``web`` text of some chapters (a reworded verse each) in one transaction."""
+    from aligner.model import Edit
+    from aligner.corpus import Store
+
+    edits = [Edit(f"{b}.{c}.{v}.1", verse_text(b, c, v, variant=1), "draft")
+             for b, c in chapters for v in range(1, verses + 1)]
+    Store(db).apply_edits("bible", "web", edits, actor="loader", channel="import")
+
+
+def datasette(db: Path, *, users: Path | None = None, texts: Path | None = None, immutable: bool = False):
+    """A Datasette over ``db`` with the plugin (registered even when the package is not installed)."""
+    from datasette.app import Datasette
+
+    from aligner.web import ensure_registered
+
+    ensure_registered()
+    config = {}
+    if users is not None:
+        config["users_file"] = str(users)
+    if texts is not None:
+        config["texts_dir"] = str(texts)
+    metadata = {"plugins": {"aligner": config}} if config else {}
+    if immutable:
+        return Datasette([], immutables=[str(db)], metadata=metadata)
+    return Datasette([str(db)], metadata=metadata)
+
+
+async def get(ds, path: str, status=200, **kw):
+    """GET a page, asserting its status (one code or a tuple of them)."""
+    r = await ds.client.get(path, **kw)
+    expected = status if isinstance(status, tuple) else (status,)
+    assert r.status_code in expected, (path, r.status_code, r.text[:800])
+    return r
+
+
+async def post(ds, path: str, data: dict, cookies: dict, **kw):
+    return await ds.client.post(path, data=data, cookies=cookies, **kw)
+
+
+def add_translator(path: Path, name: str = "anna", password: str = "correct horse") -> str:
+    from aligner.web import auth
+
+    return auth.add_user(path, name, password, iterations=FAST)
+
+
+def signed_in(ds, name: str = "anna") -> dict:
+    """Cookies of a translator signed in through the login page (the same cookie it sets)."""
+    from aligner.web import auth
+
+    user = auth.users(ds)[name]
+    actor = {"id": name, "aligner": auth.fingerprint(ds, user["hash"])}
+    return {"ds_actor": auth.actor_cookie(ds, actor)}
+
+
+async def csrf(ds, path: str, cookies: dict) -> tuple[str, dict]:
+    """GET a page with a form: its CSRF token, and the cookies to post with."""
+    import re
+
+    r = await ds.client.get(path, cookies=cookies)
+    assert r.status_code == 200, (path, r.status_code, r.text[:500])
+    token = r.cookies.get("ds_csrftoken") or cookies.get("ds_csrftoken")
+    if token is None:
+        token = re.search(r'name="csrftoken" value="([^"]+)"', r.text).group(1)
+    return token, {**cookies, "ds_csrftoken": token}
+
+
+def set_alignment(db: Path, work: str, key: str, address: str, **cols) -> None:
+    """Change columns of one alignment directly (status auto, score, stale: things only machines set)."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    sets = ", ".join(f"{k} = ?" for k in cols)
+    conn.execute(f"update alignments set {sets} where version = ? and address = ?",
+                 [*cols.values(), f"{work}/{key}", address])
+    conn.commit()
+    conn.close()

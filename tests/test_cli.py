@@ -130,6 +130,6 @@ def test_user_add_stores_a_hash_not_the_password(tmp_path):
     assert r.exit_code == 0, r.output
     data = json.loads(users.read_text())
     assert list(data) == ["anna"] and "s3cret" not in users.read_text() and data["anna"].startswith("pbkdf2_sha256$")
-    from aligner.auth import verify_password
+    from aligner.web.auth import verify_password
 
     assert verify_password("s3cret", data["anna"]) and not verify_password("wrong", data["anna"])

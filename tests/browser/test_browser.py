@@ -30,7 +30,7 @@ RU_24 = "Неужели нет никого около Вас, чтобы нап
 
 # Datasette with this plugin registered whether or not the package is installed.
 LAUNCH = (
-    "import sys; from aligner.plugin import ensure_registered; ensure_registered(); "
+    "import sys; from aligner.web import ensure_registered; ensure_registered(); "
     "from datasette.cli import cli; cli(sys.argv[1:])"
 )
 
@@ -58,9 +58,9 @@ def shots(request) -> Path:
 def site(tmp_path_factory):
     """A corpus (the Kropotkin letters + a Bible-shaped sample), a users file, and a running Datasette."""
     sys.path.insert(0, str(ROOT))
-    from aligner.auth import add_user
+    from aligner.web.auth import add_user
     from aligner.corpus import Store, build
-    from tests.test_plugin_helpers import fill_bible, make_bible
+    from tests.helpers import fill_bible, make_bible
 
     tmp = tmp_path_factory.mktemp("site")
     texts = tmp / "texts"

@@ -131,7 +131,7 @@ def add_user(path: str | Path, name: str, password: str, *, iterations: int = IT
         content = tomli_w.dumps(raw)
     else:
         content = json.dumps(raw, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    from .files import atomic_write
+    from ..files import atomic_write
 
     atomic_write(p, content, private=True)
     return new_hash

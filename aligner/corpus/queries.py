@@ -1,0 +1,365 @@
+"""The read layer: every question the pages (and, in time, the CLI and exporters) ask of a built corpus.
+
+Plain functions over a :class:`sqlite3.Connection`, so they run the same in
+Datasette (``db.execute_fn`` hands one over) and behind a :class:`Store`
+(``store.db.conn``). Each returns dicts, lists and tuples, nothing tied to a
+page; deciding what to show from them is the caller's job. Writes do not
+belong here: they go through the store, which keeps the history.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..model import parse_address
+from .schema import version_id
+
+#: Below this score an automatic alignment is a low-confidence bead.
+LOW_SCORE = 0.5
+#: The tables a database needs to be an aligner corpus.
+CORPUS_TABLES = {"works", "versions", "segments", "alignments", "alignment_pivots", "alignment_targets"}
+
+
+def rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
+    """The rows of a query as dicts."""
+    cur = conn.execute(sql, params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def _chunks(items: list, n: int = 500):
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def _marks(items) -> str:
+    return ",".join("?" * len(items))
+
+
+def wait_when_locked(conn: sqlite3.Connection, ms: int) -> None:
+    """Make a writer on ``conn`` wait up to ``ms`` for another writer's lock instead of failing at once."""
+    conn.execute(f"PRAGMA busy_timeout = {int(ms)}")
+
+
+# ---------------------------------------------------------------------------
+# Works, versions, divisions
+
+
+def is_corpus(conn: sqlite3.Connection) -> bool:
+    """Whether the database holds an aligner corpus."""
+    names = {r[0] for r in conn.execute("select name from sqlite_master where type in ('table', 'view')")}
+    return CORPUS_TABLES <= names
+
+
+def build_stamp(conn: sqlite3.Connection) -> tuple | None:
+    """``(built_at, signature)`` of the last build, or None (a database that predates the ``build`` table)."""
+    try:
+        row = conn.execute("select built_at, signature from build where id = 1").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return tuple(row) if row else None
+
+
+def works(conn: sqlite3.Connection) -> list[dict]:
+    return rows(conn, "select * from works order by id")
+
+
+def work_row(conn: sqlite3.Connection, work: str) -> dict | None:
+    found = rows(conn, "select * from works where id = ?", [work])
+    return found[0] if found else None
+
+
+def versions(conn: sqlite3.Connection, work: str) -> list[dict]:
+    """Versions of a work, pivot first then in ``work.toml`` order, each with ``is_pivot``, ``filled`` and ``label``."""
+    w = work_row(conn, work)
+    vs = rows(conn, "select * from versions where work = ? order by position, key", [work])
+    filled = {
+        r["version"]: r["n"]
+        for r in rows(
+            conn,
+            "select version, count(*) as n from alignments where work = ? and status != 'empty' group by version",
+            [work],
+        )
+    }
+    for v in vs:
+        v["is_pivot"] = bool(w and v["key"] == w["pivot"])
+        v["filled"] = filled.get(v["id"], 0)
+        v["label"] = v["title"] or v["key"]
+    vs.sort(key=lambda v: (not v["is_pivot"], v["position"] or 0))
+    return vs
+
+
+def divisions(conn: sqlite3.Connection, pivot_vid: str) -> list[dict]:
+    """The pivot's divisions that hold sentences: ``n``, ``label``, ``count``, in order."""
+    counts = {
+        r[0]: r[1]
+        for r in conn.execute("select division, count(*) from segments where version = ? group by division", [pivot_vid])
+    }
+    labels = {r[0]: r[1] for r in conn.execute("select n, label from divisions where version = ?", [pivot_vid])}
+    out = []
+    for n in sorted(counts):
+        label = " ".join((labels.get(n) or (f"Part {n}" if n else "Front matter")).split())
+        out.append({"n": n, "label": label, "count": counts[n]})
+    return out
+
+
+def status_counts(conn: sqlite3.Connection, work: str | None = None) -> dict[tuple[str, str], dict]:
+    """``{(work, key): {"empty": n, "auto": n, "draft": n, "confirmed": n, "stale": n, "low": n, "total": n}}``.
+
+    ``low`` counts automatic alignments scored below :data:`LOW_SCORE`.
+    """
+    sql = (
+        "select a.work, v.key, sum(a.status = 'empty') as empty, sum(a.status = 'auto') as auto,"
+        " sum(a.status = 'draft') as draft, sum(a.status = 'confirmed') as confirmed,"
+        " sum(a.stale) as stale, count(*) as total,"
+        " sum(a.status = 'auto' and a.score is not null and a.score < ?) as low"
+        " from alignments a join versions v on v.id = a.version where a.address is not null"
+        + (" and a.work = ?" if work else "")
+        + " group by a.work, v.key"
+    )
+    params: list = [LOW_SCORE] + ([work] if work else [])
+    return {(r["work"], r["key"]): r for r in rows(conn, sql, params)}
+
+
+# ---------------------------------------------------------------------------
+# Pivot sentences and the alignments beside them
+
+
+def pivot_segments(conn: sqlite3.Connection, pivot_vid: str, division: int | None) -> list[dict]:
+    """The pivot's sentences (of one division, or all) in order: ``id, ref, position, block, kind, text, division``."""
+    sql = "select id, ref, position, block, kind, text, division from segments where version = ?"
+    params: list = [pivot_vid]
+    if division is not None:
+        sql += " and division = ?"
+        params.append(division)
+    return rows(conn, sql + " order by position", params)
+
+
+def version_alignments(conn: sqlite3.Connection, vid: str, pivot_vid: str, division: int | None) -> dict[int, dict]:
+    """The alignments of version ``vid`` over the pivot's sentences (of one division, or all).
+
+    ``{alignment id: {"id", "address", "status", "score", "stale", "method", "actor", "at",
+    "segments": [pivot segment ids], "texts": [target texts in order]}}``.
+    """
+    # CROSS JOIN fixes the join order (pivot sentences, then their links, then alignments):
+    # without ANALYZE statistics SQLite may otherwise probe every alignment of the version.
+    sql = (
+        "select ap.segment as seg, a.id, a.address, a.status, a.score, a.stale, a.method, a.actor, a.at"
+        " from segments s cross join alignment_pivots ap on ap.segment = s.id"
+        " cross join alignments a on a.id = ap.alignment"
+        " where s.version = ? and a.version = ?"
+        + (" and s.division = ?" if division is not None else "")
+    )
+    params: list = [pivot_vid, vid] + ([division] if division is not None else [])
+    out: dict[int, dict] = {}
+    for r in rows(conn, sql, params):
+        a = out.get(r["id"])
+        if a is None:
+            a = out[r["id"]] = {k: r[k] for k in ("id", "address", "status", "score", "stale", "method", "actor", "at")}
+            a["segments"] = []
+            a["texts"] = []
+        a["segments"].append(r["seg"])
+    for chunk in _chunks(list(out)):
+        for aid, text in conn.execute(
+            "select at.alignment, s.text from alignment_targets at join segments s on s.id = at.segment"
+            f" where at.alignment in ({_marks(chunk)}) order by at.alignment, s.position",
+            chunk,
+        ):
+            out[aid]["texts"].append(text)
+    return out
+
+
+def division_of_ref(conn: sqlite3.Connection, pivot_vid: str, ref: str) -> int | None:
+    row = conn.execute("select division from segments where version = ? and ref = ?", [pivot_vid, ref]).fetchone()
+    return row[0] if row else None
+
+
+def segment_text(conn: sqlite3.Connection, vid: str, ref: str) -> str | None:
+    row = conn.execute("select text from segments where version = ? and ref = ?", [vid, ref]).fetchone()
+    return row[0] if row else None
+
+
+def division_signatures(conn: sqlite3.Connection, work: str, pivot_key: str, keys: list[str]) -> dict[int, tuple]:
+    """Per pivot division, a value that changes whenever an alignment of one of ``keys`` there changes.
+
+    A changed slot is a new alignment row (a new id), so count, max and sum
+    of the alignment ids linked to a division's pivot sentences will do.
+    """
+    keys = [k for k in dict.fromkeys(keys) if k != pivot_key]
+    if not keys:
+        return {}
+    return {
+        r[0]: tuple(r[1:])
+        for r in conn.execute(
+            "select s.division, count(*), max(ap.alignment), sum(ap.alignment)"
+            " from segments s cross join alignment_pivots ap on ap.segment = s.id"
+            " cross join alignments a on a.id = ap.alignment"
+            f" where s.version = ? and a.version in ({_marks(keys)}) group by s.division",
+            [version_id(work, pivot_key), *[version_id(work, k) for k in keys]],
+        )
+    }
+
+
+def pivot_span_ids(conn: sqlite3.Connection, pivot_vid: str, address: str) -> list[int]:
+    """Ids of the pivot sentences an address (``24.1`` or ``24.1-24.3``) covers; ``[]`` for an unknown ref."""
+    pos = []
+    for ref in parse_address(address):
+        row = conn.execute("select position from segments where version = ? and ref = ?", [pivot_vid, ref]).fetchone()
+        if row is None:
+            return []
+        pos.append(row[0])
+    return [r[0] for r in conn.execute(
+        "select id from segments where version = ? and position between ? and ? order by position",
+        [pivot_vid, pos[0], pos[-1]])]
+
+
+def span_context(conn: sqlite3.Connection, pivot_vid: str, address: str, around: int = 6) -> dict:
+    """The pivot sentences of a slot and the refs around them (to re-cut it).
+
+    ``{"pivots": [{"id", "ref", "text", "kind", "position", "division"}], "division": n,
+    "near": [refs from ``around`` positions before to ``around`` after]}``.
+    """
+    ids = pivot_span_ids(conn, pivot_vid, address)
+    pivots = rows(
+        conn,
+        f"select id, ref, text, kind, position, division from segments where id in ({_marks(ids)}) order by position",
+        ids,
+    ) if ids else []
+    lo = pivots[0]["position"] if pivots else 0
+    hi = pivots[-1]["position"] if pivots else 0
+    near = [r[0] for r in conn.execute(
+        "select ref from segments where version = ? and position between ? and ? order by position",
+        [pivot_vid, lo - around, hi + around])]
+    return {"pivots": pivots, "division": pivots[0]["division"] if pivots else None, "near": near}
+
+
+# ---------------------------------------------------------------------------
+# Search
+
+
+def search_segments(conn: sqlite3.Connection, match: str, vids: list[str], *, limit: int, offset: int = 0) -> dict:
+    """Segments of the versions ``vids`` matching an FTS5 expression, best first.
+
+    ``{"total": n, "rows": [{"id", "version", "ref", "text", "typed", "division"}]}``.
+    Raises :class:`sqlite3.OperationalError` for an expression FTS5 refuses.
+    """
+    expr = f"search : ({match})"
+    base = (
+        "from segments_fts join segments s on s.id = segments_fts.rowid"
+        # The unary + keeps SQLite from driving the join from the version's segments (one FTS
+        # lookup per segment: 0.4 s on the Bible); the FTS index drives it instead.
+        f" where segments_fts match ? and +s.version in ({_marks(vids)})"
+    )
+    total = conn.execute(f"select count(*) {base}", [expr, *vids]).fetchone()[0]
+    found = rows(
+        conn,
+        f"select s.id, s.version, s.ref, s.text, s.typed, s.division {base}"
+        " order by segments_fts.rank, s.version, s.position limit ? offset ?",
+        [expr, *vids, limit, offset],
+    )
+    return {"total": total, "rows": found}
+
+
+def aligned_pivot(conn: sqlite3.Connection, segment: int) -> tuple | None:
+    """For a translation's segment: ``(pivot ref, pivot division, slot address, slot status)`` of its
+    alignment (the first pivot sentence), or None when it is aligned to nothing."""
+    row = conn.execute(
+        "select p.ref, p.division, a.address, a.status from alignment_targets at"
+        " join alignments a on a.id = at.alignment"
+        " left join alignment_pivots ap on ap.alignment = a.id"
+        " left join segments p on p.id = ap.segment"
+        " where at.segment = ? order by p.position limit 1",
+        [segment],
+    ).fetchone()
+    return tuple(row) if row else None
+
+
+# ---------------------------------------------------------------------------
+# Alignment map
+
+
+def alignment_spans(conn: sqlite3.Connection, work: str, pivot_key: str, key: str, division: int | None) -> dict:
+    """Where each alignment of one version lies, in sentence positions.
+
+    ``pivot``: ``{id: (x0, x1, address, status, score, stale, division)}`` over pivot positions;
+    ``target``: ``{id: (y0, y1, max typed, min typed)}`` over the version's positions;
+    ``refs``: ``{pivot position: ref}``; ``loose``: ``[(id, y0, y1)]``, text aligned to no
+    pivot sentence (only for the whole work, ``division`` None).
+    """
+    pivot_vid, vid = version_id(work, pivot_key), version_id(work, key)
+    div_filter = ""
+    params: list = [vid]
+    if division is not None:
+        div_filter = (" and a.id in (select ap2.alignment from alignment_pivots ap2 join segments s2 on s2.id = ap2.segment"
+                      " where s2.version = ? and s2.division = ?)")
+        params += [pivot_vid, division]
+    pivot = {
+        r[0]: tuple(r[1:])
+        for r in conn.execute(
+            "select a.id, min(s.position), max(s.position), a.address, a.status, a.score, a.stale, min(s.division)"
+            " from alignments a join alignment_pivots ap on ap.alignment = a.id join segments s on s.id = ap.segment"
+            f" where a.version = ?{div_filter} group by a.id",
+            params,
+        )
+    }
+    target = {
+        r[0]: tuple(r[1:])
+        for r in conn.execute(
+            "select a.id, min(s.position), max(s.position), max(s.typed), min(s.typed)"
+            " from alignments a join alignment_targets at on at.alignment = a.id join segments s on s.id = at.segment"
+            f" where a.version = ?{div_filter} group by a.id",
+            params,
+        )
+    }
+    ref_sql = "select position, ref from segments where version = ?"
+    ref_params: list = [pivot_vid]
+    if division is not None:
+        ref_sql += " and division = ?"
+        ref_params.append(division)
+    refs = dict(conn.execute(ref_sql, ref_params).fetchall())
+    loose = []
+    if division is None:
+        loose = [tuple(r) for r in conn.execute(
+            "select a.id, min(s.position), max(s.position) from alignments a"
+            " join alignment_targets at on at.alignment = a.id join segments s on s.id = at.segment"
+            " where a.version = ? and not exists (select 1 from alignment_pivots ap where ap.alignment = a.id)"
+            " group by a.id",
+            [vid],
+        )]
+    return {"pivot": pivot, "target": target, "refs": refs, "loose": loose}
+
+
+# ---------------------------------------------------------------------------
+# History
+
+
+def history(conn: sqlite3.Connection, work: str, *, key: str | None = None, address: str | None = None,
+            limit: int = 100, offset: int = 0) -> dict:
+    """Revisions of a work, newest first; narrowed to a version and/or a pivot span.
+
+    ``{"total": n, "revisions": [{"id", "version" (the key), "seq", "address", "old_text",
+    "old_status", "new_text", "new_status", "actor", "channel", "at", "reverts"}]}``.
+    """
+    w = work_row(conn, work)
+    where = ["r.work = ?"]
+    params: list = [work]
+    if key:
+        where.append("v.key = ?")
+        params.append(key)
+    if address and w:
+        ids = pivot_span_ids(conn, version_id(work, w["pivot"]), address)
+        if not ids:
+            return {"total": 0, "revisions": []}
+        where.append(f"r.id in (select revision from revision_segments where segment in ({_marks(ids)}))")
+        params += ids
+    cond = " and ".join(where)
+    total = conn.execute(f"select count(*) from revisions r join versions v on v.id = r.version where {cond}",
+                         params).fetchone()[0]
+    revs = rows(
+        conn,
+        "select r.id, v.key as version, r.seq, r.address, r.old_text, r.old_status, r.new_text, r.new_status,"
+        f" r.actor, r.channel, r.at, r.reverts from revisions r join versions v on v.id = r.version where {cond}"
+        " order by r.id desc limit ? offset ?",
+        params + [limit, offset],
+    )
+    return {"total": total, "revisions": revs}

@@ -1,0 +1,109 @@
+"""The Datasette plugin: reading, comparing, searching, editing and picturing aligned texts.
+
+Registered through the ``datasette`` entry point, so ``datasette db/corpus.db``
+(and ``aligner serve``) load it. Being a package, it gets from Datasette what
+any plugin package gets: ``templates/`` joins the template path and
+``static/`` is served at ``/-/static-plugins/<plugin>/``. This module holds
+the hooks only; each page family is a module beside it:
+
+* ``/-/works``, ``/-/work/<work>``, ``/-/read/<work>``: :mod:`.read` (``?with=ru,es``, ``?part=N``; ``.json``);
+* ``/-/compare/<work>?a=..&b=..``: :mod:`.compare`, two versions side by side with a word diff;
+* ``/-/search/<work>?q=..&lang=..``: :mod:`.search`, full-text search in every language;
+* ``/-/map/<work>/<key>``: :mod:`.map`, the alignment path as a picture (:mod:`.svg`);
+* ``/-/history/<work>``: :mod:`.history`, recent changes;
+* ``/-/edit/<work>/<key>/<address>``: :mod:`.edit`, the editing form and its POST endpoint;
+* ``/-/aligner-login``, ``/-/aligner-logout``: :mod:`.login`, sign-in for translators (:mod:`.auth`).
+
+What the pages read comes from :mod:`aligner.corpus.queries`; what they write
+goes through :class:`aligner.corpus.Store`.
+
+Configuration (``metadata.yml``, ``plugins: aligner: ...``) — all optional:
+``users_file`` (else ``$ALIGNER_USERS``), ``texts_dir`` (else
+``$ALIGNER_TEXTS``: where a saved edit is dumped as text), ``login_days``.
+"""
+
+from __future__ import annotations
+
+from datasette import hookimpl
+
+from . import auth
+from .compare import compare_view
+from .edit import edit_view
+from .history import history_view
+from .login import login_view, logout_view
+from .map import map_view
+from .pages import EDIT_ACTION, static_url
+from .read import read_view, work_view, works_view
+from .search import search_view
+
+
+def ensure_registered() -> None:
+    """Register this plugin with Datasette when the package is used without being installed."""
+    import sys
+
+    from datasette.plugins import pm
+
+    module = sys.modules[__name__]
+    if not pm.is_registered(module) and pm.get_plugin("aligner") is None:
+        pm.register(module, name="aligner")
+
+
+@hookimpl
+def register_routes():
+    work = r"(?P<work>[^/]+?)"
+    fmt = r"(\.(?P<format>json))?"
+    return [
+        (r"^/-/works" + fmt + "$", works_view),
+        (rf"^/-/work/{work}" + fmt + "$", work_view),
+        (rf"^/-/read/{work}" + fmt + "$", read_view),
+        (rf"^/-/compare/{work}" + fmt + "$", compare_view),
+        (rf"^/-/search/{work}" + fmt + "$", search_view),
+        (rf"^/-/map/{work}/(?P<key>[^/]+?)" + fmt + "$", map_view),
+        (rf"^/-/history/{work}" + fmt + "$", history_view),
+        (r"^/-/edit/(?P<work>[^/]+)/(?P<key>[^/]+)/(?P<address>[^/]+)$", edit_view),
+        (r"^/-/aligner-login$", login_view),
+        (r"^/-/aligner-logout$", logout_view),
+    ]
+
+
+@hookimpl
+def extra_css_urls(template, datasette):
+    if template and template.startswith("aligner_"):
+        return [static_url(datasette, "aligner.css")]
+    return []
+
+
+@hookimpl
+def actor_from_request(datasette, request):
+    # Our sign-ins are Datasette's own ds_actor cookie; we accept one only
+    # while the user is still in the users file with the same password.
+    return auth.actor_from_cookie(datasette, request)
+
+
+@hookimpl
+def permission_allowed(datasette, actor, action, resource):
+    if action != EDIT_ACTION:
+        return None
+    if auth.valid_translator(datasette, actor):
+        return True
+    if actor and isinstance(actor, dict) and "aligner" in actor:
+        return False  # signed in through us, but removed or password changed since
+    return None
+
+
+@hookimpl
+def menu_links(datasette, actor):
+    links = [{"href": datasette.urls.path("/-/works"), "label": "Read parallel texts"}]
+    if not actor and auth.users_file(datasette) is not None:
+        links.append({"href": datasette.urls.path("/-/aligner-login"), "label": "Sign in to edit"})
+    return links
+
+
+def main(argv: list[str] | None = None) -> None:  # pragma: no cover - convenience for running from a checkout
+    """``python -m aligner.web db/corpus.db``: Datasette with this plugin, installed or not."""
+    import sys
+
+    ensure_registered()
+    from datasette.cli import cli
+
+    cli(["serve", *(argv if argv is not None else sys.argv[1:])])

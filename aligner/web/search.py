@@ -1,0 +1,183 @@
+"""Search in every language of a work (``/-/search/<work>?q=..&lang=..``), each hit linked to its sentence.
+
+The full-text index (FTS5) finds the segments; this module decides how a
+hit is shown: its snippet with the matched words marked (Russian forms
+through their lemma, ё as е, Latin diacritics ignored) and the pivot
+sentence it is aligned to.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+from urllib.parse import urlencode
+
+from ..corpus import queries
+from ..text.search import fold, lemma, normalize_query
+from .pages import base, common, find_work, json_response, page_number, pivot_of, q, read_url, render, wants_json
+
+SEARCH_PAGE_SIZE = 50
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _plain(word: str) -> str:
+    """Lower case, ё folded, Latin diacritics removed: how the index compares words."""
+    w = fold(word).lower()
+    return "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
+
+
+def _query_forms(query: str) -> list[set[str]]:
+    forms = []
+    for word in _WORD.findall(query):
+        f = {_plain(word)}
+        if re.search(r"[А-Яа-яЁё]", word):
+            f.add(_plain(lemma(word)))
+        forms.append(f)
+    return forms
+
+
+def _word_matches(word: str, forms: list[set[str]]) -> bool:
+    p = _plain(word)
+    cyr = re.search(r"[А-Яа-яЁё]", word) is not None
+    lem = _plain(lemma(word)) if cyr else None
+    for f in forms:
+        for form in f:
+            if p == form or (lem and lem == form):
+                return True
+            # English stemming in the index: "create" finds "created", "creation".
+            if not cyr and len(form) >= 4 and (p.startswith(form[: max(4, len(form) - 2)]) and len(p) - len(form) <= 4):
+                return True
+    return False
+
+
+def highlight(text: str, query: str, width: int = 240) -> list[tuple[bool, str]]:
+    """A snippet of ``text`` as ``(is_hit, piece)`` pairs, around the first word the query matched."""
+    forms = _query_forms(query)
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if _word_matches(m.group(), forms)]
+    start, end = 0, len(text)
+    if len(text) > width:
+        first = spans[0][0] if spans else 0
+        start = max(0, first - width // 3)
+        end = min(len(text), start + width)
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        while end < len(text) and not text[end].isspace():
+            end += 1
+    out: list[tuple[bool, str]] = []
+    if start > 0:
+        out.append((False, "… "))
+    pos = start
+    for a, b in spans:
+        if a < start or b > end:
+            continue
+        if a > pos:
+            out.append((False, text[pos:a]))
+        out.append((True, text[a:b]))
+        pos = b
+    if pos < end:
+        out.append((False, text[pos:end]))
+    if end < len(text):
+        out.append((False, " …"))
+    return out
+
+
+def search(conn: sqlite3.Connection, work: str, query: str, keys: list[str] | None, *, lang: str | None = None,
+           limit: int = SEARCH_PAGE_SIZE, offset: int = 0) -> dict:
+    """Full-text search over the segments of ``work`` (of the versions in ``keys``, or all).
+
+    Each hit carries the pivot sentence it is aligned to (``pivot_ref``,
+    ``division``) so a page can link to it on the reading page.
+    """
+    match = normalize_query(query or "", lang)
+    vs = queries.versions(conn, work)
+    by_vid = {v["id"]: v for v in vs}
+    vids = [v["id"] for v in vs if keys is None or v["key"] in keys]
+    if not match or not vids:
+        return {"total": 0, "hits": [], "match": match}
+    try:
+        found = queries.search_segments(conn, match, vids, limit=limit, offset=offset)
+    except sqlite3.OperationalError as e:
+        return {"total": 0, "hits": [], "match": match, "error": str(e)}
+    pivot_vid = pivot_of(vs)["id"]
+    hits = []
+    for r in found["rows"]:
+        v = by_vid[r["version"]]
+        if v["is_pivot"]:
+            pref, pdiv, address, status = r["ref"], r["division"], r["ref"], None
+        else:
+            link = queries.aligned_pivot(conn, r["id"])
+            pref, pdiv, address, status = link if link else (None, None, None, None)
+            if address is None:
+                address = r["ref"].lstrip("@")
+        pivot_text = None
+        if pref and not v["is_pivot"]:
+            pivot_text = queries.segment_text(conn, pivot_vid, pref)
+        hits.append({
+            "key": v["key"],
+            "language": v["language"],
+            "version_label": v["label"],
+            "is_pivot": v["is_pivot"],
+            "ref": address,
+            "text": r["text"],
+            "snippet": highlight(r["text"], query),
+            "pivot_ref": pref,
+            "pivot_text": pivot_text,
+            "division": pdiv,
+            "status": status,
+        })
+    return {"total": found["total"], "hits": hits, "match": match}
+
+
+async def search_view(datasette, request):
+    slug, fmt = request.url_vars["work"], request.url_vars.get("format")
+    db, w = await find_work(datasette, request, slug)
+    query = (request.args.get("q") or "").strip()
+    lang = (request.args.get("lang") or "").strip()
+    page = page_number(request)
+
+    def fn(conn):
+        vs = queries.versions(conn, slug)
+        keys = None
+        qlang = None
+        if lang:
+            keys = [v["key"] for v in vs if v["key"] == lang or v["language"] == lang]
+            langs = {v["language"] for v in vs if v["key"] in keys}
+            qlang = langs.pop() if len(langs) == 1 else None
+        result = search(conn, slug, query, keys, lang=qlang, limit=SEARCH_PAGE_SIZE,
+                            offset=(page - 1) * SEARCH_PAGE_SIZE) if query else {"total": 0, "hits": []}
+        return vs, result
+
+    vs, result = await db.execute_fn(fn)
+    pv = pivot_of(vs)
+    for h in result["hits"]:
+        with_keys = [] if h["is_pivot"] else [h["key"]]
+        h["url"] = read_url(slug, part=h["division"], with_keys=with_keys or None, ref=h["pivot_ref"],
+                                base=base(datasette)) if h["pivot_ref"] else read_url(slug, base=base(datasette))
+    if wants_json(request, fmt):
+        return json_response({
+            "work": slug, "q": query, "lang": lang or None, "total": result["total"], "page": page,
+            "hits": [{k: h[k] for k in ("key", "language", "ref", "text", "pivot_ref", "division", "url")} for h in result["hits"]],
+        })
+    languages = []
+    for v in vs:
+        if v["language"] not in languages:
+            languages.append(v["language"])
+    search_base = base(datasette) + "-/search/" + q(slug)
+
+    def page_url(p):
+        params = {"q": query}
+        if lang:
+            params["lang"] = lang
+        if p > 1:
+            params["page"] = p
+        return search_base + "?" + urlencode(params)
+
+    pages = (result["total"] + SEARCH_PAGE_SIZE - 1) // SEARCH_PAGE_SIZE
+    return await render(datasette, request, "aligner_search.html", {
+        **common(datasette, w, vs), "pivot": pv, "q": query, "lang": lang, "languages": languages,
+        "result": result, "page": page, "pages": pages, "search_base": search_base,
+        "prev_url": page_url(page - 1) if page > 1 else None,
+        "next_url": page_url(page + 1) if page < pages else None,
+        "first": (page - 1) * SEARCH_PAGE_SIZE + 1,
+    })

@@ -1,0 +1,75 @@
+"""Signing translators in and out (aligner.web.login) and what a sign-in is worth after a password change."""
+
+from __future__ import annotations
+
+import pytest
+
+from .helpers import WORK, add_translator, csrf, datasette, post, signed_in
+
+READ = f"/-/read/{WORK}?part=2&with=ru"
+EDIT = f"/-/edit/{WORK}/ru/24.1"
+
+
+@pytest.fixture
+def ds(db_path, users, texts):
+    return datasette(db_path, users=users, texts=texts)
+
+
+@pytest.mark.asyncio
+async def test_login_page_signs_in_and_out(ds, db_path):
+    tok, cookies = await csrf(ds, "/-/aligner-login?next=" + READ.replace("&", "%26").replace("?", "%3F"), {})
+    r = await post(ds, "/-/aligner-login", {"username": "anna", "password": "wrong", "csrftoken": tok}, cookies)
+    assert r.status_code == 401 and "Wrong user name or password" in r.text and "ds_actor" not in r.cookies
+    r = await post(ds, "/-/aligner-login", {"username": "nobody", "password": "x", "csrftoken": tok}, cookies)
+    assert r.status_code == 401
+    r = await post(ds, "/-/aligner-login", {"username": "anna", "password": "correct horse", "csrftoken": tok,
+                                            "next": READ}, cookies)
+    assert r.status_code == 302 and r.headers["location"] == READ
+    assert "httponly" in r.headers["set-cookie"].lower()
+    actor_cookie = r.cookies["ds_actor"]
+    signed = {**cookies, "ds_actor": actor_cookie}
+    page = (await ds.client.get(READ, cookies=signed)).text
+    assert "edit-link" in page and "anna" in page
+    # Off-site "next" is ignored.
+    r = await post(ds, "/-/aligner-login", {"username": "anna", "password": "correct horse", "csrftoken": tok,
+                                            "next": "//evil.example/"}, cookies)
+    assert r.headers["location"] == "/-/works"
+    # Without the CSRF token: refused.
+    r = await post(ds, "/-/aligner-login", {"username": "anna", "password": "correct horse"}, {})
+    assert r.status_code == 403
+    # Sign out.
+    r = await ds.client.get("/-/aligner-logout", cookies=signed)
+    assert r.status_code == 200 and "Sign out" in r.text
+    r = await post(ds, "/-/aligner-logout", {"csrftoken": tok}, signed)
+    assert r.status_code == 302 and 'ds_actor=""' in r.headers["set-cookie"]
+
+
+@pytest.mark.asyncio
+async def test_password_change_or_removal_revokes_editing(ds, users):
+    cookies = signed_in(ds, "anna")
+    assert "edit-link" in (await ds.client.get(READ, cookies=cookies)).text
+    add_translator(users, "anna", "a new password")
+    r = await ds.client.get(READ, cookies=cookies)
+    assert r.status_code == 200 and "edit-link" not in r.text
+    assert (await ds.client.get(EDIT, cookies=cookies)).status_code == 403
+
+
+@pytest.mark.asyncio
+async def test_users_file_from_environment(db_path, tmp_path, monkeypatch):
+    path = tmp_path / "users.toml"
+    add_translator(path, "vera", "pw")
+    monkeypatch.setenv("ALIGNER_USERS", str(path))
+    ds = datasette(db_path)
+    assert "edit-link" in (await ds.client.get(READ, cookies=signed_in(ds, "vera"))).text
+    monkeypatch.delenv("ALIGNER_USERS")
+    ds = datasette(db_path)
+    r = await ds.client.get("/-/aligner-login")
+    assert "Sign-in is not set up" in r.text
+
+
+@pytest.mark.asyncio
+async def test_immutable_database_has_no_editing(db_path, users):
+    ds = datasette(db_path, users=users, immutable=True)
+    cookies = signed_in(ds, "anna")
+    r = await ds.client.get(READ, cookies=cookies)
+    assert r.status_code == 200 and "edit-link" not in r.text

@@ -1,0 +1,62 @@
+"""Search in every language (aligner.web.search): Russian forms, diacritics, paging, links to the sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from aligner.corpus import Store
+from aligner.web import search
+from aligner.web.search import highlight
+
+from .helpers import WORK, datasette, get, make_bible
+
+ES_24 = "¿Acaso no hay nadie a su alrededor? La acción de los rehenes."
+
+
+def test_highlight_marks_forms_of_the_query_words():
+    text = "Неужели нет никого около Вас, чтобы напомнить о заложниках?"
+    assert highlight(text, "заложник") == [(False, "Неужели нет никого около Вас, чтобы напомнить о "),
+                                          (True, "заложниках"), (False, "?")]
+    assert [p for hit, p in highlight("The creation of the world was created.", "create") if hit] == ["creation", "created"]
+    assert [p for hit, p in highlight("Ещё не поздно.", "еще") if hit] == ["Ещё"]
+    long = "word " * 100 + "hostage " + "word " * 100
+    snippet = highlight(long, "hostage", width=60)
+    assert snippet[0] == (False, "… ") and snippet[-1] == (False, " …") and (True, "hostage") in snippet
+
+
+@pytest.mark.asyncio
+async def test_search_russian_forms_and_yo(ds):
+    t = (await get(ds, f"/-/search/{WORK}?q=заложник")).text
+    assert "2 matches" in t
+    assert "<mark>заложниках</mark>" in t and "<mark>заложник</mark>" in t
+    # The hit links to the pivot sentence it is aligned to, on the right part, with its version shown.
+    assert f'href="/-/read/{WORK}?part=2&amp;with=ru#s-24.1"' in t
+    for q in ("еще", "ещё"):
+        data = (await get(ds, f"/-/search/{WORK}.json?q={q}&lang=ru")).json()
+        assert data["total"] == 1 and data["hits"][0]["ref"] == "24.1-24.2"
+
+
+@pytest.mark.asyncio
+async def test_search_languages_and_diacritics(edited_db):
+    Store(edited_db).set_slot(WORK, "es", "24.1", ES_24, "draft", actor="bob")
+    ds = datasette(edited_db)
+    data = (await get(ds, f"/-/search/{WORK}.json?q=accion")).json()
+    assert [h["key"] for h in data["hits"]] == ["es"]
+    data = (await get(ds, f"/-/search/{WORK}.json?q=hostages")).json()
+    assert data["total"] >= 3 and {h["key"] for h in data["hits"]} == {"en"}
+    assert data["hits"][0]["url"].startswith(f"/-/read/{WORK}?part=2#s-")
+    data = (await get(ds, f"/-/search/{WORK}.json?q=hostages&lang=ru")).json()
+    assert data["total"] == 0
+    # FTS syntax in a query is just words.
+    for q in ('"', "AND OR NOT", "*", "a:b", "NEAR("):
+        await get(ds, f"/-/search/{WORK}?q={q}")
+
+
+@pytest.mark.asyncio
+async def test_search_paging(tmp_path):
+    db, _ = make_bible(tmp_path)
+    ds = datasette(db)
+    data = (await get(ds, "/-/search/bible.json?q=chapter")).json()
+    assert data["total"] == 26 * 40 and len(data["hits"]) == search.SEARCH_PAGE_SIZE
+    t = (await get(ds, "/-/search/bible?q=chapter&page=2")).text
+    assert 'start="51"' in t and "page=3" in t
