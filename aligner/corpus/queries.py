@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..model import parse_address
+from ..model import STATUSES, parse_address
 from .schema import version_id
 
 #: Below this score an automatic alignment is a low-confidence bead.
@@ -69,10 +69,15 @@ def work_row(conn: sqlite3.Connection, work: str) -> dict | None:
     return found[0] if found else None
 
 
+def version_rows(conn: sqlite3.Connection, work: str) -> list[dict]:
+    """The version rows of a work in ``work.toml`` order."""
+    return rows(conn, "select * from versions where work = ? order by position, key", [work])
+
+
 def versions(conn: sqlite3.Connection, work: str) -> list[dict]:
     """Versions of a work, pivot first then in ``work.toml`` order, each with ``is_pivot``, ``filled`` and ``label``."""
     w = work_row(conn, work)
-    vs = rows(conn, "select * from versions where work = ? order by position, key", [work])
+    vs = version_rows(conn, work)
     filled = {
         r["version"]: r["n"]
         for r in rows(
@@ -103,22 +108,24 @@ def divisions(conn: sqlite3.Connection, pivot_vid: str) -> list[dict]:
     return out
 
 
-def status_counts(conn: sqlite3.Connection, work: str | None = None) -> dict[tuple[str, str], dict]:
-    """``{(work, key): {"empty": n, "auto": n, "draft": n, "confirmed": n, "stale": n, "low": n, "total": n}}``.
-
-    ``low`` counts automatic alignments scored below :data:`LOW_SCORE`.
-    """
+def status_rows(conn: sqlite3.Connection, work: str | None = None) -> list[dict]:
+    """Per work and version, in order: how many slots are ``empty``, ``auto``, ``draft``, ``confirmed``, ``stale``,
+    ``low`` (automatic alignments scored below :data:`LOW_SCORE`) and in all (``total``)."""
     sql = (
-        "select a.work, v.key, sum(a.status = 'empty') as empty, sum(a.status = 'auto') as auto,"
-        " sum(a.status = 'draft') as draft, sum(a.status = 'confirmed') as confirmed,"
-        " sum(a.stale) as stale, count(*) as total,"
-        " sum(a.status = 'auto' and a.score is not null and a.score < ?) as low"
+        "select a.work, v.key as version, v.language,"
+        + "".join(f" sum(a.status = '{s}') as {s}," for s in STATUSES)
+        + " sum(a.stale) as stale, sum(a.status = 'auto' and a.score is not null and a.score < ?) as low,"
+        " count(*) as total"
         " from alignments a join versions v on v.id = a.version where a.address is not null"
         + (" and a.work = ?" if work else "")
-        + " group by a.work, v.key"
+        + " group by a.work, v.key order by a.work, min(v.position)"
     )
-    params: list = [LOW_SCORE] + ([work] if work else [])
-    return {(r["work"], r["key"]): r for r in rows(conn, sql, params)}
+    return rows(conn, sql, [LOW_SCORE] + ([work] if work else []))
+
+
+def status_counts(conn: sqlite3.Connection, work: str | None = None) -> dict[tuple[str, str], dict]:
+    """:func:`status_rows` keyed by ``(work, version key)``."""
+    return {(r["work"], r["version"]): r for r in status_rows(conn, work)}
 
 
 # ---------------------------------------------------------------------------
@@ -198,6 +205,20 @@ def division_signatures(conn: sqlite3.Connection, work: str, pivot_key: str, key
             [version_id(work, pivot_key), *[version_id(work, k) for k in keys]],
         )
     }
+
+
+def segment_ids(conn: sqlite3.Connection, vid: str, refs: list[str]) -> list[int]:
+    """Ids of a version's segments by ref (unknown refs left out)."""
+    return [r[0] for r in conn.execute(
+        f"select id from segments where version = ? and ref in ({_marks(refs)}) order by position", [vid, *refs])]
+
+
+def segments_by_id(conn: sqlite3.Connection, ids: list[int]) -> list[dict]:
+    """Whole segment rows, in text order."""
+    out: list[dict] = []
+    for chunk in _chunks(list(ids)):
+        out += rows(conn, f"select * from segments where id in ({_marks(chunk)})", chunk)
+    return sorted(out, key=lambda r: (r["version"], r["position"]))
 
 
 def pivot_span_ids(conn: sqlite3.Connection, pivot_vid: str, address: str) -> list[int]:
@@ -357,7 +378,7 @@ def history(conn: sqlite3.Connection, work: str, *, key: str | None = None, addr
                          params).fetchone()[0]
     revs = rows(
         conn,
-        "select r.id, v.key as version, r.seq, r.address, r.old_text, r.old_status, r.new_text, r.new_status,"
+        "select r.id, r.work, v.key as version, r.seq, r.address, r.old_text, r.old_status, r.new_text, r.new_status,"
         f" r.actor, r.channel, r.at, r.reverts from revisions r join versions v on v.id = r.version where {cond}"
         " order by r.id desc limit ? offset ?",
         params + [limit, offset],

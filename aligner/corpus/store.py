@@ -23,6 +23,7 @@ from ..provenance import default_actor, now
 from ..record import METADATA_FILE, format_record, history_path, slots_path, write_records
 from ..text.search import normalize_for_search
 from ..text.segment import Segment
+from . import queries
 from .autoalign import align_version
 from .schema import connect, write_transaction
 
@@ -60,7 +61,7 @@ class Store:
     # -- lookups -------------------------------------------------------------
 
     def works(self) -> list[dict]:
-        return list(self.db.query("select * from works order by id"))
+        return queries.works(self.db.conn)
 
     def work(self, slug: str | None = None) -> dict:
         """A work by slug; with no slug, the only work (an error names the choices when there are several)."""
@@ -76,7 +77,7 @@ class Store:
 
     def version(self, work: str, key: str, *, allow_pivot: bool = False) -> dict:
         """A version of ``work`` by key (``ru``, ``es-1977``) or, when unambiguous, by language."""
-        rows = list(self.db.query("select * from versions where work = ? order by position", [work]))
+        rows = queries.version_rows(self.db.conn, work)
         for r in rows:
             if r["key"] == key:
                 break
@@ -95,25 +96,15 @@ class Store:
         return self.version(work, w["pivot"], allow_pivot=True)
 
     def _pivot_span(self, work: str, address: str) -> list[dict]:
+        """The pivot segment rows an address covers; an unknown ref or a backwards range is an error."""
         pv = self.pivot_version(work)
-        ends = parse_address(address)
-        rows = []
-        for ref in ends:
-            row = self.db.execute(
-                "select id, position from segments where version = ? and ref = ?", [pv["id"], ref]
-            ).fetchone()
-            if row is None:
-                raise UnknownError(f"unknown segment {ref!r} in {work}")
-            rows.append(row)
-        lo, hi = rows[0][1], rows[-1][1]
-        if hi < lo:
+        ids = queries.pivot_span_ids(self.db.conn, pv["id"], address)
+        if not ids:
+            for ref in parse_address(address):
+                if not queries.segment_ids(self.db.conn, pv["id"], [ref]):
+                    raise UnknownError(f"unknown segment {ref!r} in {work}")
             raise UnknownError(f"segment range {address!r} runs backwards")
-        return list(
-            self.db.query(
-                "select * from segments where version = ? and position between ? and ? order by position",
-                [pv["id"], lo, hi],
-            )
-        )
+        return queries.segments_by_id(self.db.conn, ids)
 
     def _alignment_slot(self, a: dict, work: str, key: str) -> Slot:
         pivots = list(self.db.query(
@@ -451,23 +442,13 @@ class Store:
         return report
 
     def history(self, work: str | None = None, ref: str | None = None, key: str | None = None) -> list[dict]:
-        """Revisions, oldest first; narrowed to a pivot segment and/or a version."""
+        """Revisions, oldest first; narrowed to a pivot segment and/or a version (unknown ones are errors)."""
         w = self.work(work)
-        where = ["r.work = ?"]
-        params: list = [w["id"]]
-        if key:
-            v = self.version(w["id"], key)
-            where.append("r.version = ?")
-            params.append(v["id"])
+        key = self.version(w["id"], key)["key"] if key else None
         if ref:
-            span = self._pivot_span(w["id"], ref)
-            marks = ",".join("?" * len(span))
-            where.append(f"r.id in (select revision from revision_segments where segment in ({marks}))")
-            params += [s["id"] for s in span]
-        return list(self.db.query(
-            "select r.id, r.work, v.key as version, r.seq, r.address, r.old_text, r.old_status, r.new_text,"
-            " r.new_status, r.actor, r.channel, r.at, r.reverts from revisions r join versions v on v.id = r.version"
-            f" where {' and '.join(where)} order by r.id", params))
+            self._pivot_span(w["id"], ref)
+        found = queries.history(self.db.conn, w["id"], key=key, address=ref, limit=-1)
+        return found["revisions"][::-1]
 
     def revision(self, revision: int) -> dict:
         """One revision by id, with its work and version key."""
@@ -493,16 +474,8 @@ class Store:
                              reverts=revision, force=True)
 
     def status_counts(self, work: str | None = None) -> list[dict]:
-        """Per work and version: how many slots are empty, auto, draft, confirmed (and stale)."""
-        sql = (
-            "select a.work, v.key as version, v.language,"
-            + "".join(f" sum(a.status = '{s}') as {s}," for s in STATUSES)
-            + " sum(a.stale) as stale, count(*) as total"
-            " from alignments a join versions v on v.id = a.version where a.address is not null"
-            + (" and a.work = ?" if work else "")
-            + " group by a.work, v.key order by a.work, min(v.position)"
-        )
-        return list(self.db.query(sql, [work] if work else []))
+        """Per work and version: how many slots are empty, auto, draft, confirmed, stale, low-confidence."""
+        return queries.status_rows(self.db.conn, work)
 
     # -- text files ----------------------------------------------------------
 
