@@ -12,17 +12,19 @@ The Python API, usable without the command line::
     beads = aligner.align_sentences(["One.", "Two."], ["Uno.", "Dos."], "en", "es")
 """
 
-from .align import Bead, Block, align_blocks, align_sentences
+from .align import Bead, Block, align_blocks, align_sentences, evaluate_multiple
 from .errors import AlignerError, ConflictError, InputError, UnknownError
 from .importer import add_version, realign
 from .model import STATUSES, ApplyReport, Edit, Slot
-from .score import score_multiple
 from .segment import Document, Segment, segment_file, segment_text, segment_tsv
 from .sentences import split_sentences
 from .store import Store, build, connect
 
+#: The earlier name of :func:`evaluate_multiple`, kept for callers of the published API.
+score_multiple = evaluate_multiple
+
 __all__ = [
     "AlignerError", "ApplyReport", "Bead", "Block", "ConflictError", "Document", "Edit", "InputError", "STATUSES",
     "Segment", "Slot", "Store", "UnknownError", "add_version", "align_blocks", "align_sentences", "build",
-    "connect", "realign", "score_multiple", "segment_file", "segment_text", "segment_tsv", "split_sentences",
+    "connect", "evaluate_multiple", "realign", "score_multiple", "segment_file", "segment_text", "segment_tsv", "split_sentences",
 ]

@@ -35,7 +35,7 @@ def align_version(
     unchanged and the aligner only fills the gaps between them. Beads with
     no target are left out (those pivot sentences keep empty slots).
     """
-    from .align import Bead, Block, align_blocks, signature
+    from .align import Bead, Block, align_blocks, align_signature
 
     p_index = {sid: i for i, sid in enumerate(pivot_ids)}
     t_index = {sid: i for i, sid in enumerate(target_ids)}
@@ -58,7 +58,7 @@ def align_version(
         if (b.src, b.tgt) in fixed_set:
             continue
         out.append(([pivot_ids[i] for i in b.src], [target_ids[j] for j in b.tgt], round(float(b.score), 4)))
-    sig = signature()
+    sig = align_signature()
     return out, {"name": sig["name"], "version": sig["version"]}
 
 
