@@ -26,5 +26,6 @@ score_multiple = evaluate_multiple
 __all__ = [
     "AlignerError", "ApplyReport", "Bead", "Block", "ConflictError", "Document", "Edit", "InputError", "STATUSES",
     "Segment", "Slot", "Store", "UnknownError", "add_version", "align_blocks", "align_sentences", "build",
-    "connect", "evaluate_multiple", "realign", "score_multiple", "segment_file", "segment_text", "segment_tsv", "split_sentences",
+    "connect", "evaluate_multiple", "realign", "score_multiple", "segment_file", "segment_text", "segment_tsv",
+    "split_sentences",
 ]

@@ -1,4 +1,4 @@
-"""Shared test helpers: paths of the shipped texts, database comparison, required-tool handling, small parallel texts."""
+"""Shared test helpers: paths of the shipped texts, database comparison, required-tool handling."""
 
 from pathlib import Path
 
@@ -85,3 +85,16 @@ def check_cover(beads, n, m):
         assert 0.0 <= b.score <= 1.0
         assert list(b.src) == list(range(b.src[0], b.src[0] + len(b.src))) if b.src else True
         assert list(b.tgt) == list(range(b.tgt[0], b.tgt[0] + len(b.tgt))) if b.tgt else True
+
+
+def model_and_sides(src, tgt, src_lang="en", tgt_lang="de", **options):
+    """The cost model and both sides of a sentence-level problem, as the aligner builds them."""
+    from aligner.align.cost import Model, Problem, Side, estimate_ratio
+    from aligner.align.options import resolve_options
+
+    opts = resolve_options(options)
+    problem = Problem(src, tgt, src_lang, tgt_lang, opts)
+    model = Model(opts, estimate_ratio(problem, opts, False), problem.weights)
+    S = Side(problem.src_lens, problem.src_feats, problem.src_junk, list(range(len(src) + 1)))
+    T = Side(problem.tgt_lens, problem.tgt_feats, problem.tgt_junk, list(range(len(tgt) + 1)))
+    return model, S, T

@@ -1,8 +1,13 @@
 """The dynamic programme finds each bead type where it belongs, and scores confident beads high."""
 
-from aligner.align import align_sentences
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from .helpers import DE, EN, check_cover, long_text, pairs
+from aligner.align import align_sentences
+from aligner.align.dp import solve
+
+from .helpers import DE, EN, check_cover, long_text, model_and_sides, pairs
 
 
 def test_identical_lists_align_one_to_one():
@@ -30,3 +35,28 @@ def test_insertion_is_zero_to_one():
     beads = align_sentences(en, de, "en", "de")
     assert pairs(beads) == [((i,), (i,)) for i in range(10)] + [((), (10,))] + [((i,), (i + 1,)) for i in range(10, 25)]
     check_cover(beads, len(en), len(de))
+
+
+def _paths(n, m, types):
+    """Every monotone path of the given bead types from (0, 0) to (n, m)."""
+    if n == 0 and m == 0:
+        yield []
+        return
+    for di, dj, prior in types:
+        if di <= n and dj <= m:
+            for rest in _paths(n - di, m - dj, types):
+                yield [(n - di, di, m - dj, dj, prior)] + rest
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(EN + ["In 1924.", "* *"]), min_size=1, max_size=4),
+       st.lists(st.sampled_from(DE + ["Im Jahr 1924.", "Es war 1933."]), min_size=1, max_size=4))
+def test_the_best_path_is_the_cheapest_under_the_cost_model(src, tgt):
+    """The DP writes the bead cost out for speed: it must still find the path Model.cost rates best."""
+    model, S, T = model_and_sides(src, tgt)
+    path, _, _ = solve(model, S, T, (False, False, False, False))
+    prior = {(di, dj): p for di, dj, p in model.types}
+    found = sum(model.cost(S, T, i0, di, j0, dj, prior[di, dj]) for i0, di, j0, dj in path)
+    best = min(sum(model.cost(S, T, i0, di, j0, dj, p) for i0, di, j0, dj, p in path)
+               for path in _paths(len(src), len(tgt), model.types))
+    assert found == pytest.approx(best, abs=1e-9)
