@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from aligner.align import Block, align_blocks, align_sentences  # noqa: E402
 from aligner.align.evaluate import (  # noqa: E402
+    as_pairs,
     evaluate_multiple,
     merge_within_gold,
     parse_ladder_line,
@@ -308,10 +309,6 @@ def per_type_note(golds, preds) -> str:
     rec = per_type_recall(golds, preds)
     order = sorted(rec, key=lambda k: -rec[k][1])
     return "strict recall by gold type: " + ", ".join(f"{k} {rec[k][0]}/{rec[k][1]}" for k in order)
-
-
-def as_pairs(beads):
-    return [(tuple(b.src), tuple(b.tgt)) if hasattr(b, "src") else (tuple(b[0]), tuple(b[1])) for b in beads]
 
 
 # --------------------------------------------------------------------------
