@@ -12,16 +12,16 @@ The Python API, usable without the command line::
     beads = aligner.align_sentences(["One.", "Two."], ["Uno.", "Dos."], "en", "es")
 """
 
-from .align import Bead, Block, align_blocks, align_sentences
+from .align import Bead, Block, align_blocks, align_sentences, evaluate_multiple
 from .errors import AlignerError, ConflictError, InputError, UnknownError
 from .model import STATUSES, ApplyReport, Edit, Slot
-from .score import score_multiple
+from .corpus import Store, add_version, build, connect
 from .text.segment import Document, Segment, segment_file, segment_text, segment_tsv
 from .text.sentences import split_sentences
-from .corpus import Store, add_version, build, connect
 
 __all__ = [
     "AlignerError", "ApplyReport", "Bead", "Block", "ConflictError", "Document", "Edit", "InputError", "STATUSES",
     "Segment", "Slot", "Store", "UnknownError", "add_version", "align_blocks", "align_sentences", "build",
-    "connect", "score_multiple", "segment_file", "segment_text", "segment_tsv", "split_sentences",
+    "connect", "evaluate_multiple", "segment_file", "segment_text", "segment_tsv",
+    "split_sentences",
 ]

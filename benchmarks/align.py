@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Benchmark of the automatic sentence aligner (``aligner/align.py``).
+"""Benchmark of the automatic sentence aligner (``aligner/align/``).
 
     python benchmarks/align.py           # everything (about 3 minutes on 2 cores)
     python benchmarks/align.py --quick   # a small subset (about 20 s)
     python benchmarks/align.py --ablation  # what each signal buys on Text+Berg dev (and test0-6)
 
 Prints one table: strict/lax precision, recall and F1 (Vecalign's measure,
-``aligner/score.py``), wall time and peak memory (each call runs in a forked
+``aligner/align/evaluate.py``), wall time and peak memory (each call runs in a forked
 child; peak = its peak resident set minus its resident set at the start) for
 
 * Text+Berg de-fr test0-6 (the published comparison set; parameters were tuned on
@@ -38,12 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from aligner.align import Block, align_blocks, align_sentences  # noqa: E402
-from aligner.score import (  # noqa: E402
+from aligner.align.evaluate import (  # noqa: E402
+    as_pairs,
+    evaluate_multiple,
     merge_within_gold,
     parse_ladder_line,
     per_type_recall,
     read_ladder,
-    score_multiple,
 )
 
 SHARED = ROOT.parent / "shared"
@@ -310,10 +311,6 @@ def per_type_note(golds, preds) -> str:
     return "strict recall by gold type: " + ", ".join(f"{k} {rec[k][0]}/{rec[k][1]}" for k in order)
 
 
-def as_pairs(beads):
-    return [(tuple(b.src), tuple(b.tgt)) if hasattr(b, "src") else (tuple(b[0]), tuple(b[1])) for b in beads]
-
-
 # --------------------------------------------------------------------------
 
 
@@ -328,18 +325,18 @@ def run_text_berg(table: Table, quick: bool):
         return lambda: [as_pairs(align_sentences(data[t][0], data[t][1], "de", "fr", **opts)) for t in names]
 
     preds, sec, peak = measure(ours(tests))
-    table.add("Text+Berg test0-6", "ours (align_sentences)", f"{n_s}/{n_t}", score_multiple(golds, preds), sec, peak,
+    table.add("Text+Berg test0-6", "ours (align_sentences)", f"{n_s}/{n_t}", evaluate_multiple(golds, preds), sec, peak,
               per_type_note(golds, preds))
     preds, sec, peak = measure(lambda: [galechurch_beads(data[t][0], data[t][1]) for t in tests])
     table.add("Text+Berg test0-6", f"galechurch {galechurch_version()} (PyPI)", f"{n_s}/{n_t}",
-              score_multiple(golds, preds), sec, peak)
+              evaluate_multiple(golds, preds), sec, peak)
     preds, sec, peak = measure(ours(tests, **LENGTH_ONLY))
     table.add("Text+Berg test0-6", "own Gale-Church (ours, lengths only)", f"{n_s}/{n_t}",
-              score_multiple(golds, preds), sec, peak, "same DP, anchors/lexicon off, beads up to 2:2")
+              evaluate_multiple(golds, preds), sec, peak, "same DP, anchors/lexicon off, beads up to 2:2")
     dev = data["dev"]
     preds, sec, peak = measure(ours(["dev"]))
     table.add("Text+Berg dev", "ours (align_sentences)", f"{len(dev[0])}/{len(dev[1])}",
-              score_multiple([dev[2]], preds), sec, peak, "the tuning set")
+              evaluate_multiple([dev[2]], preds), sec, peak, "the tuning set")
 
 
 def run_kropotkin(table: Table):
@@ -360,9 +357,9 @@ def run_kropotkin(table: Table):
                                                                         "en", "ru", partial=True)), "blocks with kinds; "),
     ]:
         pred, sec, peak = measure(fn)
-        table.add("Kropotkin en-ru (gold)", label, size, score_multiple([gold], [pred]), sec, peak, extra + note(pred))
+        table.add("Kropotkin en-ru (gold)", label, size, evaluate_multiple([gold], [pred]), sec, peak, extra + note(pred))
     pred, sec, peak = measure(lambda: galechurch_beads(src, tgt))
-    table.add("Kropotkin en-ru (gold)", f"galechurch {galechurch_version()} (PyPI)", size, score_multiple([gold], [pred]),
+    table.add("Kropotkin en-ru (gold)", f"galechurch {galechurch_version()} (PyPI)", size, evaluate_multiple([gold], [pred]),
               sec, peak, note(pred))
 
 
@@ -385,13 +382,13 @@ def run_bible(table: Table, quick: bool, split):
 
             preds, sec, peak = measure(lambda: [as_pairs(align_sentences(d[0], d[1], "en", lang)) for d in docs])
             table.add(name, "ours (align_sentences, no verse numbers)", f"{n_s}/{n_t}",
-                      score_multiple(golds, merged(preds)), sec, peak)
+                      evaluate_multiple(golds, merged(preds)), sec, peak)
             preds, sec, peak = measure(lambda: [galechurch_beads(d[0], d[1]) for d in docs])
             table.add(name, f"galechurch {galechurch_version()} (PyPI)", f"{n_s}/{n_t}",
-                      score_multiple(golds, merged(preds)), sec, peak)
+                      evaluate_multiple(golds, merged(preds)), sec, peak)
             preds, sec, peak = measure(lambda: [as_pairs(align_blocks(d[2], d[3], "en", lang)) for d in docs])
             table.add(name, "ours (align_blocks, key=verse ref)", f"{n_s}/{n_t}",
-                      score_multiple(golds, merged(preds)), sec, peak, "verse keys as hard anchors")
+                      evaluate_multiple(golds, merged(preds)), sec, peak, "verse keys as hard anchors")
 
 
 def run_synthetic(table: Table, quick: bool):
@@ -399,7 +396,7 @@ def run_synthetic(table: Table, quick: bool):
     src, tgt, gold = synthetic_pair(n)
     pred, sec, peak = measure(lambda: as_pairs(align_sentences(src, tgt)))
     table.add(f"synthetic {len(src):,} x {len(tgt):,}", "ours (align_sentences)", f"{len(src)}/{len(tgt)}",
-              score_multiple([gold], [pred]), sec, peak, "seed 20260101")
+              evaluate_multiple([gold], [pred]), sec, peak, "seed 20260101")
 
 
 #: The signals added one by one (each row keeps the options of the rows above it).
@@ -427,7 +424,7 @@ def run_ablation():
         row = [label]
         for names in (["dev"], tests):
             preds = [align_sentences(data[t][0], data[t][1], "de", "fr", **opts) for t in names]
-            r = score_multiple([data[t][2] for t in names], preds)
+            r = evaluate_multiple([data[t][2] for t in names], preds)
             row += [f"{r['f1_strict']:.3f}", f"{r['f1_lax']:.3f}"]
         print("| " + " | ".join(row) + " |", flush=True)
 

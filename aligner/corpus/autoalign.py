@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..align import Bead, Block, align_blocks, signature
+from ..align import Bead, Block, align_blocks, align_signature
 from ..text.segment import Segment, blocks_of
 
 
@@ -49,5 +49,5 @@ def align_version(
         if (b.src, b.tgt) in fixed_set:
             continue
         out.append(([pivot_ids[i] for i in b.src], [target_ids[j] for j in b.tgt], round(float(b.score), 4)))
-    sig = signature()
+    sig = align_signature()
     return out, {"name": sig["name"], "version": sig["version"]}

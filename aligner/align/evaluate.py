@@ -15,15 +15,17 @@ Volk 2011, "Iterative, MT-based sentence alignment of parallel texts"):
   after dropping 1:0 and 0:1 beads from both; counts are summed over all
   documents before dividing (micro-average), F1 from those.
 
-Stdlib only. The ladder format reader/writer is shared with the benchmark and
-the command line.
+Stdlib only. "Score" elsewhere in the aligner is a bead's confidence (the
+optional third field of a ladder line); measuring an alignment against a gold
+one is called *evaluating* here. The ladder format reader/writer is shared with
+the benchmark. Run ``python -m aligner.align.evaluate -g GOLD... -t TEST...``.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -36,8 +38,8 @@ __all__ = [
     "write_ladder",
     "as_pairs",
     "precision_counts",
-    "score",
-    "score_multiple",
+    "evaluate",
+    "evaluate_multiple",
     "per_type_recall",
     "bead_type",
     "merge_within_gold",
@@ -144,7 +146,7 @@ def _f1(p: float, r: float, default: float) -> float:
     return 2 * p * r / (p + r) if p + r else default
 
 
-def score_multiple(gold_list: Sequence[Iterable], test_list: Sequence[Iterable], value_for_div_by_0: float = 0.0) -> dict:
+def evaluate_multiple(gold_list: Sequence[Iterable], test_list: Sequence[Iterable], value_for_div_by_0: float = 0.0) -> dict:
     """Micro-averaged strict/lax precision, recall and F1 over several documents.
 
     Returns a dict with ``precision_strict``, ``recall_strict``, ``f1_strict``,
@@ -177,9 +179,9 @@ def score_multiple(gold_list: Sequence[Iterable], test_list: Sequence[Iterable],
     }
 
 
-def score(gold: Iterable, test: Iterable) -> dict:
-    """Strict/lax P/R/F1 of one document (see :func:`score_multiple`)."""
-    return score_multiple([list(gold)], [list(test)])
+def evaluate(gold: Iterable, test: Iterable) -> dict:
+    """Strict/lax P/R/F1 of one document (see :func:`evaluate_multiple`)."""
+    return evaluate_multiple([list(gold)], [list(test)])
 
 
 def bead_type(bead) -> str:
@@ -191,7 +193,7 @@ def bead_type(bead) -> str:
 def per_type_recall(gold_list: Sequence[Iterable], test_list: Sequence[Iterable]) -> dict[str, tuple[int, int]]:
     """For each gold bead type, ``(found, total)``: how many gold beads appear identically in the prediction.
 
-    Unlike :func:`score_multiple`'s recall this also counts 1:0 and 0:1 gold beads.
+    Unlike :func:`evaluate_multiple`'s recall this also counts 1:0 and 0:1 gold beads.
     """
     found: Counter = Counter()
     total: Counter = Counter()
@@ -244,20 +246,11 @@ def merge_within_gold(test: Iterable, gold: Iterable) -> list[BeadPair]:
     return [(tuple(sorted(s)), tuple(sorted(t))) for s, t in out]
 
 
-def iter_ladder_lines(beads: Iterable, *, with_score: bool = False) -> Iterator[str]:
-    """Ladder lines for ``beads`` (no trailing newline)."""
-    for b in beads:
-        if hasattr(b, "src"):
-            yield format_ladder_line(b.src, b.tgt, b.score if with_score else None)
-        else:
-            yield format_ladder_line(b[0], b[1])
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m aligner.score -g GOLD... -t TEST...``: print strict/lax P/R/F1 (micro-averaged)."""
+    """``python -m aligner.align.evaluate -g GOLD... -t TEST...``: print strict/lax P/R/F1 (micro-averaged)."""
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m aligner.score", description=main.__doc__)
+    ap = argparse.ArgumentParser(prog="python -m aligner.align.evaluate", description=main.__doc__)
     ap.add_argument("-g", "--gold", nargs="+", required=True, help="gold ladder files")
     ap.add_argument("-t", "--test", nargs="+", required=True, help="predicted ladder files, same order")
     args = ap.parse_args(argv)
@@ -265,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ap.error("as many test files as gold files are needed")
     golds = [read_ladder(p) for p in args.gold]
     tests = [read_ladder(p) for p in args.test]
-    r = score_multiple(golds, tests)
+    r = evaluate_multiple(golds, tests)
     print("            strict   lax")
     for name in ("precision", "recall", "f1"):
         print(f"{name:<10}  {r[name + '_strict']:.3f}   {r[name + '_lax']:.3f}")

@@ -1,0 +1,33 @@
+"""Automatic sentence alignment: length, anchors and structure, no model download.
+
+The aligner is a dynamic programme over *beads* (1:1, 1:2, 2:1, 1:0, 0:1, 2:2,
+1:3, 3:1, 2:3, 3:2, 1:4, 4:1; the larger ones have dearer priors), laid out as
+Vecalign and Bertalign lay theirs out, one idea per module:
+
+* :mod:`.options`  every knob with its default; :func:`align_signature` records them
+* :mod:`.features` what a sentence offers without a model: numbers, names across
+  scripts, shared words, punctuation, a lexicon learnt from a first pass
+* :mod:`.cost`     the bead cost: type prior + Gale-Church length term + anchors
+* :mod:`.dp`       the banded DP, coarse to fine, and the beads' posterior scores
+* :mod:`.blocks`   the entry points: sentences around fixed beads, structured
+  texts divisions first, then blocks, then sentences
+* :mod:`.evaluate` strict/lax precision, recall and F1 against gold ladders
+  (``python -m aligner.align.evaluate``)
+
+The package is free of any database: the store and the command line call
+:func:`align_sentences` / :func:`align_blocks` and save the beads.
+"""
+
+from .blocks import Bead, Block, align_blocks, align_sentences
+from .evaluate import evaluate_multiple
+from .options import DEFAULT_OPTIONS, align_signature
+
+__all__ = [
+    "Bead",
+    "Block",
+    "align_sentences",
+    "align_blocks",
+    "align_signature",
+    "evaluate_multiple",
+    "DEFAULT_OPTIONS",
+]

@@ -1,0 +1,505 @@
+"""The aligner's entry points: sentences around fixed beads, and structured texts block by block.
+
+:func:`align_sentences` aligns two flat sentence lists; :func:`align_blocks`
+aligns two structured texts structure first (divisions, then blocks, with
+equal block keys as hard anchors and special kinds meeting their own kind),
+then sentences inside each aligned block group. Both keep ``fixed`` beads
+(human decisions) and align only the gaps between them, run a second pass with
+a lexicon learnt from the first, and return :class:`Bead` objects over flat
+sentence indices.
+
+``partial`` (semi-global) alignment lets leading and trailing source sentences
+go unaligned at almost no cost, and the first/last target bead may cover only
+part of a source unit; it switches itself on when one text is more than 2.5
+times longer than the other.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .cost import Model, Problem, Side, estimate_ratio
+from .dp import path_band, posteriors, solve
+from .features import learn_lexicon
+from .options import resolve_options
+
+
+@dataclass(frozen=True)
+class Bead:
+    """A minimal group of source sentences aligned to a group of target sentences.
+
+    ``src``/``tgt`` are 0-based indices into the flat sentence lists; either may
+    be empty (a 1:0 or 0:1 bead). ``score`` is a confidence in [0, 1].
+    """
+
+    src: tuple[int, ...]
+    tgt: tuple[int, ...]
+    score: float = 1.0
+
+    @property
+    def kind(self) -> str:
+        return f"{len(self.src)}:{len(self.tgt)}"
+
+
+@dataclass
+class Block:
+    """A structural unit (paragraph, dateline, salutation, heading, verse...)."""
+
+    kind: str
+    sentences: list[str]
+    key: str | None = None
+    division: int = 0
+
+
+# --------------------------------------------------------------------------
+# sentences, around fixed beads
+
+
+def _check_fixed(fixed: Iterable, n: int, m: int) -> list[Bead]:
+    out = []
+    for b in fixed:
+        if not isinstance(b, Bead):
+            b = Bead(tuple(b[0]), tuple(b[1]), float(b[2]) if len(b) > 2 else 1.0)
+        out.append(Bead(tuple(b.src), tuple(b.tgt), b.score))
+    seen_s: set[int] = set()
+    seen_t: set[int] = set()
+    for b in out:
+        for i in b.src:
+            if not 0 <= i < n or i in seen_s:
+                raise ValueError(f"fixed bead {b.src}:{b.tgt} has a bad or repeated source index {i}")
+            seen_s.add(i)
+        for j in b.tgt:
+            if not 0 <= j < m or j in seen_t:
+                raise ValueError(f"fixed bead {b.src}:{b.tgt} has a bad or repeated target index {j}")
+            seen_t.add(j)
+        if list(b.src) != list(range(b.src[0], b.src[0] + len(b.src))) if b.src else False:
+            raise ValueError(f"fixed bead {b.src}:{b.tgt}: source indices are not consecutive")
+        if list(b.tgt) != list(range(b.tgt[0], b.tgt[0] + len(b.tgt))) if b.tgt else False:
+            raise ValueError(f"fixed bead {b.src}:{b.tgt}: target indices are not consecutive")
+    both = sorted((b for b in out if b.src and b.tgt), key=lambda b: b.src[0])
+    for a, b in zip(both, both[1:]):
+        if b.tgt[0] < a.tgt[-1]:
+            raise ValueError(f"fixed beads {a.src}:{a.tgt} and {b.src}:{b.tgt} cross")
+    return out
+
+
+def _align_range(problem: Problem, model: Model, s_idx: list[int], t_idx: list[int], free: tuple,
+                 guide: list[Bead] | None = None, with_scores: bool = True) -> list[Bead]:
+    """Align the given (ordered) source and target sentence indices; beads in flat indices.
+
+    ``free`` = (skip leading source, skip trailing source, skip leading target,
+    skip trailing target) for partial alignment. ``guide``: beads of an earlier
+    pass over the same sentences, searched around instead of a coarse pass.
+    """
+    n, m = len(s_idx), len(t_idx)
+    if n == 0 or m == 0:
+        return [Bead((i,), (), 1.0) for i in s_idx] + [Bead((), (j,), 1.0) for j in t_idx]
+    S = Side([problem.src_lens[k] for k in s_idx], [problem.src_feats[k] for k in s_idx],
+              [problem.src_junk[k] for k in s_idx], list(range(n + 1)))
+    T = Side([problem.tgt_lens[k] for k in t_idx], [problem.tgt_feats[k] for k in t_idx],
+              [problem.tgt_junk[k] for k in t_idx], list(range(m + 1)))
+    gpath = None
+    if guide is not None:
+        spos = {k: x for x, k in enumerate(s_idx)}
+        tpos = {k: x for x, k in enumerate(t_idx)}
+        gpath = []
+        i = j = 0
+        for b in guide:
+            ls = [spos[k] for k in b.src if k in spos]
+            lt = [tpos[k] for k in b.tgt if k in tpos]
+            if ls or lt:
+                gpath.append((i, len(ls), j, len(lt)))
+                i += len(ls)
+                j += len(lt)
+        if i != n or j != m:  # pragma: no cover - guide from the same gaps always covers them
+            gpath = None
+    path, lo, hi = solve(model, S, T, free, guide=gpath)
+    if with_scores:
+        # bead scores: forward-backward in a narrow band around the best path
+        plo, phi = path_band(path, n, m, model.opts["score_window"])
+        plo = [max(a, b) for a, b in zip(plo, lo)]
+        phi = [min(a, b) for a, b in zip(phi, hi)]
+        scores = posteriors(model, S, T, plo, phi, path, free)
+    else:
+        scores = [1.0] * len(path)
+    out = []
+    for (i0, di, j0, dj), sc in zip(path, scores):
+        out.append(Bead(tuple(s_idx[i0 : i0 + di]), tuple(t_idx[j0 : j0 + dj]), round(sc, 4)))
+    return out
+
+
+def _partial_mode(src, tgt, partial, opts) -> tuple[bool, bool, bool, bool]:
+    """Which ends may be skipped cheaply: (src lead, src trail, tgt lead, tgt trail)."""
+    if partial:
+        return (True, True, False, False)
+    if not opts["auto_partial"] or not src or not tgt:
+        return (False, False, False, False)
+    a = sum(len(s) for s in src) or 1
+    b = sum(len(t) for t in tgt) or 1
+    r = opts["auto_partial_ratio"]
+    fs, ft = a / b > r, b / a > r
+    return (fs, fs, ft, ft)
+
+
+def _order(beads: list[Bead]) -> list[Bead]:
+    """Sort beads monotonically: both-sided beads fix the order, one-sided ones slot in."""
+    both = [b for b in beads if b.src and b.tgt]
+    dels = sorted((b for b in beads if b.src and not b.tgt), key=lambda b: b.src[0])
+    ins = sorted((b for b in beads if b.tgt and not b.src), key=lambda b: b.tgt[0])
+    both.sort(key=lambda b: b.src[0])
+    out: list[Bead] = []
+    di = ii = 0
+    for b in both:
+        while di < len(dels) and dels[di].src[0] < b.src[0]:
+            out.append(dels[di])
+            di += 1
+        while ii < len(ins) and ins[ii].tgt[0] < b.tgt[0]:
+            out.append(ins[ii])
+            ii += 1
+        out.append(b)
+    out.extend(dels[di:])
+    out.extend(ins[ii:])
+    return out
+
+
+def _align_with_fixed(problem, model, s_range, t_range, fixed_beads, free, guide=None, with_scores=True) -> list[Bead]:
+    """Align the source sentences ``s_range`` with the target sentences ``t_range``.
+
+    ``fixed_beads`` (all inside the ranges) are kept and the gaps between them aligned.
+    """
+    del_s = {i for b in fixed_beads if not b.tgt for i in b.src}
+    del_t = {j for b in fixed_beads if not b.src for j in b.tgt}
+    anchors = sorted((b for b in fixed_beads if b.src and b.tgt), key=lambda b: b.src[0])
+    out: list[Bead] = []
+    s_pos, t_pos = s_range[0], t_range[0]
+    cuts = [(a.src[0], a.tgt[0], a) for a in anchors] + [(s_range[1], t_range[1], None)]
+    for k, (s_end, t_end, anchor) in enumerate(cuts):
+        s_idx = [i for i in range(s_pos, s_end) if i not in del_s]
+        t_idx = [j for j in range(t_pos, t_end) if j not in del_t]
+        first, last = k == 0, anchor is None
+        gap_free = (free[0] and first, free[1] and last, free[2] and first, free[3] and last)
+        out.extend(_align_range(problem, model, s_idx, t_idx, gap_free, guide, with_scores))
+        if anchor is not None:
+            out.append(anchor)
+            s_pos, t_pos = anchor.src[-1] + 1, anchor.tgt[-1] + 1
+    out.extend(b for b in fixed_beads if not (b.src and b.tgt))
+    return _order(out)
+
+
+def _run(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn) -> list[Bead]:
+    """Shared driver: features, optional lexicon pass, alignment group by group.
+
+    ``groups_fn(problem, model)`` returns ``[(s0, s1, t0, t1, free), ...]``: consecutive
+    ranges of source and target sentences that are aligned separately (one range
+    for plain sentence lists, one per aligned block group for structured texts).
+    """
+    problem = Problem(src, tgt, src_lang, tgt_lang, opts)
+    ratio = estimate_ratio(problem, opts, any(free))
+    model = Model(opts, ratio, problem.weights)
+    groups = groups_fn(problem, model)
+
+    def one_pass(problem, model, guide=None):
+        out: list[Bead] = []
+        gi = 0  # guide beads are in order, like the groups: sweep once instead of scanning all per group
+        for s0, s1, t0, t1, gfree in groups:
+            inside = [b for b in fixed_beads if _inside(b, s0, s1, t0, t1)]
+            local = None
+            if guide is not None:
+                while gi < len(guide) and not _inside(guide[gi], s0, s1, t0, t1) and _before(guide[gi], s1, t1):
+                    gi += 1
+                k = gi
+                while k < len(guide) and _inside(guide[k], s0, s1, t0, t1):
+                    k += 1
+                local, gi = guide[gi:k], k
+            out.extend(_align_with_fixed(problem, model, (s0, s1), (t0, t1), inside, gfree, local))
+        return _order(out)
+
+    beads = one_pass(problem, model)
+    if not opts["lexicon"]:
+        return beads
+    # learn a lexicon from the confident 1:1 beads, realign around the first path
+    lex = learn_lexicon(src, tgt, beads, opts)
+    if any(free) and not opts["length_ratio"]:
+        a = sum(problem.src_lens[i] for b in beads if b.src and b.tgt for i in b.src)
+        c = sum(problem.tgt_lens[j] for b in beads if b.src and b.tgt for j in b.tgt)
+        if a and c:
+            ratio = c / a
+    if not lex and ratio == model.ratio:
+        return beads
+    if lex:
+        problem = Problem(src, tgt, src_lang, tgt_lang, opts, lexicon=lex, base=problem)
+    model = Model(opts, ratio, problem.weights)
+    return one_pass(problem, model, guide=beads)
+
+
+def _before(b: Bead, s1: int, t1: int) -> bool:
+    """True when a bead lies before the ends of a range (so a later range cannot hold it)."""
+    return all(i < s1 for i in b.src) and all(j < t1 for j in b.tgt)
+
+
+def _inside(b: Bead, s0: int, s1: int, t0: int, t1: int) -> bool:
+    return all(s0 <= i < s1 for i in b.src) and all(t0 <= j < t1 for j in b.tgt)
+
+
+def align_sentences(
+    src: Sequence[str],
+    tgt: Sequence[str],
+    src_lang: str = "en",
+    tgt_lang: str = "en",
+    *,
+    fixed: Iterable[Bead] = (),
+    partial: bool = False,
+    **options,
+) -> list[Bead]:
+    """Align two lists of sentences; return monotone beads covering every index once.
+
+    ``fixed`` beads (human decisions) are kept unchanged and only the gaps
+    between them are aligned. With ``partial=True`` the target is taken to
+    cover only part of the source: leading and trailing source sentences are
+    skipped cheaply (1:0 beads) instead of being forced into the alignment.
+    Partial mode also turns on by itself when one text is much longer than
+    the other (``auto_partial``, ``auto_partial_ratio``; then the longer
+    side's ends may be skipped).
+    """
+    opts = resolve_options(options)
+    src, tgt = list(src), list(tgt)
+    fixed_beads = _check_fixed(fixed, len(src), len(tgt))
+    free = _partial_mode(src, tgt, partial, opts)
+    return _run(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free,
+                lambda problem, model: [(0, len(src), 0, len(tgt), free)])
+
+
+# --------------------------------------------------------------------------
+# structure: divisions, blocks, keys
+
+#: Kinds that are aligned like running text; every other kind prefers its own kind.
+_TEXT_KINDS = {"paragraph", "verse", "text", "sentence", ""}
+
+
+def _unit_side(problem: Problem, which: str, ranges: list[tuple[int, int]], kinds: list[str],
+               kind_ids: dict[str, int]) -> Side:
+    """A side whose units are groups of sentences (blocks or divisions)."""
+    lens_all = problem.src_lens if which == "s" else problem.tgt_lens
+    feats_all = problem.src_feats if which == "s" else problem.tgt_feats
+    lens, feats, junk = [], [], []
+    for (a, b), kind in zip(ranges, kinds):
+        c: Counter = Counter()
+        for d in feats_all[a:b]:
+            c.update(d)
+        if kind not in _TEXT_KINDS:
+            c[kind_ids[kind]] += 1
+        lens.append(sum(lens_all[a:b]))
+        feats.append(dict(c))
+        junk.append(b == a)
+    side = Side(lens, feats, junk, list(range(len(ranges) + 1)))
+    side.atoms = [0]
+    for kind in kinds:
+        side.atoms.append(side.atoms[-1] + (kind not in _TEXT_KINDS))
+    return side
+
+
+def _unit_path(model: Model, S: Side, T: Side, free: tuple) -> list[tuple[int, int, int, int]]:
+    path, _, _ = solve(model, S, T, free)
+    return path
+
+
+def _key_anchors(src: Sequence[Block], tgt: Sequence[Block]) -> list[tuple[int, int]]:
+    """Pairs of blocks with equal keys, the longest monotone chain of them."""
+    where = {}
+    for j, b in enumerate(tgt):
+        if b.key is not None and b.key not in where:
+            where[b.key] = j
+    pairs = [(i, where[b.key]) for i, b in enumerate(src) if b.key is not None and b.key in where]
+    # longest increasing subsequence on the target index (patience sorting)
+    tails: list[int] = []
+    tails_idx: list[int] = []
+    prev = [-1] * len(pairs)
+    for k, (_, j) in enumerate(pairs):
+        pos = bisect.bisect_left(tails, j)
+        if pos == len(tails):
+            tails.append(j)
+            tails_idx.append(k)
+        else:
+            tails[pos] = j
+            tails_idx[pos] = k
+        prev[k] = tails_idx[pos - 1] if pos else -1
+    chain = []
+    k = tails_idx[-1] if tails_idx else -1
+    while k >= 0:
+        chain.append(pairs[k])
+        k = prev[k]
+    return chain[::-1]
+
+
+def _block_groups(src: Sequence[Block], tgt: Sequence[Block], problem: Problem, model: Model,
+                  free: tuple, opts: dict) -> list[tuple[int, int, int, int, tuple]]:
+    """Align divisions, then blocks; return the aligned groups as flat sentence ranges."""
+    s_off = [0]
+    for b in src:
+        s_off.append(s_off[-1] + len(b.sentences))
+    t_off = [0]
+    for b in tgt:
+        t_off.append(t_off[-1] + len(b.sentences))
+    kinds = sorted({b.kind for b in list(src) + list(tgt)} - _TEXT_KINDS)
+    kind_ids = {}
+    weights = dict(model.weights)
+    base = max(weights, default=-1) + 1
+    for k, kind in enumerate(kinds):
+        kind_ids[kind] = base + k
+        pen = opts["pen_kind"]
+        weights[base + k] = (opts["w_kind"] + 2 * pen, pen)
+    bmodel = Model(opts, model.ratio, weights)
+    no_free = (False, False, False, False)
+
+    def align_units(s_units: list[int], t_units: list[int], unit_free: tuple) -> list[tuple[list[int], list[int]]]:
+        """Align the given src and tgt blocks (indices), return block beads."""
+        if not s_units or not t_units:
+            return [([i], []) for i in s_units] + [([], [j]) for j in t_units]
+        S = _unit_side(problem, "s", [(s_off[i], s_off[i + 1]) for i in s_units],
+                       [src[i].kind for i in s_units], kind_ids)
+        T = _unit_side(problem, "t", [(t_off[j], t_off[j + 1]) for j in t_units],
+                       [tgt[j].kind for j in t_units], kind_ids)
+        path = _unit_path(bmodel, S, T, unit_free)
+        return [(s_units[i0 : i0 + di], t_units[j0 : j0 + dj]) for i0, di, j0, dj in path]
+
+    def align_blocks_in(s_units: list[int], t_units: list[int], unit_free: tuple):
+        """Blocks in one aligned division group: key anchors first, then the gaps."""
+        sset, tset = set(s_units), set(t_units)
+        anchors = [(i, j) for i, j in _key_anchors(src, tgt) if i in sset and j in tset]
+        out = []
+        si = ti = 0
+        s_at = {x: n for n, x in enumerate(s_units)}  # units are in order: slice by position, not by scanning
+        t_at = {x: n for n, x in enumerate(t_units)}
+        for k, (i, j) in enumerate(anchors + [(None, None)]):
+            s_gap = s_units[si:] if i is None else s_units[si:s_at[i]]
+            t_gap = t_units[ti:] if j is None else t_units[ti:t_at[j]]
+            first, last = k == 0, i is None
+            gfree = (unit_free[0] and first, unit_free[1] and last, unit_free[2] and first, unit_free[3] and last)
+            out.extend(align_units(s_gap, t_gap, gfree))
+            if i is None:
+                break
+            out.append(([i], [j]))
+            si = s_at[i] + 1
+            ti = t_at[j] + 1
+        return out
+
+    # divisions: consecutive blocks with the same division number
+    def divisions(blocks):
+        groups: list[list[int]] = []
+        for k, b in enumerate(blocks):
+            if groups and blocks[groups[-1][-1]].division == b.division:
+                groups[-1].append(k)
+            else:
+                groups.append([k])
+        return groups
+
+    s_div, t_div = divisions(src), divisions(tgt)
+    has_keys = bool(_key_anchors(src, tgt))
+    # Divisions first only when both texts have the same number of them: a partial text (one
+    # letter of two) is placed better by the block-level alignment, which may skip whole regions.
+    if len(s_div) == len(t_div) > 1 and not has_keys:
+        S = _unit_side(problem, "s", [(s_off[g[0]], s_off[g[-1] + 1]) for g in s_div], ["paragraph"] * len(s_div), kind_ids)
+        T = _unit_side(problem, "t", [(t_off[g[0]], t_off[g[-1] + 1]) for g in t_div], ["paragraph"] * len(t_div), kind_ids)
+        div_path = _unit_path(bmodel, S, T, free)
+        div_groups = [
+            ([x for g in s_div[i0 : i0 + di] for x in g], [x for g in t_div[j0 : j0 + dj] for x in g])
+            for i0, di, j0, dj in div_path
+        ]
+        block_beads = []
+        for sg, tg in div_groups:
+            if sg and tg:
+                block_beads.extend(align_blocks_in(sg, tg, no_free))
+            else:
+                block_beads.extend(align_units(sg, tg, no_free))
+    else:
+        block_beads = align_blocks_in(list(range(len(src))), list(range(len(tgt))), free)
+
+    groups = []
+    for sb, tb in block_beads:
+        s0 = s_off[sb[0]] if sb else None
+        s1 = s_off[sb[-1] + 1] if sb else None
+        t0 = t_off[tb[0]] if tb else None
+        t1 = t_off[tb[-1] + 1] if tb else None
+        groups.append([s0, s1, t0, t1])
+    # give one-sided groups their position on the other side
+    s_pos = t_pos = 0
+    for g in groups:
+        if g[0] is None:
+            g[0] = g[1] = s_pos
+        if g[2] is None:
+            g[2] = g[3] = t_pos
+        s_pos, t_pos = g[1], g[3]
+    out = [(a, b, c, d, no_free) for a, b, c, d in groups]
+    # partial: the target may start or end inside the first/last block group it shares with the source
+    both = [k for k, (a, b, c, d, _) in enumerate(out) if b > a and d > c]
+    if both and any(free):
+        k0, k1 = both[0], both[-1]
+        a, b, c, d, _ = out[k0]
+        out[k0] = (a, b, c, d, (free[0], False, free[2], False))
+        a, b, c, d, f = out[k1]
+        out[k1] = (a, b, c, d, (f[0], free[1], f[2], free[3]))
+    return out
+
+
+def _respect_fixed(groups, fixed_beads: list[Bead]):
+    """Merge neighbouring groups whose boundary would cut through a fixed bead."""
+    out: list[list] = []
+    for g in groups:
+        if out:
+            s_cut, t_cut = g[0], g[2]
+            ok = True
+            for b in fixed_beads:
+                if not (b.src and b.tgt):
+                    continue
+                before = b.src[-1] < s_cut and b.tgt[-1] < t_cut
+                after = b.src[0] >= s_cut and b.tgt[0] >= t_cut
+                if not (before or after):
+                    ok = False
+                    break
+            if not ok:
+                prev = out[-1]
+                out[-1] = [prev[0], g[1], prev[2], g[3], prev[4]]
+                continue
+        out.append(list(g))
+    return [tuple(g) for g in out]
+
+
+def align_blocks(
+    src: Sequence[Block],
+    tgt: Sequence[Block],
+    src_lang: str = "en",
+    tgt_lang: str = "en",
+    *,
+    fixed: Iterable[Bead] = (),
+    partial: bool = False,
+    **options,
+) -> list[Bead]:
+    """Align two structured texts: divisions, then blocks, then sentences inside block groups.
+
+    * Divisions (letters, chapters) are aligned to divisions first when both
+      texts have more than one; blocks are then aligned only inside aligned
+      division groups.
+    * Blocks with equal ``key`` are hard anchors (verse references); the
+      blocks between two anchors are aligned by the same dynamic programme as
+      sentences (blocks may merge 2:1 etc.); a block of a special kind
+      (dateline, salutation, signature...) prefers a block of its own kind.
+    * Sentences are aligned inside each aligned block group. ``fixed`` beads
+      are kept; a block-group boundary that would cut through one is dropped.
+
+    Returns beads over the flat sentence indices (the blocks' sentences
+    concatenated in order).
+    """
+    opts = resolve_options(options)
+    src, tgt = list(src), list(tgt)
+    flat_s = [x for b in src for x in b.sentences]
+    flat_t = [x for b in tgt for x in b.sentences]
+    fixed_beads = _check_fixed(fixed, len(flat_s), len(flat_t))
+    free = _partial_mode(flat_s, flat_t, partial, opts)
+
+    def groups_fn(problem, model):
+        return _respect_fixed(_block_groups(src, tgt, problem, model, free, opts), fixed_beads)
+
+    return _run(flat_s, flat_t, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn)

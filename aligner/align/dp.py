@@ -1,0 +1,320 @@
+"""The search: a banded dynamic programme over beads, coarse to fine, and the beads' posteriors.
+
+Search is coarse to fine, as in Vecalign and FastDTW: long texts are aligned
+first with consecutive sentences merged in pairs (recursively), the coarse path
+is projected back and widened by a window, and the exact DP runs only inside
+that band. If the best path touches the band's edge the window is doubled and
+the pass repeated. Memory and time therefore grow linearly with the length of
+the texts.
+
+Every bead's ``score`` is its posterior probability under the model
+(forward-backward with the costs read as negative log probabilities, in a
+narrow band around the best path), so 1.0 means "no other alignment of this
+stretch is nearly as good".
+
+This module knows paths as ``(i0, di, j0, dj)`` tuples over :class:`Side` units;
+turning them into sentence beads is :mod:`aligner.align.blocks`' job.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .cost import Model, Side, indel_costs
+
+
+_INF = float("inf")
+
+
+def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tuple,
+        coarse: bool = False):
+    """Viterbi over the band ``lo[i] <= j <= hi[i]``; returns (path, touched_edge).
+
+    ``path`` is a list of (i0, di, j0, dj) beads in order. The bead cost is
+    :meth:`Model.cost`, written out here for speed, with a bound that skips
+    the anchor comparison when it cannot make the bead the best.
+    """
+    n, m = len(S), len(T)
+    types = model.coarse_types if coarse else model.types
+    skip = model.opts["skip_cost"]
+    fsl, fst, ftl, ftt = free
+    ratio, var = model.ratio, model.var
+    inv_ratio = 1.0 / ratio
+    del_s = indel_costs(model, S, True)
+    ins_t = indel_costs(model, T, False)
+    Scum, Tcum = S.cum, T.cum
+    block = model.block
+    weights = model.weights
+    erfc, log, sqrt = math.erfc, math.log, math.sqrt
+    sqrt_pi = math.sqrt(math.pi)
+    inv_sqrt2 = 1.0 / math.sqrt(2.0)
+    match_types = [(t, di, dj, prior) for t, (di, dj, prior) in enumerate(types) if di and dj]
+    Sat, Tat = S.atoms, T.atoms
+    t10 = next(t for t, (di, dj, _) in enumerate(types) if di == 1 and dj == 0)
+    t01 = next(t for t, (di, dj, _) in enumerate(types) if di == 0 and dj == 1)
+    D: list[list[float]] = []
+    B: list[list[int]] = []
+    for i in range(n + 1):
+        a, b = lo[i], hi[i]
+        row = [_INF] * (b - a + 1)
+        back = [-1] * (b - a + 1)
+        prow = D[i - 1] if i else None
+        plo = lo[i - 1] if i else 0
+        phi = hi[i - 1] if i else -1
+        for j in range(a, b + 1):
+            if i == 0 and j == 0:
+                row[0] = 0.0
+                continue
+            best = _INF
+            arg = -1
+            # 1:0 (source sentence i-1 left out)
+            if i and plo <= j <= phi:
+                prev = prow[j - plo]
+                if prev < _INF:
+                    c = prev + (skip if (j == 0 and fsl) or (j == m and fst) else del_s[i - 1])
+                    if c < best:
+                        best, arg = c, t10
+            # 0:1 (target sentence j-1 left out)
+            if j > a:
+                prev = row[j - 1 - a]
+                if prev < _INF:
+                    c = prev + (skip if (i == 0 and ftl) or (i == n and ftt) else ins_t[j - 1])
+                    if c < best:
+                        best, arg = c, t01
+            for t, di, dj, prior in match_types:
+                pi = i - di
+                pj = j - dj
+                if pi < 0 or pj < 0:
+                    continue
+                pa = lo[pi]
+                if pj < pa or pj > hi[pi]:
+                    continue
+                prev = D[pi][pj - pa]
+                if prev == _INF:
+                    continue
+                if (Sat is not None and di > 1 and Sat[i] > Sat[pi]) or (Tat is not None and dj > 1 and Tat[j] > Tat[pj]):
+                    continue
+                l1 = Scum[i] - Scum[pi]
+                l2 = Tcum[j] - Tcum[pj]
+                edge = di == 1 and ((fst and j == m) or (fsl and pj == 0)) and l1 * ratio > l2
+                if edge:
+                    l1 = l2 * inv_ratio  # partial: the target may begin/end inside this source unit
+                mean = (l1 + l2 * inv_ratio) * 0.5
+                x = abs(l2 - l1 * ratio) / sqrt(var * (mean if mean > 1.0 else 1.0))
+                p = erfc(x * inv_sqrt2)
+                if p > 1e-300:
+                    c = prev + prior - log(p)
+                else:
+                    z = x * inv_sqrt2
+                    c = prev + prior + z * z + log(z * sqrt_pi)
+                fs, ps, gs = block(S, pi, di)
+                ft, pt, gt = block(T, pj, dj)
+                c += pt if edge else ps + pt  # an edge unit's uncovered part has no counterpart
+                if c - (gs if gs < gt else gt) >= best:
+                    continue
+                if fs and ft:
+                    shared = fs.keys() & ft.keys()
+                    for fid in shared:
+                        u = fs[fid]
+                        v = ft[fid]
+                        c -= (u if u < v else v) * weights[fid][0]
+                if c < best:
+                    best, arg = c, t
+            row[j - a] = best
+            back[j - a] = arg
+        D.append(row)
+        B.append(back)
+    # trace back
+    path = []
+    i, j = n, m
+    touched = False
+    while i > 0 or j > 0:
+        a = lo[i]
+        if (j == lo[i] and j > 0 and i > 0 and lo[i] > 0) or (j == hi[i] and j < m and hi[i] < m):
+            touched = True
+        t = B[i][j - a]
+        if t < 0:
+            raise RuntimeError("alignment band has no path")  # pragma: no cover
+        di, dj, _ = types[t]
+        path.append((i - di, di, j - dj, dj))
+        i, j = i - di, j - dj
+    path.reverse()
+    return path, touched
+
+
+def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> list[float]:
+    """Posterior probability of each bead of ``path`` (forward-backward in the band)."""
+    n, m = len(S), len(T)
+    types = model.types
+    temp = model.opts["temperature"]
+    skip = model.opts["skip_cost"]
+    cost = model.cost
+
+    fsl, fst, ftl, ftt = free
+
+    def bead_cost(pi, di, pj, dj, prior, i, j):
+        if di == 1 and dj == 0 and ((j == 0 and fsl) or (j == m and fst)):
+            return skip
+        if di == 0 and dj == 1 and ((i == 0 and ftl) or (i == n and ftt)):
+            return skip
+        edge = di == 1 and dj > 0 and ((j == m and fst) or (pj == 0 and fsl))
+        return cost(S, T, pi, di, pj, dj, prior, edge)
+
+    def lse(vals):
+        mx = max(vals)
+        if mx == -_INF:
+            return -_INF
+        return mx + math.log(sum(math.exp(v - mx) for v in vals))
+
+    # forward: A[i][j] = log sum over paths (0,0)->(i,j) of exp(-cost/temp)
+    A: list[list[float]] = []
+    for i in range(n + 1):
+        a, b = lo[i], hi[i]
+        row = [-_INF] * (b - a + 1)
+        for j in range(a, b + 1):
+            if i == 0 and j == 0:
+                row[0] = 0.0
+                continue
+            vals = []
+            for di, dj, prior in types:
+                pi, pj = i - di, j - dj
+                if pi < 0 or pj < 0 or pj < lo[pi] or pj > hi[pi]:
+                    continue
+                prev = A[pi][pj - lo[pi]] if pi < i else row[pj - a]
+                if prev == -_INF:
+                    continue
+                vals.append(prev - bead_cost(pi, di, pj, dj, prior, i, j) / temp)
+            if vals:
+                row[j - a] = lse(vals)
+        A.append(row)
+    # backward: Bk[i][j] = log sum over paths (i,j)->(n,m)
+    Bk: list[list[float] | None] = [None] * (n + 1)
+    for i in range(n, -1, -1):
+        a, b = lo[i], hi[i]
+        row = [-_INF] * (b - a + 1)
+        for j in range(b, a - 1, -1):
+            if i == n and j == m:
+                row[j - a] = 0.0
+                continue
+            vals = []
+            for di, dj, prior in types:
+                ni, nj = i + di, j + dj
+                if ni > n or nj > m or nj < lo[ni] or nj > hi[ni]:
+                    continue
+                nxt = Bk[ni][nj - lo[ni]] if ni > i else row[nj - a]
+                if nxt == -_INF:
+                    continue
+                vals.append(nxt - bead_cost(i, di, j, dj, prior, ni, nj) / temp)
+            if vals:
+                row[j - a] = lse(vals)
+        Bk[i] = row
+    logz = A[n][m - lo[n]]
+    out = []
+    for pi, di, pj, dj in path:
+        prior = next(p for a, b, p in types if a == di and b == dj)
+        i, j = pi + di, pj + dj
+        lp = A[pi][pj - lo[pi]] - bead_cost(pi, di, pj, dj, prior, i, j) / temp + Bk[i][j - lo[i]] - logz
+        out.append(min(1.0, max(0.0, math.exp(min(0.0, lp)))))
+    return out
+
+
+def _full_band(n: int, m: int) -> tuple[list[int], list[int]]:
+    return [0] * (n + 1), [m] * (n + 1)
+
+
+def _project(path, S: Side, T: Side, Sc: Side, Tc: Side, window: int):
+    """Band in S x T around a path found on the coarsened sides Sc x Tc."""
+    n, m = len(S), len(T)
+    # fine index of coarse boundary: Sc.starts are fine indices at the level of S
+    # (coarse sides were built from S/T, so starts map coarse -> fine units)
+    lo = [m + 1] * (n + 1)
+    hi = [-1] * (n + 1)
+    for ci, cdi, cj, cdj in path:
+        i0, i1 = Sc.starts[ci], Sc.starts[ci + cdi]
+        j0, j1 = Tc.starts[cj], Tc.starts[cj + cdj]
+        for i in range(i0, i1 + 1):
+            if j0 < lo[i]:
+                lo[i] = j0
+            if j1 > hi[i]:
+                hi[i] = j1
+    return _widen(lo, hi, n, m, window)
+
+
+def path_band(path, n: int, m: int, window: int):
+    """Band of half-width ``window`` around a fine path."""
+    lo = [m + 1] * (n + 1)
+    hi = [-1] * (n + 1)
+    for i0, di, j0, dj in path:
+        for i in range(i0, i0 + di + 1):
+            lo[i] = min(lo[i], j0)
+            hi[i] = max(hi[i], j0 + dj)
+    return _widen(lo, hi, n, m, window)
+
+
+def _widen(lo, hi, n, m, window):
+    nlo = [0] * (n + 1)
+    nhi = [0] * (n + 1)
+    # sliding min/max over rows i-window..i+window (simple O(n*w); w is small)
+    for i in range(n + 1):
+        a = max(0, i - window)
+        b = min(n, i + window)
+        nlo[i] = max(0, min(lo[a : b + 1]) - window)
+        nhi[i] = min(m, max(hi[a : b + 1]) + window)
+    nlo[0] = 0
+    nhi[n] = m
+    for i in range(n - 1, -1, -1):  # lo non-decreasing
+        if nlo[i] > nlo[i + 1]:
+            nlo[i] = nlo[i + 1]
+    for i in range(1, n + 1):  # hi non-decreasing
+        if nhi[i] < nhi[i - 1]:
+            nhi[i] = nhi[i - 1]
+    for i in range(n + 1):
+        if nhi[i] < nlo[i]:
+            nhi[i] = nlo[i]
+    return nlo, nhi
+
+
+def solve(model: Model, S: Side, T: Side, free: tuple, depth: int = 0,
+           guide=None):
+    """Best path over S x T, coarse to fine; returns (path, lo, hi).
+
+    ``guide`` is a path over S x T found earlier (e.g. before the lexicon was
+    learnt): when given, it replaces the coarse passes.
+    """
+    n, m = len(S), len(T)
+    opts = model.opts
+    coarse = depth > 0
+    window = opts["window"]
+    if guide is None and ((n + 1) * (m + 1) <= opts["full_dp_cells"] or n <= 2 or m <= 2 or depth > 30):
+        lo, hi = _full_band(n, m)
+        path, _ = _dp(model, S, T, lo, hi, free, coarse)
+        return path, lo, hi
+    if guide is not None:
+        def band(w):
+            return path_band(guide, n, m, w)
+    else:
+        # coarsen the longer side(s): both when comparable, else only the longer
+        cs = _relative(S.coarsen() if n >= m / 2 else _identity_coarse(S), S)
+        ct = _relative(T.coarsen() if m >= n / 2 else _identity_coarse(T), T)
+        cpath, _, _ = solve(model, cs, ct, free, depth + 1)
+
+        def band(w):
+            return _project(cpath, S, T, cs, ct, w)
+    for _attempt in range(4):
+        lo, hi = band(window)
+        path, touched = _dp(model, S, T, lo, hi, free, coarse)
+        if not touched or (lo == [0] * (n + 1) and hi == [m] * (n + 1)):
+            break
+        window *= 2
+    return path, lo, hi
+
+
+def _identity_coarse(side: Side) -> Side:
+    return Side(list(side.lens), list(side.feats), list(side.junk), list(side.starts))
+
+
+def _relative(coarse: Side, fine: Side) -> Side:
+    """A copy of ``coarse`` whose ``starts`` index the units of ``fine``."""
+    pos = {s: k for k, s in enumerate(fine.starts)}
+    out = Side(coarse.lens, coarse.feats, coarse.junk, [pos[s] for s in coarse.starts])
+    return out

@@ -1,0 +1,68 @@
+"""Every knob of the aligner, with its default, and the signature that records them.
+
+The options are read by the cost model (priors, length model, anchor weights),
+the search (band widths, posterior temperature) and the structure pass (kind
+weights); keeping them in one table lets :func:`align_signature` put the
+effective values into a corpus's build signature, so a database says which
+aligner settings made its automatic alignments.
+"""
+
+from __future__ import annotations
+
+NAME = "aligner.align"
+VERSION = "1"
+
+DEFAULT_OPTIONS: dict = {
+    # priors: cost of each bead type relative to 1:1, about -log(P(type) / P(1:1))
+    "cost_1_0": 4.5,  # 1:0 and 0:1
+    "cost_2_1": 2.3,  # 2:1 and 1:2
+    "cost_2_2": 4.4,
+    "cost_3_1": 5.5,  # 3:1 and 1:3
+    "cost_big": 5.0,  # 3:2 and 2:3 (4:1 and 1:4 cost one more); None = not allowed
+    "max_side": 4,  # largest group on one side: 2, 3 or 4
+    "cost_junk": 0.5,  # prior of a 1:0/0:1 bead whose sentence has fewer than three letters
+    # Gale-Church length model
+    "variance": 6.8,
+    "length_ratio": None,  # target chars per source char; None = estimate from the texts
+    "del_length_scale": 0.5,  # weight of the length term of a 1:0/0:1 bead
+    # anchors: weight of a shared anchor (times its log-rarity), penalty for an unmatched one
+    "w_num": 3.0,  # numbers, Roman numerals, month names
+    "pen_num": 1.0,
+    "w_word": 1.0,  # shared 4-letter prefixes; names across scripts
+    "pen_word": 0.0,
+    "min_doc_size": 20,
+    "w_punct": 1.0,  # ? ! quotes brackets colon (per occurrence)
+    "pen_punct": 0.5,
+    "lexicon": True,  # learn word pairs from a first pass and realign (hunalign's -realign)
+    "w_lex": 0.3,
+    "pen_lex": 0.0,
+    "lexicon_min_count": 2,
+    "lexicon_min_dice": 0.3,
+    # structure (align_blocks): a special kind (dateline, salutation...) meeting its own kind
+    "w_kind": 3.0,
+    "pen_kind": 5.0,
+    # search
+    "window": 8,  # half-width of the band around the projected coarse path
+    "full_dp_cells": 60000,  # below this many cells the whole matrix is searched
+    "temperature": 1.0,  # for the posterior bead scores
+    "score_window": 3,  # half-width of the band in which bead posteriors are computed
+    # partial (semi-global) alignment: cost of skipping one leading/trailing sentence
+    "skip_cost": 0.05,
+    "auto_partial": True,
+    "auto_partial_ratio": 2.5,  # length ratio beyond which partial mode turns on by itself
+}
+
+
+def resolve_options(options: dict) -> dict:
+    """The defaults overridden by ``options``; an unknown option is a ``TypeError``."""
+    unknown = set(options) - set(DEFAULT_OPTIONS)
+    if unknown:
+        raise TypeError(f"unknown aligner option(s): {', '.join(sorted(unknown))}")
+    opts = dict(DEFAULT_OPTIONS)
+    opts.update(options)
+    return opts
+
+
+def align_signature(**options) -> dict:
+    """Name, version and effective options of the aligner, for a build signature."""
+    return {"name": NAME, "version": VERSION, "options": resolve_options(options)}
