@@ -12,8 +12,8 @@ from lxml import etree
 
 from aligner.errors import InputError
 from aligner.model import Slot, slot_token
-from aligner.validate import SchemaNotInstalled, validate_xliff
-from aligner.xliff import NS12, NS20, read_xliff, write_xliff
+from aligner.formats.validate import SchemaNotInstalled, validate_xliff
+from aligner.formats.xliff import NS12, NS20, read_xliff, write_xliff
 
 from .helpers import not_installed
 
@@ -461,7 +461,7 @@ def test_omegat_fills_our_xliff_from_our_tmx(tmp_path):
     import shutil
     import subprocess
 
-    from aligner.tmx import write_tmx
+    from aligner.formats.tmx import write_tmx
 
     java = shutil.which("java")
     if not (java and OMEGAT_JAR.is_file()):
@@ -503,7 +503,7 @@ def test_omegat_fills_our_xliff_from_our_tmx(tmp_path):
 
 
 def test_schema_missing_is_a_clear_error(tmp_path, monkeypatch):
-    from aligner import validate
+    from aligner.formats import validate
 
     monkeypatch.setenv("ALIGNER_SCHEMAS", str(tmp_path))
     monkeypatch.setattr(validate, "OMEGAT_JAR", tmp_path / "none" / "OmegaT.jar")
@@ -519,7 +519,7 @@ def test_schema_missing_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_aligner_schemas_folder_is_searched_first(tmp_path, monkeypatch):
-    from aligner import validate
+    from aligner.formats import validate
 
     try:
         xsd = validate.find_xliff_xsd("1.2")
@@ -538,7 +538,7 @@ def test_aligner_schemas_folder_is_searched_first(tmp_path, monkeypatch):
 
 
 def test_validate_command_line(tmp_path, capsys):
-    from aligner import validate
+    from aligner.formats import validate
 
     good = _write(tmp_path)
     bad = tmp_path / "bad.xlf"

@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 
 import lxml.html
 
+from aligner.formats.base import WorkFormat
+
 
 def _get(ds, path: str) -> str:
     async def fetch():
@@ -33,8 +35,8 @@ def export_html(store, work: str, keys: list[str] | None = None) -> bytes:
     import datasette
     from datasette.app import Datasette
 
-    from . import web
-    from .plugin import ensure_registered
+    from aligner import web
+    from aligner.plugin import ensure_registered
 
     ensure_registered()
     w = store.work(work)
@@ -59,7 +61,8 @@ def export_html(store, work: str, keys: list[str] | None = None) -> bytes:
                         " | //*[contains(@class, 'edit-link')] | //*[contains(@class, 'legend')]//a"
                         " | //header | //*[contains(@class, 'message-warning')]"):
         el.getparent().remove(el)
-    css = [Path(datasette.__file__).parent / "static" / "app.css", Path(__file__).parent / "static" / "aligner.css"]
+    css = [Path(datasette.__file__).parent / "static" / "app.css",
+           Path(web.__file__).parent / "static" / "aligner.css"]
     for link in doc.xpath("//link"):
         link.getparent().remove(link)
     head = doc.find("head")
@@ -82,8 +85,21 @@ def export_html(store, work: str, keys: list[str] | None = None) -> bytes:
 
 
 def _small(store, w: dict) -> bool:
-    from . import web
+    from aligner import web
 
     n = store.db.execute(
         "select count(*) from segments where version = ?", [f"{w['id']}/{w['pivot']}"]).fetchone()[0]
     return n <= web.ALL_PAGE_LIMIT
+
+
+class HtmlFormat(WorkFormat):
+    name = "html"
+    label = "HTML"
+    suffixes = (".html", ".htm")
+    media_type = "text/html"
+
+    def render(self, store, work: str, keys: list[str] | None) -> bytes:
+        return export_html(store, work, keys)
+
+    def sniff(self, head: bytes, root: str | None) -> bool:
+        return head.lstrip()[:15].lower() == b"<!doctype html>"
