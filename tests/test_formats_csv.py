@@ -14,7 +14,7 @@ from aligner.formats.csv import COLUMNS, escape_cell, read_csv, unescape_cell, w
 from aligner.formats.xlsx import write_xlsx
 from aligner.model import slot_token
 
-from .helpers import SPECIAL, make_slots, one_line_error, sheet_key, sheet_want, slot_lists
+from .helpers import SPECIAL, make_slots, not_installed, one_line_error, sheet_key, sheet_want, slot_lists
 
 
 @pytest.fixture
@@ -283,7 +283,7 @@ def test_libreoffice_open_and_save_is_the_identity(tmp_path, csv_path):
 
     soffice = shutil.which("soffice")
     if not soffice:
-        pytest.skip("LibreOffice is not installed (Debian package 'libreoffice-calc-nogui')")
+        not_installed("LibreOffice is not installed (Debian package 'libreoffice-calc-nogui')")
     profile = f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}"
 
     def convert(src: Path, fmt: str, outdir: Path, infilter: str | None = None) -> None:
