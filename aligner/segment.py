@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from . import textio
 from .errors import InputError
+from .textio import decode as _decode, read_text as _read_text
 
 #: Kinds a block can have. Paragraph-like kinds are split into sentences.
 KINDS = (
@@ -93,12 +93,12 @@ class Document:
 
 def decode_text(data: bytes, path: str | None = None) -> str:
     """Decode bytes as a text file (see :func:`aligner.textio.decode`), CRLF/CR turned into LF."""
-    return textio.decode(data, path).replace("\r\n", "\n").replace("\r", "\n")
+    return _decode(data, path).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_text(path: str | Path, *, max_bytes: int = MAX_TEXT_BYTES) -> str:
     """Read and decode a text file; ``-`` is standard input."""
-    return textio.read_text(path, max_bytes=max_bytes).replace("\r\n", "\n").replace("\r", "\n")
+    return _read_text(path, max_bytes=max_bytes).replace("\r\n", "\n").replace("\r", "\n")
 
 
 # ---------------------------------------------------------------------------

@@ -63,7 +63,7 @@ import re
 from dataclasses import dataclass, field
 from typing import IO, Iterable, Iterator
 
-from aligner import textio
+import aligner.textio as textio
 from aligner.errors import InputError
 from aligner.formats.base import EditList, SlotFormat, settle_auto, write_output
 from aligner.model import STATUSES, Edit, Slot

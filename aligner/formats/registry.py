@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from aligner import textio
+import aligner.textio as textio
 from aligner.errors import AlignerError
 from aligner.formats.base import Format
 from aligner.formats.csv import CsvFormat

@@ -20,7 +20,7 @@ import re
 
 from lxml import etree
 
-from aligner.formats.base import WorkFormat
+from aligner.formats.base import WorkFormat, tool_version
 from aligner.formats.validate import validate_tei
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
@@ -109,8 +109,6 @@ def _blocks(div, blocks: list[list[dict]], key: str) -> None:
 
 def export_tei(store, work: str, keys: list[str] | None = None) -> bytes:
     """The work as one TEI P5 document: the pivot and the chosen versions, with their alignments."""
-    from importlib.metadata import version as pkg_version
-
     db = store.db
     w = store.work(work)
     versions = list(db.query("select * from versions where work = ? order by position", [w["id"]]))
@@ -137,11 +135,9 @@ def export_tei(store, work: str, keys: list[str] | None = None) -> bytes:
         _sub(sd, "p", "; ".join(str(b) for b in bits if b))
     ed = _sub(header, "encodingDesc")
     ai = _sub(ed, "appInfo")
-    try:
-        ver = pkg_version("aligner")
-    except Exception:  # pragma: no cover
-        ver = "0"
-    app = _sub(ai, "application", ident="aligner", version=ver)
+    # TEI's data.version allows only up to four dotted numbers
+    ver = re.match(r"\d+(\.\d+){0,3}", tool_version())
+    app = _sub(ai, "application", ident="aligner", version=ver.group(0) if ver else "0")
     _sub(app, "label", "aligner")
     text = _sub(root, "text")
     group = _sub(text, "group")

@@ -1,8 +1,8 @@
 """Spreadsheet round trips as XLSX workbooks (Excel, LibreOffice), with the columns and rules of CSV.
 
 The columns, statuses, tokens and work checks are those of
-:mod:`aligner.formats.csv`; only the container differs.
-XLSX (:func:`write_xlsx` / :func:`read_xlsx`) needs no apostrophes: every cell is
+:mod:`aligner.formats.csv`; only the container differs. XLSX
+(:func:`write_xlsx` / :func:`read_xlsx`) needs no apostrophes: every cell is
 written as a text cell with the "Text" number format (``@``), so nothing is
 evaluated or converted, and values are read back exactly (numbers a
 translator typed into a General-format cell are read as their shortest
@@ -19,7 +19,7 @@ import os
 import zipfile
 from typing import IO, Iterable, Iterator
 
-from aligner import textio
+import aligner.textio as textio
 from aligner.errors import InputError
 from aligner.formats.base import write_output
 from aligner.formats.csv import (

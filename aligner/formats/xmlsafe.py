@@ -31,7 +31,7 @@ import re
 
 from lxml import etree
 
-from aligner import textio
+import aligner.textio as textio
 from aligner.errors import InputError
 
 #: The XML declaration the exporters write (double quotes: some tools look for exactly this).
