@@ -35,7 +35,7 @@ class Format:
     name: str = ""
     #: How messages name it ("CSV", "XLIFF 2.0").
     label: str = ""
-    #: File-name endings that mean this format, lower case, with the dot (".csv", ".tmx.gz").
+    #: File-name endings that mean this format, lower case, with the dot (".csv", ".xlf").
     suffixes: tuple[str, ...] = ()
     media_type: str = "application/octet-stream"
     #: Whether the output may go to standard output (not for ZIP-based formats).
@@ -47,11 +47,13 @@ class Format:
 
     @property
     def can_read(self) -> bool:
+        """Whether files of this format can be imported (it has a reader)."""
         return type(self).read is not Format.read
 
     @property
     def can_write(self) -> bool:
-        return True
+        """Whether the corpus can be exported in this format (every format so far)."""
+        return type(self).export is not Format.export
 
     def sniff(self, head: bytes, root: str | None) -> bool:
         """Whether a file that begins with ``head`` is in this format (``root``: its XML root element, if XML)."""
@@ -89,14 +91,18 @@ class Format:
         The work and version default to what the file names (:meth:`peek`).
         """
         f_work, f_lang = self.peek(path)
-        w = store.work(work or f_work)
-        lang = lang or f_lang
-        if not lang:
-            raise AlignerError(f"{path}: the file names no target language; give --lang")
-        v = store.version(w["id"], lang)
+        w, v = resolve_version(store, path, work or f_work, lang or f_lang)
         pv = store.pivot_version(w["id"])
         edits = self.read(path, work=w["id"], lang=v["key"], src_lang=pv["language"], tgt_lang=v["language"])
         return w, v, edits
+
+
+def resolve_version(store, path, work: str | None, lang: str | None) -> tuple[dict, dict]:
+    """The work and version rows an import goes to; ``work`` None means the corpus's only work."""
+    w = store.work(work)
+    if not lang:
+        raise AlignerError(f"{path}: the file names no target language; give --lang")
+    return w, store.version(w["id"], lang)
 
 
 class SlotFormat(Format):

@@ -65,7 +65,7 @@ from typing import IO, Iterable, Iterator
 
 import aligner.textio as textio
 from aligner.errors import InputError
-from aligner.formats.base import EditList, SlotFormat, settle_auto, write_output
+from aligner.formats.base import EditList, SlotFormat, resolve_version, settle_auto, write_output
 from aligner.model import STATUSES, Edit, Slot
 
 COLUMNS = ("segment", "english", "text", "status", "token", "work", "lang")
@@ -300,6 +300,12 @@ class SheetFormat(SlotFormat):
 
     def read(self, path, *, work=None, lang=None, src_lang=None, tgt_lang=None) -> list[Edit]:
         return self.read_sheet(path, work=work, lang=lang)[1]
+
+    def load(self, store, path, *, work=None, lang=None):
+        # one pass: the rows are checked against what the user named, the rest comes from the file
+        info, edits = self.read_sheet(path, work=work, lang=lang)
+        w, v = resolve_version(store, path, work or info.work, lang or info.lang)
+        return w, v, edits
 
 
 class CsvFormat(SheetFormat):
