@@ -120,12 +120,13 @@ def _is_blank(data: bytes) -> bool:
         return False  # reported as bad encoding by decode()
 
 
-def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None) -> bytes:
+def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None, allow_empty: bool = False) -> bytes:
     """The bytes of an input file (``-``: standard input), after the checks every reader shares.
 
     Refuses a missing file, a directory, a file over the size limit
-    (``max_bytes``, default :data:`MAX_INPUT_BYTES`) and an empty file. A gzip
-    file is decompressed, with the same limit.
+    (``max_bytes``, default :data:`MAX_INPUT_BYTES`) and, unless
+    ``allow_empty``, an empty file. A gzip file is decompressed, with the same
+    limit.
     """
     limit = MAX_INPUT_BYTES if max_bytes is None else max_bytes
     if str(path) == STDIN:
@@ -152,16 +153,17 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None) -> byte
         raise InputError(name, f"input too large: over {_limit_text(limit)}")
     if data.startswith(_GZIP_MAGIC):
         data = _gunzip(name, data, limit)
-    if _is_blank(data):
+    if not allow_empty and _is_blank(data):
         raise empty_error(name)
     return data
 
 
-def decode(data: bytes, path: str | None = None, *, kind: str = "text") -> str:
+def decode(data: bytes, path: str | None = None, *, kind: str = "text", allow_empty: bool = False) -> str:
     """Decode the bytes of a text file: UTF-8 (BOM optional), or UTF-16/32 with a BOM.
 
     Returns the text without the BOM. ``kind`` ("text", "CSV", "TOML") names
-    what the file should have been in the messages.
+    what the file should have been in the messages; a file with nothing but
+    whitespace is refused unless ``allow_empty``.
     """
     enc = bom_encoding(data)
     if enc and enc != "utf-8":
@@ -180,12 +182,14 @@ def decode(data: bytes, path: str | None = None, *, kind: str = "text") -> str:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
             raise not_utf8_error(path, data, e.start) from None
-    if not text.strip():
+    if not allow_empty and not text.strip():
         raise empty_error(path)
     return text
 
 
-def read_text(path: str | os.PathLike, *, kind: str = "text", max_bytes: int | None = None) -> str:
+def read_text(
+    path: str | os.PathLike, *, kind: str = "text", max_bytes: int | None = None, allow_empty: bool = False
+) -> str:
     """Read and decode an input file (``-``: standard input): :func:`read_bytes`, then :func:`decode`."""
-    data = read_bytes(path, max_bytes=max_bytes)
-    return decode(data, STDIN_NAME if str(path) == STDIN else str(path), kind=kind)
+    data = read_bytes(path, max_bytes=max_bytes, allow_empty=allow_empty)
+    return decode(data, STDIN_NAME if str(path) == STDIN else str(path), kind=kind, allow_empty=allow_empty)

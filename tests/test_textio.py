@@ -63,6 +63,16 @@ def test_empty_files(tmp_path, data):
     assert str(_raises(textio.read_text, p)) == f"{p}: file is empty"
 
 
+def test_empty_files_where_they_are_allowed(tmp_path):
+    p = tmp_path / "ru.history.jsonl"
+    p.write_bytes(b"\xef\xbb\xbf\n")
+    assert textio.read_text(p, kind="JSON Lines", allow_empty=True) == "\n"
+    p.write_bytes(b"")
+    assert textio.read_text(p, kind="JSON Lines", allow_empty=True) == ""
+    p.write_bytes(b"{}\x00\n")
+    assert "not a JSON Lines file" in str(_raises(textio.read_text, p, kind="JSON Lines", allow_empty=True))
+
+
 @pytest.mark.parametrize("codec", ["utf-8", "utf-8-sig", "utf-16", "utf-32"])
 def test_unicode_encodings_are_decoded_without_bom(codec):
     assert textio.decode("Ёлка, ёж.\r\n".encode(codec), "f.txt") == "Ёлка, ёж.\r\n"
