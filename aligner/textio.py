@@ -14,7 +14,8 @@ way, with a one-line :class:`~aligner.errors.InputError` that names the file
 * ``file is empty`` (nothing but whitespace and a byte-order mark);
 * ``binary file (it contains NUL bytes), not a <kind> file``, and
   ``this is a ZIP archive ..., not a <kind> file``;
-* ``not valid UTF-8: byte 0x.. cannot be decoded (...)``, with the line.
+* ``not valid UTF-8: byte 0x.. cannot be decoded (save the file as UTF-8)``,
+  with the line.
 
 UTF-8 is the rule (a byte-order mark is dropped); UTF-16 and UTF-32 are read
 when a byte-order mark says so (Excel's "Unicode text"). Line ends are left
@@ -82,15 +83,14 @@ def zip_error(path: str | None, kind: str) -> InputError:
     return InputError(path, f"this is a ZIP archive (an XLSX workbook?), not a {kind} file")
 
 
-def not_utf8_error(path: str | None, data: bytes, offset: int, why: str = "") -> InputError:
-    """``path:LINE: not valid UTF-8: byte 0x.. cannot be decoded (...)``; ``why`` may say more."""
+def not_utf8_error(path: str | None, data: bytes, offset: int, why: str = "", how: str = "") -> InputError:
+    """``path:LINE: not valid UTF-8: byte 0x.. cannot be decoded (save the file as UTF-8)``.
+
+    ``why`` may say more about the file, ``how`` how to save it as UTF-8 in the program that made it.
+    """
     bad = data[offset : offset + 1].hex()
-    return InputError(
-        path,
-        f"not valid UTF-8: byte 0x{bad} cannot be decoded ({why + '; ' if why else ''}save the file as UTF-8: "
-        "Excel 'CSV UTF-8', an editor's encoding UTF-8)",
-        line=line_of(data, offset),
-    )
+    advice = "; ".join(x for x in (why, "save the file as UTF-8", how) if x)
+    return InputError(path, f"not valid UTF-8: byte 0x{bad} cannot be decoded ({advice})", line=line_of(data, offset))
 
 
 # --- reading ---------------------------------------------------------------------
@@ -158,12 +158,15 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None, allow_e
     return data
 
 
-def decode(data: bytes, path: str | None = None, *, kind: str = "text", allow_empty: bool = False) -> str:
+def decode(
+    data: bytes, path: str | None = None, *, kind: str = "text", allow_empty: bool = False, how: str = ""
+) -> str:
     """Decode the bytes of a text file: UTF-8 (BOM optional), or UTF-16/32 with a BOM.
 
     Returns the text without the BOM. ``kind`` ("text", "CSV", "TOML") names
-    what the file should have been in the messages; a file with nothing but
-    whitespace is refused unless ``allow_empty``.
+    what the file should have been in the messages, ``how`` says how to save
+    it as UTF-8; a file with nothing but whitespace is refused unless
+    ``allow_empty``.
     """
     enc = bom_encoding(data)
     if enc and enc != "utf-8":
@@ -181,15 +184,21 @@ def decode(data: bytes, path: str | None = None, *, kind: str = "text", allow_em
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise not_utf8_error(path, data, e.start) from None
+            raise not_utf8_error(path, data, e.start, how=how) from None
     if not allow_empty and not text.strip():
         raise empty_error(path)
     return text
 
 
 def read_text(
-    path: str | os.PathLike, *, kind: str = "text", max_bytes: int | None = None, allow_empty: bool = False
+    path: str | os.PathLike,
+    *,
+    kind: str = "text",
+    max_bytes: int | None = None,
+    allow_empty: bool = False,
+    how: str = "",
 ) -> str:
     """Read and decode an input file (``-``: standard input): :func:`read_bytes`, then :func:`decode`."""
     data = read_bytes(path, max_bytes=max_bytes, allow_empty=allow_empty)
-    return decode(data, STDIN_NAME if str(path) == STDIN else str(path), kind=kind, allow_empty=allow_empty)
+    name = STDIN_NAME if str(path) == STDIN else str(path)
+    return decode(data, name, kind=kind, allow_empty=allow_empty, how=how)

@@ -83,6 +83,7 @@ def test_binary_zip_and_bad_utf8_messages():
         "a.csv: binary file (it contains NUL bytes), not a CSV file")
     assert "ZIP archive" in str(_raises(textio.decode, b"PK\x03\x04rest", "a.csv", kind="CSV"))
     err = _raises(textio.decode, "one\ntwo\nПривет\n".encode("cp1251"), "ru.txt")
-    assert err.line == 3 and str(err).startswith("ru.txt:3: not valid UTF-8: byte 0xcf cannot be decoded (")
+    assert str(err) == "ru.txt:3: not valid UTF-8: byte 0xcf cannot be decoded (save the file as UTF-8)"
+    assert err.line == 3
     err = _raises(textio.decode, b"\xff\xfe" + b"\x00\xd8", "u.txt")  # UTF-16 LE BOM, lone surrogate
     assert "not valid UTF-16-LE text" in str(err)

@@ -191,7 +191,7 @@ def read_csv(
     and line.
     """
     name = str(path)
-    text = textio.read_text(path, kind="CSV")
+    text = textio.read_text(path, kind="CSV", how="in Excel: 'CSV UTF-8'")
     first_line = text.split("\n", 1)[0].rstrip("\r")
     delimiter = _sniff_delimiter(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
