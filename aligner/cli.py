@@ -18,8 +18,7 @@ import click
 
 from .errors import AlignerError, ConflictError
 from .corpus import DEFAULT_DB, DEFAULT_TEXTS
-
-FORMATS = ("csv", "xlsx", "tmx", "xliff", "xliff2", "html", "tei")
+from .formats import registry
 
 
 def _errors(fn):
@@ -549,21 +548,11 @@ def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output
 # Round trips: spreadsheets, CAT tools, readers' formats
 
 
-def _guess_format(path: str, fmt: str | None) -> str:
-    if fmt:
-        return fmt
-    suffix = Path(path).suffix.lower().lstrip(".")
-    mapping = {"csv": "csv", "xlsx": "xlsx", "tmx": "tmx", "xlf": "xliff", "xliff": "xliff", "sdlxliff": "xliff",
-               "html": "html", "htm": "html", "xml": "tei", "tei": "tei"}
-    if suffix not in mapping:
-        raise click.ClickException(f"{path}: cannot tell the format from the name; give --format")
-    return mapping[suffix]
-
-
 @cli.command()
 @click.argument("work")
 @click.option("--lang", "lang", help="Version to export (key or language); for html/tei a comma list [default: all]")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), help="Output format [default: from -o's suffix]")
+@click.option("-f", "--format", "fmt", type=click.Choice(registry.names()),
+              help="Output format [default: from -o's suffix]")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True), help="File to write (- for stdout)")
 @click.option("--copy-source", is_flag=True, help="XLIFF: fill empty targets with the English (for OmegaT)")
 @click.option("--validate/--no-validate", default=False, help="Validate TMX/XLIFF/TEI output against its schema")
@@ -576,113 +565,38 @@ def export(work, lang, fmt, output, copy_source, validate, db_path):
 
         aligner export kropotkin-two-letters-to-lenin --lang ru --format csv -o ru.csv
     """
-    fmt = _guess_format(output, fmt) if output != "-" or fmt else "csv"
+    form = registry.for_output(output, fmt)
     store = _open_store(db_path)
     w = store.work(work)
-    target = sys.stdout.buffer if output == "-" else output
-    if fmt in ("html", "tei"):
-        keys = [k.strip() for k in lang.split(",")] if lang else None
-        if fmt == "tei":
-            from .tei import export_tei
-
-            data = export_tei(store, w["id"], keys)
-        else:
-            from .html_export import export_html
-
-            data = export_html(store, w["id"], keys)
-        if output == "-":
-            sys.stdout.buffer.write(data)
-        else:
-            _write_atomic(output, data)
-        _maybe_validate(fmt, output, validate)
-        if output != "-":
-            click.echo(f"wrote {output}", err=True)
-        return
-    if not lang:
+    if form.needs_lang and not lang:
         raise click.UsageError("give --lang: the version to export")
-    v = store.version(w["id"], lang)
-    pv = store.pivot_version(w["id"])
-    slots = list(store.slots(w["id"], v["key"]))
-    if fmt == "csv":
-        from .csvio import write_csv
-
-        n = write_csv(slots, target, work=w["id"], lang=v["key"])
-    elif fmt == "xlsx":
-        from .csvio import write_xlsx
-
-        if output == "-":
-            raise click.UsageError("XLSX cannot go to standard output; give -o FILE")
-        n = write_xlsx(slots, target, work=w["id"], lang=v["key"])
-    elif fmt == "tmx":
-        from .tmx import write_tmx
-
-        n = write_tmx(slots, target, work=w["id"], src_lang=pv["language"], tgt_lang=v["language"])
-    else:
-        from .xliff import write_xliff
-
-        n = write_xliff(slots, target, work=w["id"], src_lang=pv["language"], tgt_lang=v["language"],
-                        version="2.0" if fmt == "xliff2" else "1.2", copy_source=copy_source)
-    _maybe_validate(fmt, output, validate)
+    if output == "-" and not form.streams:
+        raise click.UsageError(f"{form.label} cannot go to standard output; give -o FILE")
+    n = form.export(store, w["id"], lang, sys.stdout.buffer if output == "-" else output, copy_source=copy_source)
+    if validate and output != "-":
+        _validate(form, output)
     if output != "-":
-        click.echo(f"wrote {n} {'units' if fmt in ('tmx', 'xliff', 'xliff2') else 'rows'} to {output}", err=True)
+        click.echo(f"wrote {n} {form.unit_word} to {output}" if form.unit_word else f"wrote {output}", err=True)
 
 
-def _write_atomic(path: str, data: bytes) -> None:
-    from .files import atomic_write
-
-    atomic_write(path, data)
-
-
-def _maybe_validate(fmt: str, output: str, validate: bool) -> None:
-    if not validate or output == "-":
-        return
-    if fmt == "tmx":
-        from .validate import validate_tmx as check
-    elif fmt in ("xliff", "xliff2"):
-        from .validate import validate_xliff as check
-    elif fmt == "tei":
-        from .tei import validate_tei as check
-    else:
-        return
+def _validate(form, output: str) -> None:
     try:
-        errors = check(output)
+        errors = form.validate(output)
     except RuntimeError as e:
         raise click.ClickException(str(e)) from None
+    if errors is None:
+        return
     if errors:
-        raise click.ClickException(f"{output}: not valid {fmt.upper()}: {errors[0]}")
-    click.echo(f"{output}: valid {fmt.upper()}", err=True)
-
-
-def _peek_xml(path: str, fmt: str) -> tuple[str | None, str | None]:
-    """The work and target language a TMX or XLIFF file names, if it does."""
-    from .xmlsafe import local_name, parse_xml
-
-    root = parse_xml(path, kind=fmt.upper()).getroot()
-    if fmt == "tmx":
-        src = None
-        header = root.find("header")
-        if header is not None:
-            src = header.get("srclang")
-        work = lang = None
-        for el in root.iter():
-            if local_name(el) == "prop" and el.get("type") == "x-work" and work is None:
-                work = (el.text or "").strip() or None
-            if local_name(el) == "tuv" and lang is None:
-                tag = el.get("{http://www.w3.org/XML/1998/namespace}lang") or el.get("lang")
-                if tag and src and tag.lower() != src.lower():
-                    lang = tag
-        return work, lang
-    for el in root.iter():
-        if local_name(el) == "file":
-            return el.get("original"), el.get("target-language") or root.get("trgLang")
-    return None, root.get("trgLang")
+        raise click.ClickException(f"{output}: not valid {form.name.upper()}: {errors[0]}")
+    click.echo(f"{output}: valid {form.name.upper()}", err=True)
 
 
 @cli.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--work", help="Work slug [default: the one the file names, or the only one]")
 @click.option("--lang", help="Version (key or language) [default: the one the file names]")
-@click.option("-f", "--format", "fmt", type=click.Choice(["csv", "xlsx", "tmx", "xliff"]), help="[default: from the suffix]")
+@click.option("-f", "--format", "fmt", type=click.Choice(registry.names(readable=True)),
+              help="[default: from the suffix, else the content]")
 @click.option("--force", is_flag=True, help="Apply rows even where the slot changed since the export")
 @click.option("--as", "actor", help="Who is importing [default: $ALIGNER_USER, then git user.name]")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON")
@@ -703,12 +617,11 @@ def import_(file, work, lang, fmt, force, actor, as_json, db_path, texts_dir, du
 
         aligner import ru.csv --as anna
     """
-    fmt = _guess_format(file, fmt)
-    if fmt in ("html", "tei"):
-        raise click.ClickException(f"{file}: {fmt} files are for readers and cannot be imported")
     store = _open_store(db_path, texts_dir)
     try:
-        report, w, v = _import_file(store, file, fmt, work, lang, actor, force)
+        form = registry.for_input(file, fmt)
+        w, v, edits = form.load(store, file, work=work, lang=lang)
+        report = store.apply_edits(w["id"], v["key"], edits, actor=actor, channel=form.name, force=force)
     except AlignerError as e:
         msg = str(e)
         raise click.ClickException(msg if msg.startswith(file) else f"{file}: {msg.removeprefix('<input>: ')}") from None
@@ -725,31 +638,3 @@ def import_(file, work, lang, fmt, force, actor, as_json, db_path, texts_dir, du
             click.echo(f"  unmatched {e.where}: {e.address or (e.source_text or '')[:60]!r}")
     if report.conflicts or report.unmatched:
         sys.exit(3)
-
-
-def _import_file(store, file, fmt, work, lang, actor, force):
-    if fmt in ("csv", "xlsx"):
-        from .csvio import read_csv, read_xlsx
-
-        info, edits = (read_csv if fmt == "csv" else read_xlsx)(file, work=work, lang=lang)
-        work = work or info.work
-        lang = lang or info.lang
-    else:
-        f_work, f_lang = _peek_xml(file, fmt)
-        work = work or f_work
-        lang = lang or f_lang
-    w = store.work(work)
-    if not lang:
-        raise AlignerError(f"{file}: the file names no target language; give --lang")
-    v = store.version(w["id"], lang)
-    pv = store.pivot_version(w["id"])
-    if fmt == "tmx":
-        from .tmx import read_tmx
-
-        edits = read_tmx(file, src_lang=pv["language"], tgt_lang=v["language"], work=w["id"])
-    elif fmt == "xliff":
-        from .xliff import read_xliff
-
-        edits = read_xliff(file, src_lang=pv["language"], tgt_lang=v["language"], work=w["id"])
-    report = store.apply_edits(w["id"], v["key"], edits, actor=actor, channel=fmt, force=force)
-    return report, w, v

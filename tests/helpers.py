@@ -1,8 +1,9 @@
-"""Shared test helpers: paths of the shipped texts, database comparison, required-tool handling."""
+"""Shared test helpers: paths of the shipped texts, database comparison, required-tool handling, spreadsheet slots."""
 
 from pathlib import Path
 
 import pytest
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ROOT / "texts"
@@ -237,3 +238,61 @@ def model_and_sides(src, tgt, src_lang="en", tgt_lang="de", **options):
     S = Side(problem.src_lens, problem.src_feats, problem.src_junk, list(range(len(src) + 1)))
     T = Side(problem.tgt_lens, problem.tgt_feats, problem.tgt_junk, list(range(len(tgt) + 1)))
     return model, S, T
+
+
+# --- spreadsheets (CSV, XLSX) -------------------------------------------------------------
+
+
+def make_slots() -> list:
+    """Slots whose texts a spreadsheet would mangle: formulas, dashes, apostrophes, numbers, tabs."""
+    from aligner.model import Slot
+
+    return [
+        Slot("letters", "ru", "24.1", ["24.1"], 'Dear, "Vladimir" Ilyich,', "Дорогой Владимир Ильич!", "confirmed"),
+        Slot("letters", "ru", "24.2-24.3", ["24.2", "24.3"], "I write.", "— Пишу вам\nиз Дмитрова.", "draft"),
+        Slot("letters", "ru", "24.10", ["24.10"], "Dialogue.", "- Да, — сказал он.", "auto"),
+        Slot("letters", "ru", "24.11", ["24.11"], "=cmd|' /C calc'!A0", "=HYPERLINK(\"http://x\")", "draft"),
+        Slot("letters", "ru", "24.12", ["24.12"], "Quote.", "'Tis so.", "draft"),
+        Slot("letters", "ru", "24.13", ["24.13"], "Not yet.", "", "empty"),
+        Slot("letters", "ru", "Gen.1.1.2", ["Gen.1.1.2"], "1920", "+7 @home\tтаб", "draft"),
+    ]
+
+
+def sheet_key(edits):
+    """What a spreadsheet round trip must keep of each edit."""
+    return [(e.address, e.text, e.status, e.token, e.source_text) for e in edits]
+
+
+def sheet_want(slots):
+    """:func:`sheet_key` of the slots that were written."""
+    return [(s.address, s.text, s.status, s.token, s.pivot_text) for s in slots]
+
+
+#: Characters and cell values that spreadsheets treat specially, for drawing texts.
+SPECIAL = ["=", "-", "+", "@", "'", "''", "\t", "\n", " ", ",", ";", '"', "<", "&", "\u200f", "\u202e", "\u0301",
+           "😀", "\u00a0", "\ufeff", "ё", "0", "1", ".", "e", "TRUE", "%", "/", ":"]
+addresses = st.from_regex(r"\A(Gen\.)?[1-9][0-9]{0,2}\.[0-9]{1,2}(-[1-9][0-9]{0,2}\.[0-9]{1,2})?\Z")
+
+
+@st.composite
+def slot_lists(draw, texts):
+    """Lists of slots with distinct addresses, texts drawn from ``texts``."""
+    from aligner.model import Slot
+
+    out = []
+    for a in draw(st.lists(addresses, min_size=1, max_size=6, unique=True)):
+        status = draw(st.sampled_from(["empty", "auto", "draft", "confirmed"]))
+        text = "" if status == "empty" else draw(texts.filter(bool))
+        out.append(Slot("w", "ru", a, a.split("-"), draw(texts), text, status))
+    return out
+
+
+def one_line_error(fn, path, **kw):
+    """The InputError ``fn(path)`` raises; it names the file and is one line."""
+    from aligner.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        fn(path, **kw)
+    err = info.value
+    assert str(path) in str(err) and "\n" not in str(err)
+    return err

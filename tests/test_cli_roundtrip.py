@@ -183,7 +183,7 @@ def test_unknown_language_is_refused(run, texts, db_path, tmp_path):
 
 
 def test_tei_export_is_valid(run, texts, db_path, tmp_path, store):
-    from aligner.tei import tei_schema, validate_tei
+    from aligner.formats.validate import tei_schema, validate_tei
 
     store.set_slot(WORK, "ru", "24.1-24.2", "Неужели <не> нашлось & «никого»?", actor="anna")
     out = tmp_path / "work.tei.xml"

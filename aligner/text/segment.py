@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import InputError
+from ..textio import decode as _decode, read_text as _read_text
 
 #: Kinds a block can have. Paragraph-like kinds are split into sentences.
 KINDS = (
@@ -91,51 +92,13 @@ class Document:
 
 
 def decode_text(data: bytes, path: str | None = None) -> str:
-    """Decode bytes as a text file: UTF-8 (a BOM dropped), CRLF/CR turned into LF.
-
-    Raises :class:`InputError` naming the file for binary or non-UTF-8 data,
-    so that a wrong file never gets half-imported.
-    """
-    if not data.strip():
-        raise InputError(path, "file is empty")
-    if b"\x00" in data:
-        raise InputError(path, "binary file (contains NUL bytes), expected UTF-8 text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise InputError(
-            path, f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}, line {line})"
-        ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise InputError(path, "file is empty")
-    return text
+    """Decode bytes as a text file (see :func:`aligner.textio.decode`), CRLF/CR turned into LF."""
+    return _decode(data, path).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_text(path: str | Path, *, max_bytes: int = MAX_TEXT_BYTES) -> str:
     """Read and decode a text file; ``-`` is standard input."""
-    import sys
-
-    if str(path) == "-":
-        data = sys.stdin.buffer.read(max_bytes + 1)
-        name = "<stdin>"
-    else:
-        p = Path(path)
-        name = str(path)
-        if not p.exists():
-            raise InputError(name, "no such file")
-        if p.is_dir():
-            raise InputError(name, "is a directory, expected a text file")
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise InputError(name, f"file too large ({size:,} bytes; the limit is {max_bytes:,})")
-        data = p.read_bytes()
-    if len(data) > max_bytes:
-        raise InputError(name, f"input too large (over {max_bytes:,} bytes)")
-    return decode_text(data, name)
+    return _read_text(path, max_bytes=max_bytes).replace("\r\n", "\n").replace("\r", "\n")
 
 
 # ---------------------------------------------------------------------------

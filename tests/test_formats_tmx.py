@@ -13,8 +13,8 @@ from lxml import etree
 
 from aligner.errors import InputError
 from aligner.model import Slot, slot_token
-from aligner.tmx import read_tmx, write_tmx
-from aligner.validate import SchemaNotInstalled, validate_tmx
+from aligner.formats.tmx import read_tmx, write_tmx
+from aligner.formats.validate import SchemaNotInstalled, validate_tmx
 
 from .helpers import not_installed
 

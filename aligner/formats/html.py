@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 
 import lxml.html
 
+from .base import WorkFormat
+
 
 def _get(ds, path: str) -> str:
     async def fetch():
@@ -33,8 +35,8 @@ def export_html(store, work: str, keys: list[str] | None = None) -> bytes:
     import datasette
     from datasette.app import Datasette
 
-    from .web import ensure_registered
-    from .web import pages as web
+    from ..web import ensure_registered
+    from ..web import pages as web
 
     ensure_registered()
     w = store.work(work)
@@ -82,8 +84,21 @@ def export_html(store, work: str, keys: list[str] | None = None) -> bytes:
 
 
 def _small(store, w: dict) -> bool:
-    from .web import pages as web
+    from ..web import pages as web
 
     n = store.db.execute(
         "select count(*) from segments where version = ?", [f"{w['id']}/{w['pivot']}"]).fetchone()[0]
     return n <= web.ALL_PAGE_LIMIT
+
+
+class HtmlFormat(WorkFormat):
+    name = "html"
+    label = "HTML"
+    suffixes = (".html", ".htm")
+    media_type = "text/html"
+
+    def render(self, store, work: str, keys: list[str] | None) -> bytes:
+        return export_html(store, work, keys)
+
+    def sniff(self, head: bytes, root: str | None) -> bool:
+        return head.lstrip()[:15].lower() == b"<!doctype html>"

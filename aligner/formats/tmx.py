@@ -54,19 +54,12 @@ from typing import IO, Iterable
 
 from lxml import etree
 
-from aligner.errors import InputError
-from aligner.model import STATUSES, Edit, Slot, make_address
-from aligner.xmlsafe import (
-    compact_utc,
-    lang_matches,
-    local_name,
-    parse_xml,
-    settle_status,
-    tool_version as _installed_version,
-    write_output,
-    xml_text,
-    XML_DECLARATION,
-)
+from ..errors import InputError
+from .base import EditList, SlotFormat, compact_utc, lang_matches, settle_status, write_output
+from .base import tool_version as _installed_version
+from .validate import validate_tmx
+from .xmlsafe import XML_DECLARATION, local_name, parse_xml, xml_text
+from ..model import STATUSES, Edit, Slot, make_address
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 DOCTYPE = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
@@ -208,8 +201,7 @@ def read_tmx(
             name, f"wrong languages: no unit has both {src_lang} and {tgt_lang} (the file has: {langs_text})"
         )
 
-    edits: list[Edit] = []
-    seen: dict[str, int] = {}
+    edits = EditList(name)
     for tu in tus:
         tuid = (tu.get("tuid") or "").strip() or None
         line = tu.sourceline
@@ -254,12 +246,6 @@ def read_tmx(
         if raw_status is not None:
             # x-status is what we wrote; a unit whose text changed since was edited by a person
             status = settle_status(address, text, status, token, status, untouched=True)
-        if address is not None:
-            if address in seen:
-                raise InputError(
-                    name, f"unit {address} appears twice (lines {seen[address]} and {line})", line=line, unit=tuid
-                )
-            seen[address] = line
         extra: dict = {}
         if file_work:
             extra["work"] = file_work
@@ -267,15 +253,45 @@ def read_tmx(
             extra["version"] = props["x-version"][0]
         if refs:
             extra["refs"] = refs
-        edits.append(
-            Edit(
-                address=address,
-                text=text,
-                status=status,
-                token=token,
-                source_text=source_text,
-                where=f"unit {tuid}" if tuid else f"line {line}",
-                extra=extra,
-            )
-        )
-    return edits
+        edits.add(address=address, text=text, status=status, token=token, source_text=source_text, line=line,
+                  unit=tuid, extra=extra)
+    return list(edits)
+
+
+def peek_tmx(path: str | os.PathLike) -> tuple[str | None, str | None]:
+    """The work (``x-work`` prop) and the target language (the first variant not in ``srclang``) a TMX names."""
+    root = parse_xml(path, kind="TMX").getroot()
+    header = root.find("header")
+    src = header.get("srclang") if header is not None else None
+    work = lang = None
+    for el in root.iter():
+        if local_name(el) == "prop" and el.get("type") == "x-work" and work is None:
+            work = (el.text or "").strip() or None
+        if local_name(el) == "tuv" and lang is None:
+            tag = el.get(XML_LANG) or el.get("lang")
+            if tag and src and tag.lower() != src.lower():
+                lang = tag
+    return work, lang
+
+
+class TmxFormat(SlotFormat):
+    name = "tmx"
+    label = "TMX"
+    suffixes = (".tmx",)
+    media_type = "application/x-tmx+xml"
+    unit_word = "units"
+
+    def write(self, slots, out, *, work, lang, src_lang, tgt_lang, copy_source=False) -> int:
+        return write_tmx(slots, out, work=work, src_lang=src_lang, tgt_lang=tgt_lang)
+
+    def peek(self, path):
+        return peek_tmx(path)
+
+    def read(self, path, *, work=None, lang=None, src_lang=None, tgt_lang=None) -> list[Edit]:
+        return read_tmx(path, src_lang=src_lang or "en", tgt_lang=tgt_lang, work=work)
+
+    def sniff(self, head: bytes, root: str | None) -> bool:
+        return root == "tmx"
+
+    def validate(self, path):
+        return validate_tmx(path)

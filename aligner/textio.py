@@ -1,0 +1,204 @@
+"""Reading an input file into text: one set of checks and one set of messages for every file.
+
+Texts to segment, spreadsheets, translation memories, XLIFF files, the work
+folder's TOML and JSON Lines: whatever a user hands in goes through
+:func:`read_bytes` (size, existence, gzip) and :func:`decode` (byte-order
+marks, UTF-8, UTF-16/32, binary files), so every kind of file fails the same
+way, with a one-line :class:`~aligner.errors.InputError` that names the file
+(and the line, for bad bytes) and says what is wrong:
+
+* ``no such file``, ``is a directory, not a file``;
+* ``file too large: N bytes (the limit is ...)``: refused before it is read.
+  A gzip-compressed file (``.tmx.gz``) is decompressed with the same limit on
+  its *uncompressed* size, so a small "gzip bomb" cannot fill memory;
+* ``file is empty`` (nothing but whitespace and a byte-order mark);
+* ``binary file (it contains NUL bytes), not a <kind> file``, and
+  ``this is a ZIP archive ..., not a <kind> file``;
+* ``not valid UTF-8: byte 0x.. cannot be decoded (save the file as UTF-8)``,
+  with the line.
+
+UTF-8 is the rule (a byte-order mark is dropped); UTF-16 and UTF-32 are read
+when a byte-order mark says so (Excel's "Unicode text"). Line ends are left
+as they are: the caller knows whether ``\\r`` matters (CSV) or not (prose).
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import sys
+import zlib
+from pathlib import Path
+
+from .errors import InputError
+
+#: Largest input file accepted, in bytes (also the limit after decompression).
+MAX_INPUT_BYTES = 200 * 1024 * 1024
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+_GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # must be tested before UTF-16 LE
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding named by a byte-order mark at the start of ``data``, if any."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    return None
+
+
+def line_of(data: bytes, offset: int) -> int:
+    """The 1-based line number of byte ``offset`` in ``data``."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _limit_text(limit: int) -> str:
+    mb = 1024 * 1024
+    return f"{limit // mb} MB" if limit >= mb and limit % mb == 0 else f"{limit:,} bytes"
+
+
+# --- the messages ----------------------------------------------------------------
+
+
+def empty_error(path: str | None) -> InputError:
+    return InputError(path, "file is empty")
+
+
+def binary_error(path: str | None, kind: str) -> InputError:
+    return InputError(path, f"binary file (it contains NUL bytes), not a {kind} file")
+
+
+def zip_error(path: str | None, kind: str) -> InputError:
+    return InputError(path, f"this is a ZIP archive (an XLSX workbook?), not a {kind} file")
+
+
+def not_utf8_error(path: str | None, data: bytes, offset: int, why: str = "", how: str = "") -> InputError:
+    """``path:LINE: not valid UTF-8: byte 0x.. cannot be decoded (save the file as UTF-8)``.
+
+    ``why`` may say more about the file, ``how`` how to save it as UTF-8 in the program that made it.
+    """
+    bad = data[offset : offset + 1].hex()
+    advice = "; ".join(x for x in (why, "save the file as UTF-8", how) if x)
+    return InputError(path, f"not valid UTF-8: byte 0x{bad} cannot be decoded ({advice})", line=line_of(data, offset))
+
+
+# --- reading ---------------------------------------------------------------------
+
+
+def _gunzip(path: str, data: bytes, limit: int) -> bytes:
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = bytearray()
+    try:
+        out += d.decompress(data, limit + 1)
+        while d.unconsumed_tail and len(out) <= limit:
+            out += d.decompress(d.unconsumed_tail, limit + 1 - len(out))
+    except zlib.error as e:
+        raise InputError(path, f"damaged gzip file: {e}") from None
+    if len(out) > limit:
+        raise InputError(path, f"file too large once decompressed: over {_limit_text(limit)}")
+    return bytes(out)
+
+
+def _is_blank(data: bytes) -> bool:
+    enc = bom_encoding(data)
+    if enc is None:
+        return not data.strip()
+    try:
+        return not data.decode(enc).lstrip("\ufeff").strip()
+    except UnicodeDecodeError:
+        return False  # reported as bad encoding by decode()
+
+
+def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None, allow_empty: bool = False) -> bytes:
+    """The bytes of an input file (``-``: standard input), after the checks every reader shares.
+
+    Refuses a missing file, a directory, a file over the size limit
+    (``max_bytes``, default :data:`MAX_INPUT_BYTES`) and, unless
+    ``allow_empty``, an empty file. A gzip file is decompressed, with the same
+    limit.
+    """
+    limit = MAX_INPUT_BYTES if max_bytes is None else max_bytes
+    if str(path) == STDIN:
+        name = STDIN_NAME
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        name = str(path)
+        p = Path(path)
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            raise InputError(name, "no such file") from None
+        except OSError as e:
+            raise InputError(name, f"cannot read file: {e.strerror or e}") from None
+        if p.is_dir():
+            raise InputError(name, "is a directory, not a file")
+        if st.st_size > limit:
+            raise InputError(name, f"file too large: {st.st_size:,} bytes (the limit is {_limit_text(limit)}); split it")
+        try:
+            data = p.read_bytes()
+        except OSError as e:
+            raise InputError(name, f"cannot read file: {e.strerror or e}") from None
+    if len(data) > limit:  # standard input, or a file that grew while we looked
+        raise InputError(name, f"input too large: over {_limit_text(limit)}")
+    if data.startswith(_GZIP_MAGIC):
+        data = _gunzip(name, data, limit)
+    if not allow_empty and _is_blank(data):
+        raise empty_error(name)
+    return data
+
+
+def decode(
+    data: bytes, path: str | None = None, *, kind: str = "text", allow_empty: bool = False, how: str = ""
+) -> str:
+    """Decode the bytes of a text file: UTF-8 (BOM optional), or UTF-16/32 with a BOM.
+
+    Returns the text without the BOM. ``kind`` ("text", "CSV", "TOML") names
+    what the file should have been in the messages, ``how`` says how to save
+    it as UTF-8; a file with nothing but whitespace is refused unless
+    ``allow_empty``.
+    """
+    enc = bom_encoding(data)
+    if enc and enc != "utf-8":
+        try:
+            text = data.decode(enc).lstrip("\ufeff")
+        except UnicodeDecodeError as e:
+            raise InputError(path, f"not valid {enc.upper()} text: bad bytes at offset {e.start}") from None
+    else:
+        if data.startswith(ZIP_MAGIC):
+            raise zip_error(path, kind)
+        if b"\x00" in data:
+            raise binary_error(path, kind)
+        if enc == "utf-8":
+            data = data[len(codecs.BOM_UTF8) :]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise not_utf8_error(path, data, e.start, how=how) from None
+    if not allow_empty and not text.strip():
+        raise empty_error(path)
+    return text
+
+
+def read_text(
+    path: str | os.PathLike,
+    *,
+    kind: str = "text",
+    max_bytes: int | None = None,
+    allow_empty: bool = False,
+    how: str = "",
+) -> str:
+    """Read and decode an input file (``-``: standard input): :func:`read_bytes`, then :func:`decode`."""
+    data = read_bytes(path, max_bytes=max_bytes, allow_empty=allow_empty)
+    name = STDIN_NAME if str(path) == STDIN else str(path)
+    return decode(data, name, kind=kind, allow_empty=allow_empty, how=how)
