@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import textio
 from .errors import InputError
 from .files import atomic_write
 from .model import STATUSES
@@ -121,15 +122,11 @@ def load_work(directory: str | Path) -> Work:
     name = str(path)
     if not path.exists():
         raise InputError(name, "no such file (every work needs a work.toml)")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise InputError(name, "file is empty")
-    if b"\x00" in raw:
-        raise InputError(name, "binary file (contains NUL bytes), expected TOML")
+    text = textio.read_text(path, kind="TOML")
+    if not text.strip():
+        raise textio.empty_error(name)
     try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(name, "not valid UTF-8") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(name, f"malformed TOML: {e}") from None
     slug = directory.name
@@ -229,13 +226,7 @@ def load_jsonl(path: Path) -> list[dict]:
     path = Path(path)
     if not path.exists():
         return []
-    raw = path.read_bytes()
-    if b"\x00" in raw:
-        raise InputError(str(path), "binary file (contains NUL bytes), expected JSON Lines")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(str(path), f"not valid UTF-8 (offset {e.start})") from None
+    text = textio.read_text(path, kind="JSON Lines", allow_empty=True)
     out = []
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
