@@ -129,6 +129,42 @@ def status_counts(conn: sqlite3.Connection, work: str | None = None) -> dict[tup
 
 
 # ---------------------------------------------------------------------------
+# A version's text and links, whole (exports)
+
+
+def database_file(conn: sqlite3.Connection) -> str:
+    """The file the connection's main database lives in."""
+    return conn.execute("PRAGMA database_list").fetchone()[2]
+
+
+def segment_count(conn: sqlite3.Connection, vid: str) -> int:
+    return conn.execute("select count(*) from segments where version = ?", [vid]).fetchone()[0]
+
+
+def version_segments(conn: sqlite3.Connection, vid: str) -> list[dict]:
+    """Every segment of a version in text order: ``ref, text, kind, division, block, typed``."""
+    return rows(conn, "select ref, text, kind, division, block, typed from segments where version = ?"
+                      " order by position, id", [vid])
+
+
+def division_labels(conn: sqlite3.Connection, vid: str) -> dict[int, str]:
+    return {r[0]: r[1] for r in conn.execute("select n, label from divisions where version = ?", [vid])}
+
+
+def version_links(conn: sqlite3.Connection, vid: str) -> list[dict]:
+    """The filled alignments of a version in order: ``id, status, score, actor, method`` and the refs of both
+    sides as space-separated ``prefs`` and ``trefs``."""
+    return rows(
+        conn,
+        "select a.id, a.status, a.score, a.actor, a.method,"
+        " (select group_concat(ref, ' ') from (select s.ref from alignment_pivots ap join segments s"
+        " on s.id = ap.segment where ap.alignment = a.id order by s.position)) as prefs,"
+        " (select group_concat(ref, ' ') from (select s.ref from alignment_targets at join segments s"
+        " on s.id = at.segment where at.alignment = a.id order by s.position)) as trefs"
+        " from alignments a where a.version = ? and a.status != 'empty' order by a.position, a.id", [vid])
+
+
+# ---------------------------------------------------------------------------
 # Pivot sentences and the alignments beside them
 
 

@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 
 import lxml.html
 
+from ..corpus import queries
+from ..corpus.schema import version_id
 from .base import WorkFormat
 
 
@@ -42,7 +44,7 @@ def export_html(store, work: str, keys: list[str] | None = None) -> bytes:
     w = store.work(work)
     if keys:
         keys = [store.version(w["id"], k)["key"] for k in keys]
-    db_file = store.db.execute("PRAGMA database_list").fetchone()[2]
+    db_file = queries.database_file(store.db.conn)
     ds = Datasette([db_file], immutables=[], settings={"truncate_cells_html": 0})
     params = {"with": ",".join(keys)} if keys else {}
     base = f"/-/read/{web.q(w['id'])}"
@@ -86,9 +88,7 @@ def export_html(store, work: str, keys: list[str] | None = None) -> bytes:
 def _small(store, w: dict) -> bool:
     from ..web import pages as web
 
-    n = store.db.execute(
-        "select count(*) from segments where version = ?", [f"{w['id']}/{w['pivot']}"]).fetchone()[0]
-    return n <= web.ALL_PAGE_LIMIT
+    return queries.segment_count(store.db.conn, version_id(w["id"], w["pivot"])) <= web.ALL_PAGE_LIMIT
 
 
 class HtmlFormat(WorkFormat):

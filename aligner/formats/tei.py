@@ -20,6 +20,7 @@ import re
 
 from lxml import etree
 
+from ..corpus import queries
 from .base import WorkFormat, tool_version
 from .validate import validate_tei
 
@@ -53,14 +54,13 @@ def _sentences(parent, segs: list[dict], key: str) -> None:
         el.set("n", s["ref"])
 
 
-def _version_text(group, db, work: dict, v: dict) -> None:
+def _version_text(group, conn, work: dict, v: dict) -> None:
     text = _sub(group, "text", type=v["role"], n=v["key"])
     text.set(XML_ID, re.sub(r"[^\w.\-]", "_", v["key"]))
     text.set(XML_LANG, v["language"])
     body = _sub(text, "body")
-    segs = list(db.query(
-        "select ref, text, kind, division, block, typed from segments where version = ? order by position, id", [v["id"]]))
-    labels = {r["n"]: r["label"] for r in db.query("select n, label from divisions where version = ?", [v["id"]])}
+    segs = queries.version_segments(conn, v["id"])
+    labels = queries.division_labels(conn, v["id"])
     by_div: dict[int, list[dict]] = {}
     for s in segs:
         by_div.setdefault(s["division"] or 0, []).append(s)
@@ -109,9 +109,9 @@ def _blocks(div, blocks: list[list[dict]], key: str) -> None:
 
 def export_tei(store, work: str, keys: list[str] | None = None) -> bytes:
     """The work as one TEI P5 document: the pivot and the chosen versions, with their alignments."""
-    db = store.db
+    conn = store.db.conn
     w = store.work(work)
-    versions = list(db.query("select * from versions where work = ? order by position", [w["id"]]))
+    versions = queries.version_rows(conn, w["id"])
     pivot = next(v for v in versions if v["key"] == w["pivot"])
     others = [v for v in versions if v["key"] != w["pivot"] and (keys is None or v["key"] in keys)]
     if keys:
@@ -142,13 +142,9 @@ def export_tei(store, work: str, keys: list[str] | None = None) -> bytes:
     text = _sub(root, "text")
     group = _sub(text, "group")
     for v in [pivot, *others]:
-        _version_text(group, db, w, v)
+        _version_text(group, conn, w, v)
     for v in others:
-        rows = list(db.query(
-            "select a.id, a.status, a.score, a.actor, a.method,"
-            " (select group_concat(ref, ' ') from (select s.ref from alignment_pivots ap join segments s on s.id = ap.segment where ap.alignment = a.id order by s.position)) as prefs,"
-            " (select group_concat(ref, ' ') from (select s.ref from alignment_targets at join segments s on s.id = at.segment where at.alignment = a.id order by s.position)) as trefs"
-            " from alignments a where a.version = ? and a.status != 'empty' order by a.position, a.id", [v["id"]]))
+        rows = queries.version_links(conn, v["id"])
         lg = _sub(text, "linkGrp", type="alignment", corresp=f"#{pivot['key']} #{v['key']}")
         for r in rows:
             prefs = (r["prefs"] or "").split()
