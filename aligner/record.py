@@ -212,9 +212,10 @@ _OPTIONAL_STR = (str, type(None))
 SLOT_FIELDS: dict[str, tuple] = {
     "slot": _OPTIONAL_STR, "pivot": (list,), "status": (str,), "targets": (list,), "text": (str,),
     "score": (int, float, type(None)), "via": _OPTIONAL_STR, "by": _OPTIONAL_STR, "at": _OPTIONAL_STR,
-    "stale": (bool,), "after": _OPTIONAL_STR,
+    "stale": (bool,), "after": _OPTIONAL_STR, "edits": (dict,),
 }
 HISTORY_FIELDS: dict[str, tuple] = {
+    "id": (int,), "op": (str,), "before": (dict,), "after": (dict,),
     "rev": (int,), "slot": _OPTIONAL_STR, "segments": (list,), "at": _OPTIONAL_STR, "by": _OPTIONAL_STR,
     "via": _OPTIONAL_STR, "old_status": (str,), "old_text": (str,), "new_status": (str,), "new_text": (str,),
     "reverts": (int, type(None)),
@@ -266,6 +267,9 @@ def check_fields(record: dict, fields: dict[str, tuple], path: Path | str, line:
                 continue
             if not (isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)):
                 raise InputError(str(path), f"{key!r} must be a list of [ref, hash] pairs of strings", line=line)
+    edits = record.get("edits")
+    if edits is not None and not all(isinstance(k, str) and isinstance(x, str) for k, x in edits.items()):
+        raise InputError(str(path), "'edits' must map segment refs to their corrected text", line=line)
     segments = record.get("segments")
     if segments is not None and not all(isinstance(x, str) for x in segments):
         raise InputError(str(path), "'segments' must be a list of strings", line=line)

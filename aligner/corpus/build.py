@@ -14,6 +14,7 @@ sentence moved), else to the segment with its old ref, flagged ``stale``
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sqlite3
@@ -119,9 +120,11 @@ class _Builder:
         self._target_rows: list[tuple] = []
         # Revisions wait on disk (temp tables), not in memory, until every work is read: memory stays flat in N.
         self.history_count = 0
+        self.history_ids: set[int] = set()
         self.conn.execute(
             "CREATE TEMP TABLE _history (n INTEGER PRIMARY KEY, work TEXT, key TEXT, version TEXT, sort_at, rev,"
-            " slot, old_text, old_status, new_text, new_status, actor, channel, at, reverts_seq)"
+            " given_id, slot, old_text, old_status, new_text, new_status, actor, channel, at, reverts, op,"
+            " [before], [after])"
         )
         self.conn.execute("CREATE TEMP TABLE _history_segments (n INTEGER, segment INTEGER)")
 
@@ -244,6 +247,7 @@ class _Builder:
             targets_by_hash.setdefault(h, []).append(sid)
         groups: list[dict] = []
         used_targets: set[int] = set()
+        corrections: list[tuple] = []
         for rec in records:
             group = self._resolve_record(rec, pivot, path, rec.pop("_line"))
             tlinks: list[int] = []
@@ -264,21 +268,29 @@ class _Builder:
                     tlinks.append(sid)
                     used_targets.add(sid)
             group["targets"] = tlinks
+            for ref, text in (rec.get("edits") or {}).items():
+                hit = targets_by_ref.get(ref)
+                if hit and hit[0] in tlinks:
+                    corrections.append((text, normalize_for_search(text, v.language), hit[0]))
             group["text"] = "" if rec.get("targets") else (rec.get("text") or "")
             if rec.get("targets") and not tlinks:
                 group["stale"] = 1  # its sentences are gone from the file: keep the record, flagged
                 group["text"] = rec.get("text") or ""
             groups.append(group)
+        if corrections:
+            self.conn.executemany("UPDATE segments SET text = ?, search = ? WHERE id = ?", corrections)
+        self._link_typed_copies(groups, tids, tdoc.segments, thashes, used_targets)
         loose = [sid for sid in tids if sid not in used_targets]
         if loose:
             # New or changed text: the aligner fills around the human alignments, which stay as they are.
-            human = [g for g in groups if g["status"] in ("draft", "confirmed") or g["text"]]
+            human = [g for g in groups if g["status"] in ("draft", "confirmed") or g["text"]
+                     or (g["status"] == "empty" and g["actor"] is not None)]
             human_ids = {id(g) for g in human}
             for g in groups:
                 if id(g) not in human_ids:
                     used_targets.difference_update(g["targets"])
             groups = human
-            fixed = [(g["pivots"], g["targets"]) for g in human if g["pivots"]]
+            fixed = [(g["pivots"], g["targets"]) for g in human if g["pivots"] or g["targets"]]
             beads, self.align_sig = align_version(
                 pivot.segments, pivot.ids, tdoc.segments, tids, fixed, work.pivot_version.language, v.language
             )
@@ -293,6 +305,35 @@ class _Builder:
                                "line": 0, "after": None if pids else last_ref})
         self._emit(work, vid, v, pivot, groups)
         self.flush()
+
+    @staticmethod
+    def _link_typed_copies(groups: list[dict], tids: list[int], segments: list[Segment], hashes: list[str],
+                           used: set[int]) -> None:
+        """Turn a typed copy of the version's own unlinked sentences back into a link to them.
+
+        Earlier versions of the tool confirmed an imported sentence by storing a typed copy of its text and
+        leaving the sentence itself unaligned; such a record is found here (same text as one to four
+        consecutive unlinked sentences) and becomes the link it always meant.
+        """
+        typed = [g for g in groups if g["text"] and not g["targets"]]
+        if not typed:
+            return
+        free = [i for i, sid in enumerate(tids) if sid not in used]
+        runs: dict[str, list[int]] = {}
+        for k, i in enumerate(free):
+            for n in range(1, 5):
+                run = free[k:k + n]
+                if len(run) < n or run[-1] - run[0] != n - 1:
+                    break
+                h = hashes[i] if n == 1 else text_hash(" ".join(segments[j].text for j in run))
+                runs.setdefault(h, run)
+        for g in typed:
+            run = runs.get(text_hash(g["text"]))
+            if run is None or any(tids[j] in used for j in run):
+                continue
+            g["targets"] = [tids[j] for j in run]
+            g["text"] = ""
+            used.update(g["targets"])
 
     def _emit(self, work: Work, vid: str, v: Version, pivot: "_PivotIndex", groups: list[dict]) -> None:
         """Insert alignments for ``groups``; merge groups that claim one pivot; empty slots for the rest."""
@@ -382,46 +423,60 @@ class _Builder:
         hpath = history_path(work.path, v.key)
         for h in history:
             check_fields(h, HISTORY_FIELDS, hpath, h.get("_line", 0))
-            seq = h.get("rev")
-            if not isinstance(seq, int):
-                raise InputError(f"texts/{work.slug}/{v.key}.history.jsonl", "each revision needs an integer 'rev'",
-                                 line=h.get("_line"))
+            # Today's files number revisions with their one "id"; older ones with a per-version "rev".
+            given, seq = h.get("id"), h.get("rev")
+            if given is None and seq is None:
+                raise InputError(str(hpath), "each revision needs an integer 'id'", line=h.get("_line"))
+            if given is not None:
+                if given in self.history_ids:
+                    raise InputError(str(hpath), f"revision id {given} is used twice", line=h.get("_line"))
+                self.history_ids.add(given)
             self.history_count += 1
             n = self.history_count
-            rows.append((n, work.slug, v.key, vid, h.get("at") or "", seq, h.get("slot"), h.get("old_text", ""),
+            op = h.get("op")
+            rows.append((n, work.slug, v.key, vid, h.get("at") or "", seq, given, h.get("slot"), h.get("old_text", ""),
                          h.get("old_status", "empty"), h.get("new_text", ""), h.get("new_status", "empty"),
-                         h.get("by"), h.get("via"), h.get("at"), h.get("reverts") or None))
+                         h.get("by"), h.get("via"), h.get("at"), h.get("reverts") or None, op,
+                         json.dumps(h["before"], ensure_ascii=False) if op else None,
+                         json.dumps(h["after"], ensure_ascii=False) if op else None))
             for ref in h.get("segments") or []:
                 i = pivot.by_ref.get(ref)
                 if i is not None:
                     segs.append((n, pivot.ids[i]))
-        self.conn.executemany(f"INSERT INTO temp._history VALUES ({','.join('?' * 15)})", rows)
+        self.conn.executemany(f"INSERT INTO temp._history VALUES ({','.join('?' * 19)})", rows)
         self.conn.executemany("INSERT INTO temp._history_segments VALUES (?,?)", segs)
 
     def insert_history(self) -> None:
         """Revisions of all works, in time order: ids come out as they were when first recorded.
 
-        Ids follow (time, work, version, rev, order read); a revert points to the revision of its version
-        with that rev recorded before it. Done in SQL over the staged rows, so nothing grows in memory.
+        A revision dumped with its ``id`` keeps it. Older files (a per-version ``rev``) get ids after those, in
+        (time, work, version, rev, order read), and a revert there points to the revision of its version with
+        that rev. Done in SQL over the staged rows, so nothing grows in memory.
         """
         conn = self.conn
         conn.execute(
-            "CREATE TEMP TABLE _history_ids AS SELECT n, row_number() OVER"
-            " (ORDER BY sort_at, work, key, rev, n) AS id FROM temp._history"
+            "CREATE TEMP TABLE _history_ids AS SELECT n, coalesce(given_id,"
+            " (SELECT coalesce(max(given_id), 0) FROM temp._history) + row_number() OVER"
+            " (PARTITION BY given_id IS NULL ORDER BY sort_at, work, key, rev, n)) AS id FROM temp._history"
         )
         conn.execute("CREATE UNIQUE INDEX temp._history_ids_n ON _history_ids (n)")
         conn.execute(
             "INSERT INTO revisions (id, work, version, seq, address, old_text, old_status, new_text, new_status,"
-            " actor, channel, at, reverts) SELECT i.id, h.work, h.version, h.rev, h.slot, h.old_text, h.old_status,"
-            " h.new_text, h.new_status, h.actor, h.channel, h.at, NULL"
+            " actor, channel, at, reverts, op, [before], [after]) SELECT i.id, h.work, h.version,"
+            " row_number() OVER (PARTITION BY h.version ORDER BY i.id), h.slot, h.old_text, h.old_status,"
+            " h.new_text, h.new_status, h.actor, h.channel, h.at, NULL, h.op, h.[before], h.[after]"
             " FROM temp._history h JOIN temp._history_ids i ON i.n = h.n ORDER BY i.id"
         )
         reverts = conn.execute(
-            "SELECT r.id, i.id FROM temp._history h JOIN temp._history_ids i ON i.n = h.n"
-            " JOIN revisions r ON r.version = h.version AND r.seq = h.reverts_seq AND r.id <= i.id"
-            " WHERE typeof(h.reverts_seq) = 'integer'"
+            "SELECT h.reverts, i.id FROM temp._history h JOIN temp._history_ids i ON i.n = h.n"
+            " WHERE h.given_id IS NOT NULL AND typeof(h.reverts) = 'integer'"
+            " UNION ALL SELECT i2.id, i.id FROM temp._history h JOIN temp._history_ids i ON i.n = h.n"
+            " JOIN temp._history h2 ON h2.version = h.version AND h2.rev = h.reverts AND h2.given_id IS NULL"
+            " JOIN temp._history_ids i2 ON i2.n = h2.n"
+            " WHERE h.given_id IS NULL AND typeof(h.reverts) = 'integer' AND i2.id <= i.id"
         ).fetchall()
-        conn.executemany("UPDATE revisions SET reverts = ? WHERE id = ?", reverts)
+        known = {r[0] for r in conn.execute("SELECT id FROM revisions")}
+        conn.executemany("UPDATE revisions SET reverts = ? WHERE id = ?", [r for r in reverts if r[0] in known])
         conn.execute(
             "INSERT OR IGNORE INTO revision_segments SELECT i.id, s.segment"
             " FROM temp._history_segments s JOIN temp._history_ids i ON i.n = s.n ORDER BY i.id, s.rowid"

@@ -269,3 +269,11 @@ def create_views(db: sqlite_utils.Database) -> None:
               ORDER BY w.id, s.position) p
         """
     )
+
+
+@migrations()
+def m003_link_revisions(db: sqlite_utils.Database) -> None:
+    """Revisions of links: what operation, and the links before and after it (JSON), so that undo restores links
+    instead of retyping text."""
+    for column in ("op", "before", "after"):
+        db["revisions"].add_column(column, str)

@@ -8,6 +8,7 @@ change can be dumped back to ``texts/`` (:mod:`aligner.record`) at once.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +20,12 @@ from ..errors import AlignerError, ConflictError, InputError, UnknownError
 from ..model import (
     HUMAN_STATUSES, STATUSES, ApplyReport, Edit, Slot, make_address, parse_address, slot_token, text_hash,
 )
-from ..provenance import default_actor, now
 from ..record import METADATA_FILE, format_record, history_path, slots_path, write_records
 from ..text.search import normalize_for_search
 from ..text.segment import Segment
 from . import queries
 from .autoalign import align_version
+from .links import LinkEditor, combined_status, is_human
 from .schema import connect, write_transaction
 
 
@@ -43,7 +44,7 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
 
 
-class Store:
+class Store(LinkEditor):
     """A built corpus: read slots, change them (with history), dump them back to text.
 
     Example::
@@ -173,7 +174,7 @@ class Store:
             return self._alignment_slot(affected[0], work, v["key"])
         parts = [self._alignment_slot(a, work, v["key"]) for a in affected]
         text = " ".join(p.text for p in parts if p.text)
-        status = _combined_status([p.status for p in parts])
+        status = combined_status([p.status for p in parts])
         return Slot(work=work, version=v["key"], address=address, pivot_refs=[s["ref"] for s in span],
                     pivot_text=" ".join(s["text"] for s in span), text=text, status=status)
 
@@ -231,7 +232,7 @@ class Store:
         affected = self._affected(v["id"], [s["id"] for s in span])
         parts = [self._alignment_slot(a, work, v["key"]) for a in affected]
         old_text = " ".join(p.text for p in parts if p.text)
-        old_status = _combined_status([p.status for p in parts])
+        old_status = combined_status([p.status for p in parts])
         if token is not None and not force:
             # The copy must have seen one of the alignments it replaces as it is now; the others it
             # swallows (a 1:1 widened into a 2:1) must be empty. An empty slot is no free pass: a copy
@@ -249,48 +250,33 @@ class Store:
         same_span = len(affected) == 1 and [p["ref"] for p in span] == parts[0].pivot_refs
         if same_span and parts[0].text == text and parts[0].status == status:
             return None
-        at = now()
-        actor = actor or default_actor()
-        all_pivots: list[int] = []
-        conn = self.db.conn
-        for a in affected:
-            all_pivots += [r[0] for r in conn.execute("select segment from alignment_pivots where alignment = ?", [a["id"]])]
-            tgts = conn.execute(
-                "select s.id, s.typed, s.position from alignment_targets at join segments s on s.id = at.segment where at.alignment = ?",
-                [a["id"]]).fetchall()
-            conn.execute("delete from alignment_pivots where alignment = ?", [a["id"]])
-            conn.execute("delete from alignment_targets where alignment = ?", [a["id"]])
-            conn.execute("delete from alignments where id = ?", [a["id"]])
-            loose = [t[0] for t in tgts if not t[1]]
-            for t in tgts:
-                if t[1]:
-                    conn.execute("delete from segments where id = ?", [t[0]])
-            if loose:
-                # Text of an imported file is never deleted: it stays as an unaligned (0:1) alignment.
-                self._insert_alignment(work, v["id"], [], loose, None, a["position"] - 0.25, "auto", None, "unaligned", None, None)
         span_ids = [s["id"] for s in span]
-        positions = {r[0]: r[1] for r in conn.execute(
-            f"select id, position from segments where id in ({','.join('?' * len(set(all_pivots) | set(span_ids)))})",
-            list(set(all_pivots) | set(span_ids)))}
-        if text:
-            tid = self._insert_typed(v, "@" + address, text, span[0])
-            self._insert_alignment(work, v["id"], span_ids, [tid], address, span[0]["position"], status, None, channel, actor, at)
+        links = self._links_with(v["id"], pivots=span_ids)
+        targets = [t for link in links for t in link["targets"]]
+        texts = None
+        if text and " ".join(text.split()) == " ".join(old_text.split()):
+            # The same text: confirming or re-spanning what is there links it, never copies it.
+            new = [{"pivots": span_ids, "targets": targets, "status": status, "touched": True}]
+        elif text:
+            typed = self.db.execute(
+                "select id, text from segments where version = ? and ref = ? and typed = 1",
+                [v["id"], "@" + address]).fetchone()
+            if typed and typed[0] in targets:
+                self._set_text(v, typed[0], text)
+                texts, tid = {typed[0]: typed[1]}, typed[0]
+            else:
+                tid = self._insert_typed(v, "@" + address, text, span[0])
+            new = [{"pivots": span_ids, "targets": [tid], "status": status, "touched": True}]
         else:
-            for s in span:
-                self._insert_alignment(work, v["id"], [s["id"]], [], s["ref"], s["position"], "empty", None, channel, actor, at)
-        for pid in sorted(set(all_pivots) - set(span_ids), key=lambda i: positions[i]):
-            ref = conn.execute("select ref from segments where id = ?", [pid]).fetchone()[0]
-            self._insert_alignment(work, v["id"], [pid], [], ref, positions[pid], "empty", None, channel, actor, at)
-        seq = (conn.execute("select max(seq) from revisions where version = ?", [v["id"]]).fetchone()[0] or 0) + 1
-        cur = conn.execute(
-            "INSERT INTO revisions (work, version, seq, address, old_text, old_status, new_text, new_status, actor,"
-            " channel, at, reverts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (work, v["id"], seq, address, old_text, old_status, text, status, actor, channel, at, reverts),
-        )
-        rid = cur.lastrowid
-        for pid in sorted(set(all_pivots) | set(span_ids), key=lambda i: positions[i]):
-            conn.execute("INSERT OR IGNORE INTO revision_segments VALUES (?,?)", (rid, pid))
-        return rid
+            # Cleared by a person: empty rows the aligner leaves alone (a decision, not a gap).
+            new = [{"pivots": [sid], "targets": [], "status": "empty", "touched": True} for sid in span_ids]
+        covered = set(span_ids)
+        for link in links:  # pivots of the old links outside the span keep empty rows of their own
+            for p in link["pivots"]:
+                if p not in covered:
+                    new.append({"pivots": [p], "targets": [], "status": "empty"})
+        return self._commit(work, v, links, new, op="set", channel=channel, actor=actor, reverts=reverts,
+                            texts=texts)
 
     def _insert_typed(self, v: dict, ref: str, text: str, pivot_seg: dict) -> int:
         conn = self.db.conn
@@ -376,10 +362,12 @@ class Store:
                 report.applied.append(e)
         return report
 
-    def realign(self, work: str, key: str) -> ImportReport:
+    def realign(self, work: str, key: str, *, start: str | None = None, end: str | None = None) -> ImportReport:
         """Re-run the aligner for one version in the database, never touching human alignments.
 
-        Returns what changed: automatic alignments added, removed or moved.
+        Human links, statuses and clears are fixed anchors. With ``start`` (a row, as in the link operations)
+        only the rows from there on are aligned again, with ``end`` only those up to there: the rows outside
+        stay as they are, automatic or not. Returns what changed: automatic alignments added, removed, moved.
         """
         w = self.work(work)
         v = self.version(w["id"], key)
@@ -403,28 +391,39 @@ class Store:
             piv = [r[0] for r in db.execute("select segment from alignment_pivots where alignment = ?", [a["id"]])]
             tg = [r[0] for r in db.execute("select segment from alignment_targets where alignment = ?", [a["id"]])]
             links[a["id"]] = (piv, tg)
-        human = [a for a in alignments if a["status"] in ("draft", "confirmed")]
-        fixed = [(links[a["id"]][0], [t for t in links[a["id"]][1] if t in set(t_ids)]) for a in human if links[a["id"]][0]]
+        lo = self._row(w["id"], v, start)["position"] if start else None
+        hi = self._row(w["id"], v, end)["position"] if end else None
+        outside = {a["id"] for a in alignments
+                   if (lo is not None and a["position"] < lo) or (hi is not None and a["position"] > hi)}
+        human = [a for a in alignments if is_human(a)]
+        keep = human + [a for a in alignments if a["id"] in outside and not is_human(a)]
+        file_targets = set(t_ids)
+        fixed = [(links[a["id"]][0], [t for t in links[a["id"]][1] if t in file_targets]) for a in keep
+                 if links[a["id"]][0] or links[a["id"]][1]]
         beads, _sig = align_version(p_segs, p_ids, t_segs, t_ids, fixed, pv["language"], v["language"])
-        old_auto = {(tuple(links[a["id"]][0]), tuple(links[a["id"]][1])) for a in alignments if a["status"] == "auto"}
+        old_auto = {(tuple(links[a["id"]][0]), tuple(links[a["id"]][1])) for a in alignments
+                    if a["status"] == "auto" and a["id"] not in outside}
         new_auto = {(tuple(p), tuple(t)) for p, t, _ in beads if t}
         report.changed = len(old_auto ^ new_auto)
         report.kept = len(human)
         report.auto = len(new_auto)
-        human_pivots = {p for a in human for p in links[a["id"]][0]}
+        human_pivots = {p for a in keep for p in links[a["id"]][0]}
+        kept_ids = {a["id"] for a in keep}
         pos = dict(zip(p_ids, range(len(p_ids))))
         ref_of = {sid: s.ref for sid, s in zip(p_ids, p_segs)}
         with write_transaction(db):
             for a in alignments:
-                if a["status"] in ("draft", "confirmed"):
+                if a["id"] in kept_ids:
                     continue
                 db.execute("delete from alignment_pivots where alignment = ?", [a["id"]])
                 db.execute("delete from alignment_targets where alignment = ?", [a["id"]])
                 db.execute("delete from alignments where id = ?", [a["id"]])
             covered = set(human_pivots)
+            kept_targets = {t for a in keep for t in links[a["id"]][1]}
             for p, t, score in beads:
                 if p and any(x in covered for x in p):
                     continue
+                t = [x for x in t if x not in kept_targets]
                 if not t:
                     continue
                 if p:
@@ -461,6 +460,9 @@ class Store:
     def revert(self, revision: int, *, actor: str | None = None) -> int | None:
         """Undo one revision: the slot goes back to the state before it, recorded as a new revision."""
         r = self.revision(revision)
+        if r["before"] is not None:
+            with write_transaction(self.db):
+                return self._revert_links(r, actor)
         work, key, address, old_text, old_status = r["work"], r["key"], r["address"], r["old_text"], r["old_status"]
         refs = [r[0] for r in self.db.execute(
             "select s.ref from revision_segments rs join segments s on s.id = rs.segment where rs.revision = ? order by s.position",
@@ -509,7 +511,8 @@ class Store:
     def _slot_lines(self, v: dict) -> list[str]:
         out = []
         rows = self.db.query(
-            "select * from alignments where version = ? and (status != 'empty' or stale = 1) order by position, id", [v["id"]]
+            "select * from alignments where version = ? and (status != 'empty' or stale = 1 or actor is not null)"
+            " order by position, id", [v["id"]]
         )
         pivot_vid = self.pivot_version(v["work"])["id"]  # once per version, not once per 0:1 alignment
         for a in rows:
@@ -529,6 +532,10 @@ class Store:
             file_targets = [[r, h] for r, h, _, typed in targets if not typed]
             if file_targets:
                 rec["targets"] = file_targets
+                # A corrected sentence of the file keeps its file's hash (that is how the build finds it again).
+                edits = {r: text for r, h, text, typed in targets if not typed and text_hash(text) != h}
+                if edits:
+                    rec["edits"] = edits
             rec["text"] = " ".join(t for _, _, t, _ in targets)
             if a["score"] is not None:
                 rec["score"] = round(a["score"], 4)
@@ -542,32 +549,23 @@ class Store:
 
     def _history_lines(self, v: dict) -> list[str]:
         out = []
-        for r in self.db.query("select * from revisions where version = ? order by seq", [v["id"]]):
+        for r in self.db.query("select * from revisions where version = ? order by id", [v["id"]]):
             refs = [x[0] for x in self.db.execute(
                 "select s.ref from revision_segments rs join segments s on s.id = rs.segment where rs.revision = ? order by s.position",
                 [r["id"]]).fetchall()]
-            reverts = None
-            if r["reverts"]:
-                reverts = self.db.execute("select seq from revisions where id = ?", [r["reverts"]]).fetchone()[0]
+            # "id" is the revision's one number: the same in the database, the pages, the CLI and here.
             rec = {
-                "rev": r["seq"], "slot": r["address"], "segments": refs, "at": r["at"], "by": r["actor"], "via": r["channel"],
+                "id": r["id"], "slot": r["address"], "segments": refs, "at": r["at"], "by": r["actor"], "via": r["channel"],
                 "old_status": r["old_status"], "old_text": r["old_text"], "new_status": r["new_status"], "new_text": r["new_text"],
             }
-            if reverts:
-                rec["reverts"] = reverts
+            if r["reverts"]:
+                rec["reverts"] = r["reverts"]
+            if r["op"]:
+                rec["op"] = r["op"]
+                rec["before"] = json.loads(r["before"])
+                rec["after"] = json.loads(r["after"])
             out.append(format_record(rec))
         return out
-
-
-def _combined_status(statuses: list[str]) -> str:
-    """The status of a span made of several alignments: the least advanced one that is not empty."""
-    filled = [s for s in statuses if s != "empty"]
-    if not filled:
-        return "empty"
-    order = {s: i for i, s in enumerate(STATUSES)}
-    return min(filled, key=order.__getitem__)
-
-
 
 
 def _position_for_target(db, vid: str, target: int) -> float:

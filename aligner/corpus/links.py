@@ -1,0 +1,539 @@
+"""Editing alignments as links between segments, never as copies of text.
+
+A version's text is a sequence of its own segments (imported from its file,
+or typed by a translator); an alignment is a *link* between a run of pivot
+segments and a run of that version's segments, with a status and its
+provenance. Every operation here (confirm, link, move, shift, merge, split,
+attach, detach, correct a segment's text) changes links and statuses only,
+in one transaction, as one revision that records the links before and after
+it, so that :meth:`LinkEditor.revert` can put them back exactly: no imported
+sentence is ever copied, orphaned or dropped. A target segment that loses
+its link stays in the version as a *leftover* (a 0:1 row, ``unaligned``)
+where a person can see it and attach it again.
+
+Rows are a version's alignments in reading order (``position``): one row per
+pivot span, plus the leftover rows between them. A row is named by a pivot
+ref (``24.1``: the row that holds that pivot sentence) or, for a leftover, by
+the version's own segment ref written ``KEY:REF`` (``ru:1.1``).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+from ..errors import AlignerError, UnknownError
+from ..model import STATUSES, make_address, parse_address, text_hash
+from ..provenance import default_actor, now
+from ..text.search import normalize_for_search
+
+#: Statuses of rows a person has decided; the aligner never changes them.
+HUMAN = ("draft", "confirmed")
+
+
+def combined_status(statuses: list[str]) -> str:
+    """The status of a span made of several alignments: the least advanced one that is not empty."""
+    filled = [s for s in statuses if s != "empty"]
+    if not filled:
+        return "empty"
+    order = {s: i for i, s in enumerate(STATUSES)}
+    return min(filled, key=order.__getitem__)
+
+
+def is_human(link: dict) -> bool:
+    """A link a person made or decided: drafted, confirmed, or deliberately left empty (the aligner keeps off)."""
+    return link["status"] in HUMAN or (link["status"] == "empty" and link.get("actor") is not None)
+
+
+class LinkEditor:
+    """The link operations of :class:`aligner.corpus.store.Store` (``self.db`` is its database)."""
+
+    # -- reading links ---------------------------------------------------------
+
+    def _links(self, vid: str, where: str = "", params: list | None = None, *, backwards: bool = False,
+               limit: int | None = None) -> list[dict]:
+        """Alignments of a version (narrowed by ``where`` on ``a``) in row order, each with its segment ids."""
+        conn = self.db.conn
+        cur = conn.execute(
+            "select a.id, a.address, a.position, a.status, a.score, a.method, a.actor, a.at, a.stale,"
+            " (select group_concat(segment) from (select ap.segment from alignment_pivots ap join segments s"
+            "  on s.id = ap.segment where ap.alignment = a.id order by s.position)),"
+            " (select group_concat(segment) from (select at.segment from alignment_targets at join segments s"
+            "  on s.id = at.segment where at.alignment = a.id order by s.position))"
+            f" from alignments a where a.version = ? {('and ' + where) if where else ''}"
+            f" order by a.position {'desc' if backwards else ''}, a.id {'desc' if backwards else ''}"
+            f"{f' limit {int(limit)}' if limit else ''}",
+            [vid, *(params or [])])
+        out = []
+        for r in cur.fetchall():
+            out.append({"id": r[0], "address": r[1], "position": r[2], "status": r[3], "score": r[4], "method": r[5],
+                        "actor": r[6], "at": r[7], "stale": r[8],
+                        "pivots": [int(x) for x in r[9].split(",")] if r[9] else [],
+                        "targets": [int(x) for x in r[10].split(",")] if r[10] else []})
+        return out
+
+    def _links_with(self, vid: str, pivots: list[int] = (), targets: list[int] = ()) -> list[dict]:
+        """The alignments holding any of these pivot or target segments."""
+        conds, params = [], []
+        if pivots:
+            conds.append(f"a.id in (select alignment from alignment_pivots where segment in ({_marks(pivots)}))")
+            params += list(pivots)
+        if targets:
+            conds.append(f"a.id in (select alignment from alignment_targets where segment in ({_marks(targets)}))")
+            params += list(targets)
+        if not conds:
+            return []
+        return self._links(vid, "(" + " or ".join(conds) + ")", params)
+
+    def _segment_rows(self, ids) -> dict[int, dict]:
+        ids = list(ids)
+        out: dict[int, dict] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for r in self.db.query(f"select * from segments where id in ({_marks(chunk)})", chunk):
+                out[r["id"]] = r
+        return out
+
+    def _target_span(self, v: dict, spec: str) -> list[int]:
+        """The version's own segments a ref or range (``4.1``, ``4.1-4.2``) names, in order."""
+        ends = parse_address(spec.split(":", 1)[1] if spec.startswith(v["key"] + ":") else spec)
+        pos = []
+        for ref in ends:
+            row = self.db.execute("select position from segments where version = ? and ref = ?",
+                                  [v["id"], ref]).fetchone()
+            if row is None:
+                raise UnknownError(f"unknown segment {ref!r} of {v['key']}")
+            pos.append(row[0])
+        if pos[-1] < pos[0]:
+            raise UnknownError(f"segment range {spec!r} runs backwards")
+        return [r[0] for r in self.db.execute(
+            "select id from segments where version = ? and position between ? and ? order by position",
+            [v["id"], pos[0], pos[-1]])]
+
+    def _row(self, work: str, v: dict, ref: str) -> dict:
+        """The row a pivot ref (``24.1``) or a target ref (``ru:1.1``) names."""
+        if ref.startswith(v["key"] + ":"):
+            tid = self._target_span(v, ref)[0]
+            found = self._links_with(v["id"], targets=[tid])
+            if not found:
+                raise UnknownError(f"{ref} is in no row")
+            return found[0]
+        span = self._pivot_span(work, ref)
+        found = self._links_with(v["id"], pivots=[span[0]["id"]])
+        if not found:
+            raise UnknownError(f"{ref} has no row in {v['key']}")
+        return found[0]
+
+    def _neighbour(self, v: dict, row: dict, step: int) -> dict | None:
+        """The row before (``step=-1``) or after (``step=1``) ``row``."""
+        where = "(a.position < ? or (a.position = ? and a.id < ?))" if step < 0 else \
+            "(a.position > ? or (a.position = ? and a.id > ?))"
+        found = self._links(v["id"], where, [row["position"]] * 2 + [row["id"]], backwards=step < 0, limit=1)
+        return found[0] if found else None
+
+    # -- writing links -----------------------------------------------------------
+
+    def _describe(self, links: list[dict], segs: dict[int, dict]) -> list[dict]:
+        """Links as refs (and the text of typed segments), for a revision's before/after."""
+        out = []
+        for link in links:
+            d = {"pivot": [segs[p]["ref"] for p in link["pivots"]],
+                 "targets": [segs[t]["ref"] for t in link["targets"]],
+                 "status": link["status"]}
+            typed = {segs[t]["ref"]: segs[t]["text"] for t in link["targets"] if segs[t]["typed"]}
+            if typed:
+                d["typed"] = typed
+            out.append(d)
+        return out
+
+    def _commit(self, work: str, v: dict, old: list[dict], new: list[dict], *, op: str, channel: str,
+                actor: str | None, reverts: int | None = None, texts: dict[int, str] | None = None) -> int | None:
+        """Replace the links ``old`` by ``new`` as one revision; file segments left unlinked become leftovers.
+
+        ``new`` links are dicts with ``pivots``, ``targets``, ``status`` (and optionally ``score``, ``method``).
+        ``texts`` records a segment's text correction made in the same revision (old text by segment id).
+        Returns the revision id, or None when nothing changed.
+        """
+        conn = self.db.conn
+        at = now()
+        actor = actor or default_actor()
+        old_key = sorted((tuple(l["pivots"]), tuple(l["targets"]), l["status"]) for l in old)
+        new_key = sorted((tuple(l["pivots"]), tuple(l["targets"]), l["status"]) for l in new)
+        if old_key == new_key and not texts:
+            return None
+        ids = {s for l in old + new for s in l["pivots"] + l["targets"]}
+        segs = self._segment_rows(ids)
+        before, after = self._describe(old, segs), None
+        kept_targets = {t for l in new for t in l["targets"]}
+        dropped = [t for l in old for t in l["targets"] if t not in kept_targets]
+        for link in old:
+            for table in ("alignment_pivots", "alignment_targets"):
+                conn.execute(f"delete from {table} where alignment = ?", [link["id"]])
+            conn.execute("delete from alignments where id = ?", [link["id"]])
+        for link in new:
+            pos = (min(segs[p]["position"] for p in link["pivots"]) if link["pivots"]
+                   else link.get("position", 0.0))
+            first = min(link["pivots"], key=lambda p: segs[p]["position"]) if link["pivots"] else None
+            last = max(link["pivots"], key=lambda p: segs[p]["position"]) if link["pivots"] else None
+            address = make_address(segs[first]["ref"], segs[last]["ref"]) if first else None
+            same = next((o for o in old if o["pivots"] == link["pivots"] and o["targets"] == link["targets"]
+                         and o["status"] == link["status"]), None)
+            if same:
+                who = (same["method"], same["actor"], same["at"], same["score"])
+            elif "id" in link and not link.get("touched"):
+                # A row changed only as a consequence (it lost a sentence to the row a person edited): its
+                # provenance stays, so an automatic row stays the aligner's to fill again.
+                who = (link["method"], link["actor"], link["at"], None)
+            else:
+                who = (channel, actor, at, None)
+            self._insert_alignment(work, v["id"], sorted(link["pivots"], key=lambda p: segs[p]["position"]),
+                                   sorted(link["targets"], key=lambda t: segs[t]["position"]), address, pos,
+                                   link["status"], who[3], who[0], who[1], who[2])
+        for t in dropped:
+            if segs[t]["typed"]:
+                conn.execute("delete from segments where id = ?", [t])
+            else:
+                self._insert_alignment(work, v["id"], [], [t], None, _leftover_position(conn, v["id"], t), "auto",
+                                       None, "unaligned", None, None)
+        after = self._describe(new, segs)
+        pivots = sorted({p for l in old + new for p in l["pivots"]}, key=lambda p: segs[p]["position"])
+        address = make_address(segs[pivots[0]]["ref"], segs[pivots[-1]]["ref"]) if pivots else None
+
+        def joined(links, old_texts=texts):
+            return " ".join(_text(segs[t], old_texts) for l in links
+                            for t in sorted(l["targets"], key=lambda t: segs[t]["position"]))
+
+        old_text = joined(old)
+        new_text = joined(new, None)
+        seq = (conn.execute("select max(seq) from revisions where version = ?", [v["id"]]).fetchone()[0] or 0) + 1
+        extra = {}
+        if texts:
+            extra["texts"] = {segs[t]["ref"]: old for t, old in texts.items()}
+        cur = conn.execute(
+            "INSERT INTO revisions (work, version, seq, address, old_text, old_status, new_text, new_status, actor,"
+            " channel, at, reverts, op, [before], [after]) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (work, v["id"], seq, address, old_text, combined_status([l["status"] for l in old]), new_text,
+             combined_status([l["status"] for l in new]), actor, channel, at, reverts, op,
+             json.dumps({"links": before, **extra}, ensure_ascii=False), json.dumps({"links": after}, ensure_ascii=False)))
+        rid = cur.lastrowid
+        conn.executemany("INSERT OR IGNORE INTO revision_segments VALUES (?,?)", [(rid, p) for p in pivots])
+        return rid
+
+    def _current_text(self, sid: int) -> str:
+        return self.db.execute("select text from segments where id = ?", [sid]).fetchone()[0]
+
+    # -- the operations ----------------------------------------------------------
+
+    def _op(self, work: str, key: str):
+        from .schema import write_transaction
+
+        w = self.work(work)
+        v = self.version(w["id"], key)
+        return w["id"], v, write_transaction(self.db)
+
+    def set_status(self, work: str, key: str, ref: str, status: str = "confirmed", *, actor: str | None = None,
+                   channel: str = "cli") -> int | None:
+        """Give one row a status (``confirmed``, ``draft``, or ``empty`` for a row with no text), keeping its links."""
+        if status not in ("draft", "confirmed", "empty"):
+            raise AlignerError(f"invalid status {status!r} (one of: draft, confirmed, empty)")
+        work, v, tx = self._op(work, key)
+        with tx:
+            row = self._row(work, v, ref)
+            if status == "empty" and row["targets"]:
+                raise AlignerError(f"{ref} has text: detach or clear it first")
+            return self._commit(work, v, [row], [{**row, "status": status, "touched": True}], op="status",
+                                channel=channel, actor=actor)
+
+    def confirm_through(self, work: str, key: str, through: str | None = None, *, start: str | None = None,
+                        actor: str | None = None, channel: str = "cli") -> int | None:
+        """Confirm every row from ``start`` (default: the first) through ``through`` (default: the last), links kept.
+
+        Empty rows stay empty (nothing to confirm in them); drafts and automatic links become confirmed.
+        """
+        work, v, tx = self._op(work, key)
+        with tx:
+            where, params = ["a.status in ('auto', 'draft')"], []
+            if start:
+                where.append("a.position >= ?")
+                params.append(self._row(work, v, start)["position"])
+            if through:
+                where.append("a.position <= ?")
+                params.append(self._row(work, v, through)["position"])
+            rows = [r for r in self._links(v["id"], " and ".join(where), params) if r["targets"]]
+            if not rows:
+                return None
+            return self._commit(work, v, rows, [{**r, "status": "confirmed", "touched": True} for r in rows],
+                                op="confirm", channel=channel, actor=actor)
+
+    def link(self, work: str, key: str, pivot_range: str | None, target_range: str | None, *,
+             status: str = "confirmed", actor: str | None = None, channel: str = "cli") -> int | None:
+        """Make exactly one link between a pivot range and a target range (either may be None: 0:1 or 1:0).
+
+        Every other link that held one of these segments keeps the rest of its segments; a pivot sentence left
+        with nothing gets an empty row, a target sentence left with nothing becomes a leftover.
+        """
+        if status not in ("draft", "confirmed", "auto"):
+            raise AlignerError(f"invalid status {status!r} (draft or confirmed)")
+        work, v, tx = self._op(work, key)
+        with tx:
+            pivots = [s["id"] for s in self._pivot_span(work, pivot_range)] if pivot_range else []
+            targets = self._target_span(v, target_range) if target_range else []
+            if not pivots and not targets:
+                raise AlignerError("give a pivot range, a target range, or both")
+            old = self._links_with(v["id"], pivots, targets)
+            new = [{"pivots": pivots, "targets": targets, "status": status if targets or pivots else "empty"}]
+            taken_p, taken_t = set(pivots), set(targets)
+            for o in old:
+                rest_p = [p for p in o["pivots"] if p not in taken_p]
+                rest_t = [t for t in o["targets"] if t not in taken_t]
+                if rest_p:
+                    new.append({**o, "pivots": rest_p, "targets": rest_t, "status": o["status"] if rest_t else "empty"})
+                elif rest_t and not o["pivots"]:
+                    new.append({**o, "targets": rest_t})
+            if not pivots:
+                new[0]["position"] = _leftover_position(self.db.conn, v["id"], targets[0])
+            return self._commit(work, v, old, new, op="link", channel=channel, actor=actor)
+
+    def move(self, work: str, key: str, ref: str, direction: str, *, actor: str | None = None,
+             channel: str = "cli") -> int | None:
+        """Move one target segment to the neighbouring row: ``up`` (this row's first joins the row above) or
+        ``down`` (this row's last joins the row below)."""
+        step = _step(direction)
+        work, v, tx = self._op(work, key)
+        with tx:
+            row = self._row(work, v, ref)
+            other = self._neighbour(v, row, step)
+            if not row["targets"]:
+                raise AlignerError(f"row {ref} of {v['key']} has no segment to move")
+            if other is None:
+                raise AlignerError(f"row {ref} is the {'first' if step < 0 else 'last'} row")
+            moving = row["targets"][0] if step < 0 else row["targets"][-1]
+            rest = [t for t in row["targets"] if t != moving]
+            new = [_retarget(row, rest), _retarget(other, other["targets"] + [moving] if step < 0 else
+                                                   [moving] + other["targets"], touched=True)]
+            return self._commit(work, v, [row, other], [l for l in new if l["pivots"] or l["targets"]],
+                                op="move", channel=channel, actor=actor)
+
+    def shift(self, work: str, key: str, ref: str, direction: str, *, actor: str | None = None,
+              channel: str = "cli") -> int | None:
+        """From this row on, move the version's column one row ``up`` (this row's text joins the row above) or
+        ``down`` (this row is left empty; the last row takes what would fall off the end)."""
+        step = _step(direction)
+        work, v, tx = self._op(work, key)
+        with tx:
+            row = self._row(work, v, ref)
+            rows = [r for r in self._links(v["id"], "(a.position > ? or (a.position = ? and a.id >= ?))",
+                                           [row["position"]] * 2 + [row["id"]]) if r["pivots"]]
+            if step < 0:
+                above = self._neighbour(v, row, -1)
+                while above is not None and not above["pivots"]:
+                    above = self._neighbour(v, above, -1)
+                if above is None:
+                    raise AlignerError(f"row {ref} is the first row")
+                cols = [above["targets"] + rows[0]["targets"]] + [r["targets"] for r in rows[1:]] + [[]]
+                chain = [above] + rows
+            else:
+                cols = [[]] + [r["targets"] for r in rows[:-2]] + [rows[-2]["targets"] + rows[-1]["targets"]] \
+                    if len(rows) > 1 else None
+                if cols is None:
+                    raise AlignerError(f"row {ref} is the last row")
+                chain = rows
+            new = [_retarget(r, c, touched=True) for r, c in zip(chain, cols)]
+            return self._commit(work, v, chain, new, op="shift", channel=channel, actor=actor)
+
+    def merge(self, work: str, key: str, ref: str, *, actor: str | None = None, channel: str = "cli") -> int | None:
+        """Merge this row with the row below it: both sides join into one n:m link."""
+        work, v, tx = self._op(work, key)
+        with tx:
+            row = self._row(work, v, ref)
+            other = self._neighbour(v, row, 1)
+            if other is None:
+                raise AlignerError(f"row {ref} is the last row")
+            merged = {"pivots": row["pivots"] + other["pivots"], "targets": row["targets"] + other["targets"]}
+            merged["status"] = "draft" if merged["targets"] else "empty"
+            return self._commit(work, v, [row, other], [merged], op="merge", channel=channel, actor=actor)
+
+    def split(self, work: str, key: str, ref: str, *, pivot_at: str | None = None, target_at: str | None = None,
+              actor: str | None = None, channel: str = "cli") -> int | None:
+        """Split a row in two: the second row starts at pivot ``pivot_at`` and at target ``target_at``.
+
+        By default the last sentence of each side (that has two or more) goes to the second row.
+        """
+        work, v, tx = self._op(work, key)
+        with tx:
+            row = self._row(work, v, ref)
+            segs = self._segment_rows(row["pivots"] + row["targets"])
+            pcut = _cut(row["pivots"], pivot_at, segs)
+            tcut = _cut(row["targets"], target_at.split(":", 1)[-1] if target_at else None, segs)
+            first = {"pivots": row["pivots"][:pcut], "targets": row["targets"][:tcut]}
+            second = {"pivots": row["pivots"][pcut:], "targets": row["targets"][tcut:]}
+            if not (first["pivots"] or first["targets"]) or not (second["pivots"] or second["targets"]):
+                raise AlignerError(f"row {ref} cannot be split there: one of the two rows would hold nothing")
+            new = []
+            for part in (first, second):
+                part["status"] = "draft" if part["targets"] else "empty"
+                if not part["pivots"]:
+                    part["position"] = row["position"] + 0.5
+                new.append(part)
+            return self._commit(work, v, [row], new, op="split", channel=channel, actor=actor)
+
+    def attach(self, work: str, key: str, target: str, ref: str, *, actor: str | None = None,
+               channel: str = "cli") -> int | None:
+        """Attach a target segment (a leftover, or one taken from another row) to the row ``ref``."""
+        work, v, tx = self._op(work, key)
+        with tx:
+            tids = self._target_span(v, target)
+            row = self._row(work, v, ref)
+            old = {l["id"]: l for l in self._links_with(v["id"], targets=tids)}
+            old[row["id"]] = row
+            new = []
+            for l in old.values():
+                rest = [t for t in l["targets"] if t not in tids]
+                if l["id"] == row["id"]:
+                    new.append(_retarget(l, rest + tids, touched=True))
+                elif l["pivots"]:
+                    new.append(_retarget(l, rest))
+                elif rest:
+                    new.append({**l, "targets": rest})
+            return self._commit(work, v, list(old.values()), new, op="attach", channel=channel, actor=actor)
+
+    def detach(self, work: str, key: str, target: str, *, actor: str | None = None, channel: str = "cli") -> int | None:
+        """Take a target segment out of its row: it stays in the version as a leftover (0:1) row."""
+        work, v, tx = self._op(work, key)
+        with tx:
+            tids = self._target_span(v, target)
+            old = self._links_with(v["id"], targets=tids)
+            new = [_retarget(l, [t for t in l["targets"] if t not in tids]) for l in old if l["pivots"]]
+            new += [{**l, "targets": [t for t in l["targets"] if t not in tids]} for l in old
+                    if not l["pivots"] and [t for t in l["targets"] if t not in tids]]
+            return self._commit(work, v, old, new, op="detach", channel=channel, actor=actor)
+
+    def correct(self, work: str, key: str, target: str, text: str, *, actor: str | None = None,
+                channel: str = "cli") -> int | None:
+        """Correct the text of one of the version's segments (a typo in an imported file, a translator's wording).
+
+        The segment keeps its place and its links; the correction is recorded (old and new text) and revertable.
+        """
+        text = unicodedata.normalize("NFC", text or "").strip()
+        if not text:
+            raise AlignerError("the corrected text is empty: use detach to take a sentence out")
+        work, v, tx = self._op(work, key)
+        with tx:
+            tids = self._target_span(v, target)
+            if len(tids) != 1:
+                raise AlignerError(f"{target}: correct one segment at a time")
+            tid = tids[0]
+            old_text = self._current_text(tid)
+            if old_text == text:
+                return None
+            links = self._links_with(v["id"], targets=[tid])
+            self._set_text(v, tid, text)
+            return self._commit(work, v, links, [{**l} for l in links], op="correct", channel=channel, actor=actor,
+                                texts={tid: old_text})
+
+    def _set_text(self, v: dict, sid: int, text: str) -> None:
+        """Change a segment's text; a typed segment's hash follows it, an imported one keeps its file's hash."""
+        row = self.db.execute("select typed from segments where id = ?", [sid]).fetchone()
+        params = [text, normalize_for_search(text, v["language"])]
+        if row[0]:
+            self.db.conn.execute("update segments set text = ?, search = ?, hash = ? where id = ?",
+                                 params + [text_hash(text), sid])
+        else:
+            self.db.conn.execute("update segments set text = ?, search = ? where id = ?", params + [sid])
+
+    # -- undo ----------------------------------------------------------------------
+
+    def _revert_links(self, rev: dict, actor: str | None) -> int | None:
+        """Put back the links (and corrected texts) a link revision replaced, as a new revision."""
+        work, v = rev["work"], self.version(rev["work"], rev["key"])
+        before = json.loads(rev["before"])
+        after = json.loads(rev["after"])
+        pv = self.pivot_version(work)
+
+        def ids(vid: str, refs: list[str]) -> list[int]:
+            if not refs:
+                return []
+            found = {r[1]: r[0] for r in self.db.execute(
+                f"select id, ref from segments where version = ? and ref in ({_marks(refs)})", [vid, *refs])}
+            return [found[r] for r in refs if r in found]
+
+        texts = {}
+        for ref, old_text in (before.get("texts") or {}).items():
+            sid = ids(v["id"], [ref])
+            if sid:
+                texts[sid[0]] = self._current_text(sid[0])
+                self._set_text(v, sid[0], old_text)
+        mentioned_p, mentioned_t = set(), set()
+        for side in (before["links"], after["links"]):
+            for l in side:
+                mentioned_p.update(ids(pv["id"], l["pivot"]))
+                mentioned_t.update(ids(v["id"], [r for r in l["targets"] if r not in (l.get("typed") or {})]))
+                mentioned_t.update(ids(v["id"], [r for r in l["targets"] if r in (l.get("typed") or {})]))
+        current = self._links_with(v["id"], sorted(mentioned_p), sorted(mentioned_t))
+        new = []
+        for l in before["links"]:
+            pids = ids(pv["id"], l["pivot"])
+            tids = []
+            for r in l["targets"]:
+                typed = (l.get("typed") or {}).get(r)
+                found = ids(v["id"], [r])
+                if found:
+                    tids += found
+                elif typed is not None and pids:
+                    tids.append(self._insert_typed(v, r, typed, self._segment_rows(pids[:1])[pids[0]]))
+            new.append({"pivots": pids, "targets": tids, "status": l["status"]})
+        covered = {p for l in new for p in l["pivots"]}
+        for c in current:  # pivots the revision did not touch keep their links
+            rest = [p for p in c["pivots"] if p not in covered and p not in mentioned_p]
+            if rest:
+                new.append({**c, "pivots": rest})
+        for p in mentioned_p - covered - {p for l in new for p in l["pivots"]}:
+            new.append({"pivots": [p], "targets": [], "status": "empty"})
+        return self._commit(work, v, current, new, op="revert", channel="revert", actor=actor, reverts=rev["id"],
+                            texts=texts or None)
+
+
+def _marks(items) -> str:
+    return ",".join("?" * len(list(items)))
+
+
+def _step(direction: str) -> int:
+    if direction not in ("up", "down"):
+        raise AlignerError(f"direction must be up or down, got {direction!r}")
+    return -1 if direction == "up" else 1
+
+
+def _retarget(link: dict, targets: list[int], *, touched: bool = False) -> dict:
+    """The link with other targets. A row a person changed is a draft until confirmed; a confirmed row whose
+    text changed is no longer confirmed; a row left with nothing is empty."""
+    targets = list(targets)
+    status = link["status"]
+    if not targets:
+        status = "empty"
+    elif touched or status == "empty" or (status == "confirmed" and targets != link["targets"]):
+        status = "draft"
+    return {**link, "targets": targets, "status": status, "touched": touched}
+
+
+def _cut(ids: list[int], at_ref: str | None, segs: dict[int, dict]) -> int:
+    """Where to cut one side of a row: before the segment ``at_ref``, else before its last one when it has
+    several, else after its end (that side stays whole in the first row)."""
+    if at_ref is not None:
+        for i, s in enumerate(ids):
+            if segs[s]["ref"] == at_ref:
+                return i
+        raise UnknownError(f"{at_ref} is not in this row")
+    return len(ids) - 1 if len(ids) > 1 else len(ids)
+
+
+def _text(seg: dict, texts: dict[int, str] | None) -> str:
+    return (texts or {}).get(seg["id"], seg["text"])
+
+
+def _leftover_position(conn, vid: str, target: int) -> float:
+    """Place a 0:1 row just after the row whose text comes before its sentence."""
+    row = conn.execute(
+        "select max(a.position) from alignments a join alignment_targets at on at.alignment = a.id"
+        " join segments s on s.id = at.segment where a.version = ? and a.address is not null and s.position < "
+        "(select position from segments where id = ?)", [vid, target]).fetchone()
+    return (row[0] if row and row[0] is not None else -1.0) + 0.5
