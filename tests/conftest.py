@@ -67,3 +67,17 @@ def ds(edited_db):
     from .helpers import datasette
 
     return datasette(edited_db)
+
+
+@pytest.fixture
+def ru_store(texts, tmp_path):
+    """The seed with the Russian opening of letter 2 imported and aligned automatically."""
+    from aligner.corpus import Store, add_version, build
+
+    from .helpers import WORK, shared_file
+
+    path = tmp_path / "corpus.db"
+    build(texts, path)
+    add_version(texts, WORK, "ru", shared_file("texts", "kropotkin-letter2-opening.ru.txt"), role="original",
+                db_path=path)
+    return Store(path, texts)

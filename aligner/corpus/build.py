@@ -318,7 +318,9 @@ class _Builder:
         typed = [g for g in groups if g["text"] and not g["targets"]]
         if not typed:
             return
-        free = [i for i, sid in enumerate(tids) if sid not in used]
+        # The copied sentence sits unused, or in a 0:1 row of its own that nobody decided on.
+        leftovers = {t: g for g in groups if not g["pivots"] and g["status"] == "auto" for t in g["targets"]}
+        free = [i for i, sid in enumerate(tids) if sid not in used or sid in leftovers]
         runs: dict[str, list[int]] = {}
         for k, i in enumerate(free):
             for n in range(1, 5):
@@ -327,13 +329,19 @@ class _Builder:
                     break
                 h = hashes[i] if n == 1 else text_hash(" ".join(segments[j].text for j in run))
                 runs.setdefault(h, run)
+        claimed: set[int] = set()
         for g in typed:
             run = runs.get(text_hash(g["text"]))
-            if run is None or any(tids[j] in used for j in run):
+            if run is None or any(tids[j] in claimed or (tids[j] in used and tids[j] not in leftovers) for j in run):
                 continue
             g["targets"] = [tids[j] for j in run]
             g["text"] = ""
+            claimed.update(g["targets"])
             used.update(g["targets"])
+            for t in g["targets"]:
+                if t in leftovers:
+                    leftovers[t]["targets"].remove(t)
+        groups[:] = [g for g in groups if g["pivots"] or g["targets"] or g["text"]]
 
     def _emit(self, work: Work, vid: str, v: Version, pivot: "_PivotIndex", groups: list[dict]) -> None:
         """Insert alignments for ``groups``; merge groups that claim one pivot; empty slots for the rest."""

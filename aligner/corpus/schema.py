@@ -203,6 +203,9 @@ def connect(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:
                 db.enable_wal()
             except sqlite3.OperationalError:
                 pass
+        if migrations.pending(db):
+            # A database built by an earlier version of the tool: bring its schema up to date before writing.
+            migrations.apply(db)
     return db
 
 

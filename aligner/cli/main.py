@@ -16,9 +16,9 @@ from pathlib import Path
 
 import click
 
-from .errors import AlignerError, ConflictError
-from .corpus import DEFAULT_DB, DEFAULT_TEXTS
-from .formats import registry
+from ..errors import AlignerError, ConflictError
+from ..corpus import DEFAULT_DB, DEFAULT_TEXTS
+from ..formats import registry
 
 
 def _errors(fn):
@@ -58,7 +58,7 @@ def dump_option(fn):
 
 
 def _open_store(db_path: str, texts_dir: str | None = None):
-    from .corpus import Store
+    from ..corpus import Store
 
     return Store(db_path, texts_dir)
 
@@ -108,7 +108,7 @@ def segment(file, lang, no_structure, as_json):
 
         aligner segment texts/kropotkin-two-letters-to-lenin/en.txt
     """
-    from .text.segment import is_tsv, read_text, segment_text, segment_tsv
+    from ..text.segment import is_tsv, read_text, segment_text, segment_tsv
 
     text = read_text(file)
     if is_tsv(file):
@@ -147,8 +147,8 @@ def build(texts_dir, db_path, force, as_json):
 
         aligner build texts -d db/corpus.db
     """
-    from .record import find_works
-    from .corpus import build as do_build
+    from ..record import find_works
+    from ..corpus import build as do_build
 
     n = len(find_works(texts_dir))
     with click.progressbar(length=n, label="Building", file=sys.stderr, show_pos=True) as bar:
@@ -181,7 +181,7 @@ def serve(db_path, host, port, metadata_path, texts_dir, immutable, rebuild):
         aligner serve db/corpus.db --port 8001
     """
     if rebuild:
-        from .corpus import build as do_build
+        from ..corpus import build as do_build
 
         do_build(texts_dir, db_path)
     if not Path(db_path).exists():
@@ -247,7 +247,7 @@ def user_add(name, password, users_file):
 
         aligner user add anna --users-file ~/.config/aligner/users.json
     """
-    from .web.auth import add_user
+    from ..web.auth import add_user
 
     path = Path(users_file) if users_file else _default_users_file()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -279,27 +279,37 @@ def _work_and_key(store, work, lang):
 @dump_option
 @_errors
 def set_(segment, lang, text, status, clear, actor, work, token, db_path, texts_dir, dump):
-    """Fill, change or clear the LANG slot of a pivot SEGMENT.
+    """Fill, change or clear the LANG slot of a pivot SEGMENT, or give it a status.
 
     SEGMENT is an id such as 24.1, or a range 24.1-24.2 (or 24.1-2) for one
     alignment spanning several sentences. TEXT may be - for standard input.
+    Without TEXT, --status confirms (or drafts) what the slot links to now,
+    without copying it. Text the slot already shows is linked, not copied.
 
     Example:
 
         aligner set 24.1-24.2 ru "Неужели не нашлось среди Вас никого ..."
     """
+    store = _open_store(db_path, texts_dir)
+    w, key = _work_and_key(store, work, lang)
+    if text is None and not clear:
+        if token:
+            raise click.UsageError("--token goes with a TEXT")
+        rid = store.set_status(w, key, segment, status, actor=actor, channel="cli")
+        if rid is None:
+            click.echo(f"{segment} {key}: unchanged")
+            return
+        _after_write(store, w, key, dump)
+        click.echo(f"{segment} {key}: {status} (revision {rid})")
+        return
     if clear:
         text, st = "", "empty"
     else:
-        if text is None:
-            raise click.UsageError("give the TEXT (or --clear)")
         if text == "-":
             text = sys.stdin.read()
         if not text.strip():
             raise click.UsageError("TEXT is empty; use --clear to empty a slot")
         st = status
-    store = _open_store(db_path, texts_dir)
-    w, key = _work_and_key(store, work, lang)
     try:
         rid = store.set_slot(w, key, segment, text, st, actor=actor, channel="cli", token=token)
     except ConflictError as e:
@@ -448,8 +458,8 @@ def add_version(work, lang, file, key, translator, year, source, licence, title,
 
         aligner add-version kropotkin-two-letters-to-lenin ru letters.ru.txt --translator "—" --year 1923
     """
-    from .corpus import add_version as do_add
-    from .corpus import Store
+    from ..corpus import add_version as do_add
+    from ..corpus import Store
 
     if Path(db_path).exists():
         # Everything typed so far goes to text first, so the rebuild loses nothing.
@@ -468,20 +478,22 @@ def add_version(work, lang, file, key, translator, year, source, licence, title,
 @cli.command()
 @click.argument("work")
 @click.argument("lang")
+@click.option("--from", "start", help="Align again only from this row on (rows before it stay as they are)")
+@click.option("--to", "end", help="Align again only up to this row")
 @click.option("--json", "as_json", is_flag=True)
 @db_option
 @texts_option
 @dump_option
 @_errors
-def align(work, lang, as_json, db_path, texts_dir, dump):
-    """Re-run automatic alignment for one version; human alignments stay as they are.
+def align(work, lang, start, end, as_json, db_path, texts_dir, dump):
+    """Re-run automatic alignment for one version; human links, statuses and clears stay as they are.
 
     Example:
 
-        aligner align kropotkin-two-letters-to-lenin ru
+        aligner align kropotkin-two-letters-to-lenin ru --from 24.1
     """
     store = _open_store(db_path, texts_dir)
-    report = store.realign(work, lang)
+    report = store.realign(work, lang, start=start, end=end)
     _after_write(store, work, report.key, dump)
     if as_json:
         click.echo(json.dumps(report.__dict__, ensure_ascii=False))
@@ -510,8 +522,8 @@ def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output
 
         aligner align-files de.txt fr.txt --src-lang de --tgt-lang fr --presegmented
     """
-    from .align import Block, align_blocks, align_sentences
-    from .text.segment import blocks_of, read_text, segment_text
+    from ..align import Block, align_blocks, align_sentences
+    from ..text.segment import blocks_of, read_text, segment_text
 
     def load(path, lang):
         text = read_text(path)

@@ -1,0 +1,212 @@
+"""Links, not copies: the alignment editor's operations on the seed with its Russian opening."""
+
+import json
+
+import pytest
+
+from aligner.corpus import Store, build
+from aligner.errors import AlignerError
+
+from .helpers import WORK
+
+
+def rows(store, key="ru"):
+    """The version's rows in order as (pivot refs, target refs, status)."""
+    v = store.version(WORK, key)
+    out = []
+    for link in store._links(v["id"]):
+        segs = store._segment_rows(link["pivots"] + link["targets"])
+        out.append(([segs[p]["ref"] for p in link["pivots"]], [segs[t]["ref"] for t in link["targets"]],
+                    link["status"]))
+    return out
+
+
+def row_of(store, pivot_ref, key="ru"):
+    return next(r for r in rows(store, key) if pivot_ref in r[0])
+
+
+def target_uses(store, key="ru"):
+    """How many rows hold each of the version's segments, and how many typed segments there are."""
+    v = store.version(WORK, key)
+    uses = dict(store.db.execute(
+        "select s.ref, count(at.alignment) from segments s left join alignment_targets at on at.segment = s.id"
+        " where s.version = ? group by s.id", [v["id"]]).fetchall())
+    typed = store.db.execute("select count(*) from segments where version = ? and typed = 1", [v["id"]]).fetchone()[0]
+    return uses, typed
+
+
+def dumped(store, name):
+    store.dump()
+    path = store.texts_dir / WORK / name
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+
+
+def test_confirming_with_the_same_text_links_and_never_copies(ru_store):
+    assert row_of(ru_store, "22.1") == (["22.1"], ["2.1"], "auto")
+    ru_store.set_slot(WORK, "ru", "22.1", "Владимир Ильич!", "confirmed", actor="anna")
+    assert row_of(ru_store, "22.1") == (["22.1"], ["2.1"], "confirmed")
+    uses, typed = target_uses(ru_store)
+    assert typed == 0 and set(uses.values()) == {1}
+    records = dumped(ru_store, "ru.slots.jsonl")
+    assert not [r for r in records if r.get("via") == "unaligned"]
+    assert [r["targets"] for r in records if r["slot"] == "22.1"] == [[["2.1", records[1]["targets"][0][1]]]]
+
+
+def test_confirming_every_auto_link_leaves_nothing_unaligned_or_duplicated(ru_store):
+    rid = ru_store.confirm_through(WORK, "ru", actor="anna")
+    assert rid is not None
+    uses, typed = target_uses(ru_store)
+    assert typed == 0 and set(uses.values()) == {1} and len(uses) == 5
+    assert [r[2] for r in rows(ru_store) if r[1]] == ["confirmed"] * len([r for r in rows(ru_store) if r[1]])
+    records = dumped(ru_store, "ru.slots.jsonl")
+    assert all("targets" in r for r in records) and not [r for r in records if r.get("via") == "unaligned"]
+
+
+def test_status_only_set_keeps_the_link(ru_store):
+    rid = ru_store.set_status(WORK, "ru", "23.1", "confirmed", actor="anna")
+    assert row_of(ru_store, "23.1") == (["23.1"], ["3.1"], "confirmed")
+    assert ru_store.revision(rid)["op"] == "status"
+    assert ru_store.set_status(WORK, "ru", "23.1", "confirmed", actor="anna") is None
+
+
+def test_a_cleared_slot_stays_cleared_through_align(ru_store):
+    assert row_of(ru_store, "21.1")[1] == ["1.1"]
+    ru_store.set_slot(WORK, "ru", "21.1", "", actor="anna")
+    assert row_of(ru_store, "21.1") == (["21.1"], [], "empty")
+    assert ([], ["1.1"], "auto") in rows(ru_store)  # the title stays, as a leftover row
+    report = ru_store.realign(WORK, "ru")
+    assert row_of(ru_store, "21.1") == (["21.1"], [], "empty")
+    assert report.kept == 1
+    # and through a rebuild from the dumped record
+    ru_store.dump()
+    rebuilt = ru_store.texts_dir.parent / "rebuilt.db"
+    build(ru_store.texts_dir, rebuilt)
+    assert row_of(Store(rebuilt, ru_store.texts_dir), "21.1") == (["21.1"], [], "empty")
+
+
+def test_link_moves_sentences_between_rows_and_keeps_the_rest(ru_store):
+    ru_store.link(WORK, "ru", "24.1", "4.1", actor="anna")
+    assert row_of(ru_store, "24.1") == (["24.1"], ["4.1"], "confirmed")
+    assert row_of(ru_store, "24.2") == (["24.2"], [], "empty")
+    ru_store.link(WORK, "ru", "24.2", None, actor="anna")  # confirmed: no counterpart
+    assert row_of(ru_store, "24.2") == (["24.2"], [], "confirmed")
+    ru_store.link(WORK, "ru", None, "1.1", actor="anna")  # the title, not in the English: a confirmed 0:1 row
+    assert ([], ["1.1"], "confirmed") in rows(ru_store)
+    assert row_of(ru_store, "21.1") == (["21.1"], [], "empty")
+
+
+def test_move_down_and_up(ru_store):
+    ru_store.merge(WORK, "ru", "22.1", actor="anna")
+    assert row_of(ru_store, "22.1") == (["22.1", "23.1"], ["2.1", "3.1"], "draft")
+    ru_store.split(WORK, "ru", "22.1", actor="anna")
+    assert row_of(ru_store, "22.1") == (["22.1"], ["2.1"], "draft")
+    assert row_of(ru_store, "23.1") == (["23.1"], ["3.1"], "draft")
+    ru_store.move(WORK, "ru", "22.1", "down", actor="anna")
+    assert row_of(ru_store, "22.1") == (["22.1"], [], "empty")
+    assert row_of(ru_store, "23.1") == (["23.1"], ["2.1", "3.1"], "draft")
+    ru_store.move(WORK, "ru", "23.1", "up", actor="anna")
+    assert row_of(ru_store, "22.1") == (["22.1"], ["2.1"], "draft")
+    assert row_of(ru_store, "23.1") == (["23.1"], ["3.1"], "draft")
+
+
+def test_shift_down_opens_a_gap_and_up_closes_it(ru_store):
+    before = rows(ru_store)
+    ru_store.shift(WORK, "ru", "22.1", "down", actor="anna")
+    assert row_of(ru_store, "22.1")[1] == []
+    assert row_of(ru_store, "23.1")[1] == ["2.1"]
+    assert row_of(ru_store, "24.1")[1] == ["3.1"]
+    ru_store.shift(WORK, "ru", "23.1", "up", actor="anna")
+    assert row_of(ru_store, "22.1")[1] == ["2.1"]
+    assert row_of(ru_store, "23.1")[1] == ["3.1"]
+    assert [r[:2] for r in rows(ru_store)] == [r[:2] for r in before]
+
+
+def test_attach_and_detach_a_leftover(ru_store):
+    ru_store.detach(WORK, "ru", "1.1", actor="anna")
+    assert ([], ["1.1"], "auto") in rows(ru_store)
+    ru_store.attach(WORK, "ru", "1.1", "20.1", actor="anna")
+    assert row_of(ru_store, "20.1") == (["20.1"], ["1.1"], "draft")
+    assert not [r for r in rows(ru_store) if not r[0]]
+
+
+def test_correcting_a_sentence_keeps_its_link_and_survives_a_rebuild(ru_store):
+    rid = ru_store.correct(WORK, "ru", "2.1", "Владимир Ильич !", actor="anna")
+    assert ru_store.slot(WORK, "ru", "22.1").text == "Владимир Ильич !"
+    records = dumped(ru_store, "ru.slots.jsonl")
+    assert [r["edits"] for r in records if r["slot"] == "22.1"] == [{"2.1": "Владимир Ильич !"}]
+    rebuilt = ru_store.texts_dir.parent / "rebuilt.db"
+    build(ru_store.texts_dir, rebuilt)
+    again = Store(rebuilt, ru_store.texts_dir)
+    assert again.slot(WORK, "ru", "22.1").text == "Владимир Ильич !"
+    again.revert(rid, actor="anna")
+    assert again.slot(WORK, "ru", "22.1").text == "Владимир Ильич!"
+
+
+@pytest.mark.parametrize("op", [
+    lambda s: s.move(WORK, "ru", "24.1", "down"),
+    lambda s: s.shift(WORK, "ru", "22.1", "down"),
+    lambda s: s.merge(WORK, "ru", "21.1"),
+    lambda s: s.split(WORK, "ru", "24.1"),
+    lambda s: s.link(WORK, "ru", "25.1", "4.1-5.1"),
+    lambda s: s.detach(WORK, "ru", "3.1"),
+    lambda s: s.set_slot(WORK, "ru", "23.1", "Другой текст.", "draft"),
+    lambda s: s.set_slot(WORK, "ru", "23.1", ""),
+    lambda s: s.confirm_through(WORK, "ru", "24.1"),
+], ids=["move", "shift", "merge", "split", "link", "detach", "set-text", "clear", "confirm"])
+def test_every_operation_reverts_to_the_links_before_it(ru_store, op):
+    before = rows(ru_store)
+    rid = op(ru_store)
+    assert rid is not None and rows(ru_store) != before
+    ru_store.revert(rid, actor="anna")
+    assert sorted(rows(ru_store)) == sorted(before)
+    uses, typed = target_uses(ru_store)
+    assert typed == 0 and set(uses.values()) == {1}
+
+
+def test_impossible_operations_say_why(ru_store):
+    with pytest.raises(AlignerError, match="no segment to move"):
+        ru_store.move(WORK, "ru", "1.1", "down")
+    ru_store.link(WORK, "ru", "1.1", "1.1")
+    with pytest.raises(AlignerError, match="first row"):
+        ru_store.move(WORK, "ru", "1.1", "up")
+    with pytest.raises(AlignerError, match="cannot be split"):
+        ru_store.split(WORK, "ru", "22.1")
+    with pytest.raises(AlignerError, match="up or down"):
+        ru_store.shift(WORK, "ru", "22.1", "sideways")
+
+
+def test_history_ids_are_the_same_in_the_database_and_the_dump(ru_store):
+    a = ru_store.set_status(WORK, "ru", "22.1", "confirmed", actor="anna")
+    b = ru_store.set_slot(WORK, "es", "22.1", "¡Vladimir Ilich!", actor="anna")
+    c = ru_store.move(WORK, "ru", "24.1", "down", actor="anna")
+    ru_store.dump()
+    ids = [json.loads(line)["id"] for key in ("ru", "es")
+           for line in (ru_store.texts_dir / WORK / f"{key}.history.jsonl").read_text().splitlines()]
+    assert sorted(ids) == [a, b, c]
+    assert [h["id"] for h in ru_store.history(WORK)] == [a, b, c]
+    rebuilt = ru_store.texts_dir.parent / "rebuilt.db"
+    build(ru_store.texts_dir, rebuilt)
+    assert [h["id"] for h in Store(rebuilt, ru_store.texts_dir).history(WORK)] == [a, b, c]
+
+
+def test_old_typed_copies_of_unlinked_sentences_become_links_on_build(ru_store):
+    ru_store.dump()
+    path = ru_store.texts_dir / WORK / "ru.slots.jsonl"
+    records = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    # What an earlier version wrote after a confirmation: the sentence unaligned, a typed copy in the slot.
+    old = []
+    for r in records:
+        if r["slot"] == "22.1":
+            old.append({"slot": None, "pivot": [], "status": "auto", "targets": r["targets"], "text": r["text"],
+                        "via": "unaligned", "after": "21.1"})
+            old.append({"slot": "22.1", "pivot": r["pivot"], "status": "confirmed", "text": r["text"], "via": "cli",
+                        "by": "anna"})
+        else:
+            old.append(r)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in old), "utf-8")
+    rebuilt = ru_store.texts_dir.parent / "rebuilt.db"
+    build(ru_store.texts_dir, rebuilt)
+    again = Store(rebuilt, ru_store.texts_dir)
+    assert row_of(again, "22.1") == (["22.1"], ["2.1"], "confirmed")
+    uses, typed = target_uses(again)
+    assert typed == 0 and set(uses.values()) == {1}
