@@ -29,7 +29,7 @@ def _report(store, work: str, lang: str, what: str, rid: int | None, dump: bool)
 
 
 def _run(db_path, texts_dir, dump, work, lang, what, call):
-    store = _open_store(db_path, texts_dir)
+    store = _open_store(db_path, texts_dir, write=True)
     w = store.work(work)["id"]
     key = store.version(w, lang)["key"]
     rid = call(store, w, key)

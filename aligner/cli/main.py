@@ -57,10 +57,15 @@ def dump_option(fn):
     )(fn)
 
 
-def _open_store(db_path: str, texts_dir: str | None = None):
+def _open_store(db_path: str, texts_dir: str | None = None, *, write: bool = False):
+    """The corpus; for a command that writes, held under the writers' lock until the command ends, so that its
+    change and its dump are one step no build can come between."""
     from ..corpus import Store
 
-    return Store(db_path, texts_dir)
+    store = Store(db_path, texts_dir)
+    if write:
+        click.get_current_context().with_resource(store.writing())
+    return store
 
 
 def _after_write(store, work: str, key: str, dump: bool) -> None:
@@ -290,7 +295,7 @@ def set_(segment, lang, text, status, clear, actor, work, token, db_path, texts_
 
         aligner set 24.1-24.2 ru "Неужели не нашлось среди Вас никого ..."
     """
-    store = _open_store(db_path, texts_dir)
+    store = _open_store(db_path, texts_dir, write=True)
     w, key = _work_and_key(store, work, lang)
     if text is None and not clear:
         if token:
@@ -398,7 +403,7 @@ def revert(revision, actor, db_path, texts_dir, dump):
 
         aligner revert 17
     """
-    store = _open_store(db_path, texts_dir)
+    store = _open_store(db_path, texts_dir, write=True)
     reverted = store.revision(revision)
     rid = store.revert(revision, actor=actor)
     if rid is None:
@@ -492,7 +497,7 @@ def align(work, lang, start, end, as_json, db_path, texts_dir, dump):
 
         aligner align kropotkin-two-letters-to-lenin ru --from 24.1
     """
-    store = _open_store(db_path, texts_dir)
+    store = _open_store(db_path, texts_dir, write=True)
     report = store.realign(work, lang, start=start, end=end)
     _after_write(store, work, report.key, dump)
     if as_json:
@@ -629,7 +634,7 @@ def import_(file, work, lang, fmt, force, actor, as_json, db_path, texts_dir, du
 
         aligner import ru.csv --as anna
     """
-    store = _open_store(db_path, texts_dir)
+    store = _open_store(db_path, texts_dir, write=True)
     try:
         form = registry.for_input(file, fmt)
         w, v, edits = form.load(store, file, work=work, lang=lang)

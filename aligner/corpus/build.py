@@ -36,6 +36,7 @@ from ..text.search import normalize_for_search
 from ..text.segment import Document, Segment, is_tsv, read_text, segment_text, segment_tsv
 from ..text.sentences import splitter_signature
 from .autoalign import align_version
+from .lock import writer_lock
 from .schema import DEFAULT_DB, create_views, enable_search, migrations, version_id
 
 DEFAULT_TEXTS = "texts"
@@ -573,17 +574,23 @@ def build(
 ) -> BuildReport:
     """Build the corpus database from the work folders under ``texts_dir``.
 
-    Writes a temporary file beside ``db_path`` and renames it over the old
+    Writes a temporary file beside ``db_path`` and copies it into the old
     one only when everything succeeded, so bad input leaves the old database
     exactly as it was. Refuses to replace a database that holds revisions the
-    text files do not (run ``aligner dump`` first), unless ``force``.
+    text files do not (run ``aligner dump`` first), unless ``force``. The
+    whole build holds the writers' lock (:mod:`.lock`), so no change can slip
+    in between reading ``texts/`` and replacing the database.
     """
-    texts = Path(texts_dir)
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with writer_lock(db_path):
+        return _build(Path(texts_dir), db_path, progress, force)
+
+
+def _build(texts: Path, db_path: Path, progress, force: bool) -> BuildReport:
     works = [load_work(p) for p in find_works(texts)]
     if not works:
         raise InputError(str(texts), "no work folders (a folder with a work.toml) found")
-    db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
     if db_path.exists() and not force:
         _check_nothing_lost(db_path, works)
     fd, tmp = tempfile.mkstemp(dir=str(db_path.parent), prefix=".build-", suffix=".db")
@@ -622,20 +629,27 @@ def build(
 
 
 def _check_nothing_lost(db_path: Path, works: list[Work]) -> None:
+    """Refuse to replace a database holding a revision that is not in the text files: compared by revision id
+    (by count only for history files written before revisions carried their id)."""
     try:
         db = sqlite_utils.Database(str(db_path))
         if "revisions" not in db.table_names():
             return
         for work in works:
             for v in work.others():
-                n_db = db.execute(
-                    "select count(*) from revisions where version = ?", [version_id(work.slug, v.key)]
-                ).fetchone()[0]
-                n_files = len(load_jsonl(history_path(work.path, v.key)))
-                if n_db > n_files:
+                in_db = {r[0] for r in db.execute(
+                    "select id from revisions where version = ?", [version_id(work.slug, v.key)])}
+                path = history_path(work.path, v.key)
+                records = load_jsonl(path)
+                if all(isinstance(r.get("id"), int) for r in records):
+                    missing = sorted(in_db - {r["id"] for r in records})
+                else:
+                    missing = sorted(in_db)[len(records):] if len(in_db) > len(records) else []
+                if missing:
+                    shown = ", ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
                     raise AlignerError(
-                        f"{db_path}: holds {n_db - n_files} revision(s) of {work.slug}/{v.key} not yet in "
-                        f"{history_path(work.path, v.key)}; run 'aligner dump' first, or build --force to discard them"
+                        f"{db_path}: holds {len(missing)} revision(s) of {work.slug}/{v.key} not yet in {path} "
+                        f"({shown}); run 'aligner dump' first, or build --force to discard them"
                     )
         db.close()
     except sqlite3.DatabaseError:
@@ -643,15 +657,29 @@ def _check_nothing_lost(db_path: Path, works: list[Work]) -> None:
 
 
 def _swap_in(tmp: str, db_path: Path) -> None:
-    """Replace the database file; an old WAL is checkpointed first so it cannot be replayed onto the new file."""
+    """Put the new database in place of the old one.
+
+    An existing database is overwritten *in place* with SQLite's backup API, in one transaction: a running
+    server keeps its connections on the same file and sees the new corpus at its next query (replacing the
+    file would leave it reading and writing a deleted one). A missing or unreadable file is replaced.
+    """
     if db_path.exists():
         try:
-            old = sqlite3.connect(str(db_path), timeout=30)
-            old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            old.execute("PRAGMA journal_mode = DELETE")
-            old.close()
+            dst = sqlite3.connect(str(db_path), timeout=60)
+            try:
+                dst.execute("PRAGMA busy_timeout = 60000")
+                dst.execute("select count(*) from sqlite_master").fetchone()
+                src = sqlite3.connect(tmp)
+                try:
+                    src.backup(dst)
+                finally:
+                    src.close()
+            finally:
+                dst.close()
+            os.remove(tmp)
+            return
         except sqlite3.DatabaseError:
-            pass
+            pass  # not a database we can write into: replace the file below
     for suffix in ("-wal", "-shm"):
         try:
             os.remove(str(db_path) + suffix)

@@ -12,6 +12,7 @@ as fixed anchors. Re-aligning a version already in the database is
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 from .. import record as md
@@ -19,6 +20,7 @@ from ..errors import AlignerError, InputError, UnknownError
 from ..files import atomic_write
 from ..text.segment import is_tsv, read_text, segment_text, segment_tsv
 from .build import build
+from .lock import writer_lock
 from .store import ImportReport
 
 
@@ -47,6 +49,14 @@ def add_version(
     their sentences still exist in the new text and flagged stale otherwise
     (the build that follows does this).
     """
+    # The whole import (text files, work.toml, the build) is one writer: nothing may change the corpus midway.
+    with writer_lock(db_path) if db_path is not None else nullcontext():
+        return _add_version(texts_dir, work, lang, source_file, key=key, replace=replace, translator=translator,
+                            year=year, source=source, licence=licence, role=role, title=title, db_path=db_path)
+
+
+def _add_version(texts_dir, work, lang, source_file, *, key, replace, translator, year, source, licence, role,
+                 title, db_path) -> ImportReport:
     wdir = Path(texts_dir) / work
     if not (wdir / md.METADATA_FILE).exists():
         raise UnknownError(f"unknown work {work!r} (no {wdir / md.METADATA_FILE})")

@@ -225,11 +225,9 @@ class LinkEditor:
     # -- the operations ----------------------------------------------------------
 
     def _op(self, work: str, key: str):
-        from .schema import write_transaction
-
         w = self.work(work)
         v = self.version(w["id"], key)
-        return w["id"], v, write_transaction(self.db)
+        return w["id"], v, self.transaction()
 
     def set_status(self, work: str, key: str, ref: str, status: str = "confirmed", *, actor: str | None = None,
                    channel: str = "cli") -> int | None:

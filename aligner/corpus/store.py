@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -20,12 +21,13 @@ from ..errors import AlignerError, ConflictError, InputError, UnknownError
 from ..model import (
     HUMAN_STATUSES, STATUSES, ApplyReport, Edit, Slot, make_address, parse_address, slot_token, text_hash,
 )
-from ..record import METADATA_FILE, format_record, history_path, slots_path, write_records
+from ..record import METADATA_FILE, format_record, history_path, load_jsonl, slots_path, write_records
 from ..text.search import normalize_for_search
 from ..text.segment import Segment
 from . import queries
 from .autoalign import align_version
 from .links import LinkEditor, combined_status, is_human
+from .lock import writer_lock
 from .schema import connect, write_transaction
 
 
@@ -58,6 +60,23 @@ class Store(LinkEditor):
     def __init__(self, db: str | Path | sqlite_utils.Database, texts_dir: str | Path | None = None):
         self.db = db if isinstance(db, sqlite_utils.Database) else connect(db)
         self.texts_dir = Path(texts_dir) if texts_dir is not None else None
+        self.path = queries.database_file(self.db.conn) or None
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the corpus's writer lock (:mod:`.lock`): wrap a change and its dump in it, so that no build
+        can read ``texts/`` between the two."""
+        if self.path is None:  # an in-memory database has no other writers
+            yield
+            return
+        with writer_lock(self.path):
+            yield
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction under the writer lock."""
+        with self.writing(), write_transaction(self.db):
+            yield
 
     # -- lookups -------------------------------------------------------------
 
@@ -207,7 +226,7 @@ class Store(LinkEditor):
         the slot changed since, :class:`ConflictError` is raised (unless
         ``force``) and nothing is written.
         """
-        with write_transaction(self.db):
+        with self.transaction():
             rid = self._set_slot_tx(work, key, address, text, status, actor=actor, channel=channel, token=token,
                                     force=force, reverts=reverts)
         return rid
@@ -317,7 +336,7 @@ class Store(LinkEditor):
         w = self.work(work)
         v = self.version(w["id"], key)
         by_text: dict[str, list[str]] | None = None
-        with write_transaction(self.db):
+        with self.transaction():
             for e in edits:
                 if e.status not in STATUSES:
                     raise InputError(None, f"invalid status {e.status!r}", unit=e.where)
@@ -411,7 +430,7 @@ class Store(LinkEditor):
         kept_ids = {a["id"] for a in keep}
         pos = dict(zip(p_ids, range(len(p_ids))))
         ref_of = {sid: s.ref for sid, s in zip(p_ids, p_segs)}
-        with write_transaction(db):
+        with self.transaction():
             for a in alignments:
                 if a["id"] in kept_ids:
                     continue
@@ -461,7 +480,7 @@ class Store(LinkEditor):
         """Undo one revision: the slot goes back to the state before it, recorded as a new revision."""
         r = self.revision(revision)
         if r["before"] is not None:
-            with write_transaction(self.db):
+            with self.transaction():
                 return self._revert_links(r, actor)
         work, key, address, old_text, old_status = r["work"], r["key"], r["address"], r["old_text"], r["old_status"]
         refs = [r[0] for r in self.db.execute(
@@ -491,6 +510,10 @@ class Store(LinkEditor):
         texts = Path(texts_dir) if texts_dir is not None else self.texts_dir
         if texts is None:
             raise AlignerError("no texts folder to dump into")
+        with self.writing():
+            return self._dump(texts, work, key)
+
+    def _dump(self, texts: Path, work: str | None, key: str | None) -> list[Path]:
         written = []
         for w in self.works():
             if work and w["id"] != work:
@@ -502,7 +525,7 @@ class Store(LinkEditor):
                 if key and v["key"] != key:
                     continue
                 slot_lines = self._slot_lines(v)
-                hist_lines = self._history_lines(v)
+                hist_lines = self._history_lines(v, history_path(wdir, v["key"]))
                 for path, lines in ((slots_path(wdir, v["key"]), slot_lines), (history_path(wdir, v["key"]), hist_lines)):
                     if write_records(path, lines):
                         written.append(path)
@@ -547,9 +570,16 @@ class Store(LinkEditor):
             out.append(format_record(rec))
         return out
 
-    def _history_lines(self, v: dict) -> list[str]:
-        out = []
+    def _history_lines(self, v: dict, existing: Path | None = None) -> list[str]:
+        """The version's revisions as dump lines, merged by id with those already in the file.
+
+        A revision the file has and the database lacks (the database was built before it was written) is
+        kept, never overwritten: a dump only ever adds to the history.
+        """
+        out: list[tuple[int, str]] = []
+        ids = set()
         for r in self.db.query("select * from revisions where version = ? order by id", [v["id"]]):
+            ids.add(r["id"])
             refs = [x[0] for x in self.db.execute(
                 "select s.ref from revision_segments rs join segments s on s.id = rs.segment where rs.revision = ? order by s.position",
                 [r["id"]]).fetchall()]
@@ -564,8 +594,13 @@ class Store(LinkEditor):
                 rec["op"] = r["op"]
                 rec["before"] = json.loads(r["before"])
                 rec["after"] = json.loads(r["after"])
-            out.append(format_record(rec))
-        return out
+            out.append((r["id"], format_record(rec)))
+        if existing is not None and existing.exists():
+            for rec in load_jsonl(existing):
+                if isinstance(rec.get("id"), int) and rec["id"] not in ids:
+                    rec.pop("_line", None)
+                    out.append((rec["id"], format_record(rec)))
+        return [line for _, line in sorted(out, key=lambda x: x[0])]
 
 
 def _position_for_target(db, vid: str, target: int) -> float:

@@ -163,6 +163,11 @@ async def _edit_post(datasette, request, db, w, key, address, editor, json_wante
     def write(conn):
         store = _store(conn, tdir)
         queries.wait_when_locked(conn, 10_000)
+        # The save and its dump under the writers' lock: no build or import can come between them.
+        with store.writing():
+            return save(conn, store)
+
+    def save(conn, store):
         try:
             rid = store.set_slot(slug, key, address, text, status, actor=actor_id, channel="web", token=token)
         except ConflictError as e:
