@@ -181,19 +181,71 @@ def find_works(texts_dir: str | Path) -> list[Path]:
 
 
 def update_version(directory: str | Path, key: str, values: dict[str, Any]) -> None:
-    """Add or update ``[versions.<key>]`` in work.toml, keeping the rest of the file.
+    """Add or update ``[versions.<key>]`` in work.toml, keeping the rest of the file as a person wrote it.
 
-    Rewrites the whole file through tomllib/tomli_w, so comments are lost;
-    the write is atomic (temporary file, then rename).
+    Edited through tomlkit, so comments, order and layout survive; the write is atomic.
     """
-    import tomli_w
+    import tomlkit
 
     path = Path(directory) / METADATA_FILE
-    data = tomllib.loads(path.read_text("utf-8-sig"))
-    versions = data.setdefault("versions", {})
-    current = versions.setdefault(key, {})
-    current.update({k: v for k, v in values.items() if v is not None})
-    atomic_write(path, tomli_w.dumps(data))
+    doc = tomlkit.parse(textio.read_text(path, kind="TOML"))
+    versions = doc.get("versions")
+    if versions is None:
+        versions = tomlkit.table(is_super_table=True)
+        doc["versions"] = versions
+    if key not in versions:
+        versions[key] = tomlkit.table()
+    for k, v in values.items():
+        if v is not None:
+            versions[key][k] = v
+    atomic_write(path, tomlkit.dumps(doc))
+
+
+def create_work(texts_dir: str | Path, slug: str, *, title: str, lang: str, pivot_file: str | Path,
+                author: str | None = None, year: int | None = None, source: str | None = None,
+                licence: str | None = None, description: str | None = None) -> Path:
+    """A new work folder: the pivot's text copied in as published, and a commented work.toml declaring it.
+
+    Checks everything before writing anything; returns the folder.
+    """
+    import tomlkit
+
+    if not SLUG.match(slug):
+        raise InputError(slug, "a work's name must be a lower-case slug (a-z, 0-9, -)")
+    if not LANG.match(lang):
+        raise InputError(lang, "not a language code (BCP 47, e.g. en, ru, es)")
+    folder = Path(texts_dir) / slug
+    if folder.exists():
+        raise InputError(str(folder), "a work of that name exists already")
+    data = textio.read_bytes(pivot_file)
+    textio.decode(data, str(pivot_file))
+    name = f"{lang}{'.tsv' if str(pivot_file).endswith('.tsv') else '.txt'}"
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment(f"{author + ', ' if author else ''}{title}{f' ({year})' if year else ''}."))
+    doc.add(tomlkit.comment("Hand-editable: every [versions.<key>] is one version of the work. A version"))
+    doc.add(tomlkit.comment("may be declared before any of its text exists; its slots are then empty."))
+    for k, v in (("title", title), ("author", author), ("year", year), ("description", description),
+                 ("source", source), ("licence", licence), ("pivot", lang)):
+        if v is not None:
+            doc[k] = v
+    versions = tomlkit.table(is_super_table=True)
+    pivot = tomlkit.table()
+    for k, v in (("language", lang), ("role", "pivot"), ("file", name), ("source", source), ("licence", licence)):
+        if v is not None:
+            pivot[k] = v
+    versions[lang] = pivot
+    doc["versions"] = versions
+    folder.mkdir(parents=True)
+    try:
+        atomic_write(folder / name, data)
+        atomic_write(folder / METADATA_FILE, tomlkit.dumps(doc))
+        load_work(folder)  # the same checks as every build
+    except BaseException:
+        for f in folder.iterdir():
+            f.unlink()
+        folder.rmdir()
+        raise
+    return folder
 
 
 # ---------------------------------------------------------------------------

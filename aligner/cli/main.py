@@ -264,8 +264,8 @@ def user_add(name, password, users_file):
 # Filling slots
 
 
-def _work_and_key(store, work, lang):
-    w = store.work(work)
+def _work_and_key(store, work, lang, ref=None):
+    w = store.work_of(ref, lang, work) if ref else store.work(work)
     v = store.version(w["id"], lang)
     return w["id"], v["key"]
 
@@ -277,7 +277,7 @@ def _work_and_key(store, work, lang):
 @click.option("--status", type=click.Choice(["draft", "confirmed"]), default="draft", show_default=True)
 @click.option("--clear", is_flag=True, help="Empty the slot")
 @click.option("--as", "actor", help="Who is editing [default: $ALIGNER_USER, then git user.name]")
-@click.option("--work", help="Work slug (needed when the corpus has several)")
+@click.option("--work", help="Work slug (needed only when the segment is in several works)")
 @click.option("--token", help="Revision token your copy was made from: refuse if the slot changed since")
 @db_option
 @texts_option
@@ -296,7 +296,7 @@ def set_(segment, lang, text, status, clear, actor, work, token, db_path, texts_
         aligner set 24.1-24.2 ru "Неужели не нашлось среди Вас никого ..."
     """
     store = _open_store(db_path, texts_dir, write=True)
-    w, key = _work_and_key(store, work, lang)
+    w, key = _work_and_key(store, work, lang, segment)
     if text is None and not clear:
         if token:
             raise click.UsageError("--token goes with a TEXT")
@@ -362,7 +362,7 @@ def _print_rows(rows: list[dict], as_json: bool, as_csv: bool, columns: list[str
 @cli.command()
 @click.argument("segment")
 @click.argument("lang", required=False)
-@click.option("--work", help="Work slug (needed when the corpus has several)")
+@click.option("--work", help="Work slug (needed only when the segment is in several works)")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--csv", "as_csv", is_flag=True)
 @db_option
@@ -375,7 +375,7 @@ def history(segment, lang, work, as_json, as_csv, db_path):
         aligner history 24.1 ru
     """
     store = _open_store(db_path)
-    w = store.work(work)["id"]
+    w = store.work_of(segment, lang, work)["id"]
     rows = store.history(w, segment, lang)
     if as_json or as_csv:
         _print_rows(rows, as_json, as_csv, list(rows[0]) if rows else ["id"])
@@ -435,6 +435,38 @@ def dump(work, db_path, texts_dir):
 
 # ---------------------------------------------------------------------------
 # Whole texts and automatic alignment
+
+
+@cli.command(name="new-work")
+@click.argument("slug")
+@click.option("--title", required=True, help="The work's title")
+@click.option("--pivot", "pivot_file", required=True, type=click.Path(dir_okay=False),
+              help="The pivot's text (plain text, or a book/chapter/verse TSV)")
+@click.option("--lang", required=True, help="The pivot's language (BCP 47: en, ru, es ...)")
+@click.option("--author")
+@click.option("--year", type=int)
+@click.option("--source", help="Where the text comes from")
+@click.option("--licence", help="Licence or copyright note")
+@click.option("--build/--no-build", "rebuild", default=True, show_default=True, help="Build the database afterwards")
+@db_option
+@texts_option
+@_errors
+def new_work(slug, title, pivot_file, lang, author, year, source, licence, rebuild, db_path, texts_dir):
+    """Start a new work in texts/SLUG/: its pivot text copied in and a commented work.toml declaring it.
+
+    Example:
+
+        aligner new-work mark --title "The Gospel of Mark" --pivot mark.kjv.tsv --lang en --author "Mark"
+    """
+    from ..corpus import build as do_build
+    from ..record import create_work
+
+    folder = create_work(texts_dir, slug, title=title, lang=lang, pivot_file=pivot_file, author=author, year=year,
+                         source=source, licence=licence)
+    click.echo(f"{folder}: new work, pivot {lang}; add versions with: aligner add-version {slug} LANG FILE")
+    if rebuild:
+        report = do_build(texts_dir, db_path)
+        click.echo(f"{report.db_path}: {report.works} work(s), {report.segments} segments")
 
 
 @cli.command(name="add-version")

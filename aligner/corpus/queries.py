@@ -69,6 +69,14 @@ def work_row(conn: sqlite3.Connection, work: str) -> dict | None:
     return found[0] if found else None
 
 
+def works_with_pivot_ref(conn: sqlite3.Connection, ref: str, key: str | None = None) -> list[str]:
+    """The works whose pivot has a segment ``ref`` (and, given ``key``, a version with that key or language)."""
+    sql = ("select w.id from works w join segments s on s.version = w.id || '/' || w.pivot and s.ref = ?"
+           + (" where exists (select 1 from versions v where v.work = w.id and (v.key = ? or v.language = ?))"
+              if key else "") + " order by w.id")
+    return [r[0] for r in conn.execute(sql, [ref] + ([key, key] if key else []))]
+
+
 def version_rows(conn: sqlite3.Connection, work: str) -> list[dict]:
     """The version rows of a work in ``work.toml`` order."""
     return rows(conn, "select * from versions where work = ? order by position, key", [work])

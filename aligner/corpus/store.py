@@ -95,6 +95,20 @@ class Store(LinkEditor):
                 return w
         raise UnknownError(f"unknown work {slug!r} (known: {', '.join(w['id'] for w in works) or 'none'})")
 
+    def work_of(self, ref: str, key: str | None = None, slug: str | None = None) -> dict:
+        """The work a pivot segment ref (or range) names: the one given, the only one, or the one work whose
+        pivot has that ref (and a version ``key``); an error names the candidates when several do."""
+        works = self.works()
+        if slug is not None or len(works) == 1:
+            return self.work(slug)
+        first = parse_address(ref)[0]
+        found = queries.works_with_pivot_ref(self.db.conn, first, key)
+        if len(found) == 1:
+            return self.work(found[0])
+        if not found:
+            raise UnknownError(f"no work has a segment {first!r}" + (f" and a version {key!r}" if key else ""))
+        raise UnknownError(f"{first!r} is in several works; name one with --work ({', '.join(found)})")
+
     def version(self, work: str, key: str, *, allow_pivot: bool = False) -> dict:
         """A version of ``work`` by key (``ru``, ``es-1977``) or, when unambiguous, by language."""
         rows = queries.version_rows(self.db.conn, work)
