@@ -202,7 +202,7 @@ def update_version(directory: str | Path, key: str, values: dict[str, Any]) -> N
 
 
 def create_work(texts_dir: str | Path, slug: str, *, title: str, lang: str, pivot_file: str | Path,
-                author: str | None = None, year: int | None = None, source: str | None = None,
+                key: str | None = None, author: str | None = None, year: int | None = None, source: str | None = None,
                 licence: str | None = None, description: str | None = None) -> Path:
     """A new work folder: the pivot's text copied in as published, and a commented work.toml declaring it.
 
@@ -214,18 +214,21 @@ def create_work(texts_dir: str | Path, slug: str, *, title: str, lang: str, pivo
         raise InputError(slug, "a work's name must be a lower-case slug (a-z, 0-9, -)")
     if not LANG.match(lang):
         raise InputError(lang, "not a language code (BCP 47, e.g. en, ru, es)")
+    key = key or lang
+    if not VERSION_KEY.match(key):
+        raise InputError(key, "not a version key (like en, en-kjv, es-1977)")
     folder = Path(texts_dir) / slug
     if folder.exists():
         raise InputError(str(folder), "a work of that name exists already")
     data = textio.read_bytes(pivot_file)
     textio.decode(data, str(pivot_file))
-    name = f"{lang}{'.tsv' if str(pivot_file).endswith('.tsv') else '.txt'}"
+    name = f"{key}{'.tsv' if str(pivot_file).endswith('.tsv') else '.txt'}"
     doc = tomlkit.document()
     doc.add(tomlkit.comment(f"{author + ', ' if author else ''}{title}{f' ({year})' if year else ''}."))
     doc.add(tomlkit.comment("Hand-editable: every [versions.<key>] is one version of the work. A version"))
     doc.add(tomlkit.comment("may be declared before any of its text exists; its slots are then empty."))
     for k, v in (("title", title), ("author", author), ("year", year), ("description", description),
-                 ("source", source), ("licence", licence), ("pivot", lang)):
+                 ("source", source), ("licence", licence), ("pivot", key)):
         if v is not None:
             doc[k] = v
     versions = tomlkit.table(is_super_table=True)
@@ -233,7 +236,7 @@ def create_work(texts_dir: str | Path, slug: str, *, title: str, lang: str, pivo
     for k, v in (("language", lang), ("role", "pivot"), ("file", name), ("source", source), ("licence", licence)):
         if v is not None:
             pivot[k] = v
-    versions[lang] = pivot
+    versions[key] = pivot
     doc["versions"] = versions
     folder.mkdir(parents=True)
     try:

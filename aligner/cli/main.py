@@ -443,6 +443,7 @@ def dump(work, db_path, texts_dir):
 @click.option("--pivot", "pivot_file", required=True, type=click.Path(dir_okay=False),
               help="The pivot's text (plain text, or a book/chapter/verse TSV)")
 @click.option("--lang", required=True, help="The pivot's language (BCP 47: en, ru, es ...)")
+@click.option("--key", help="The pivot version's key when it is not just the language (e.g. en-kjv)")
 @click.option("--author")
 @click.option("--year", type=int)
 @click.option("--source", help="Where the text comes from")
@@ -451,7 +452,7 @@ def dump(work, db_path, texts_dir):
 @db_option
 @texts_option
 @_errors
-def new_work(slug, title, pivot_file, lang, author, year, source, licence, rebuild, db_path, texts_dir):
+def new_work(slug, title, pivot_file, lang, key, author, year, source, licence, rebuild, db_path, texts_dir):
     """Start a new work in texts/SLUG/: its pivot text copied in and a commented work.toml declaring it.
 
     Example:
@@ -461,8 +462,8 @@ def new_work(slug, title, pivot_file, lang, author, year, source, licence, rebui
     from ..corpus import build as do_build
     from ..record import create_work
 
-    folder = create_work(texts_dir, slug, title=title, lang=lang, pivot_file=pivot_file, author=author, year=year,
-                         source=source, licence=licence)
+    folder = create_work(texts_dir, slug, title=title, lang=lang, key=key, pivot_file=pivot_file, author=author,
+                         year=year, source=source, licence=licence)
     click.echo(f"{folder}: new work, pivot {lang}; add versions with: aligner add-version {slug} LANG FILE")
     if rebuild:
         report = do_build(texts_dir, db_path)

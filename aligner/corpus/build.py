@@ -381,7 +381,8 @@ class _Builder:
                 seg = Segment(0, pivot.kind_of(first) if first else "paragraph", 0, g["text"], 0, 0,
                               pivot.division_of(first) if first else 0)
                 targets.append(self._typed_segment(vid, v.language, "@" + (address or f"line{g.get('line')}"), seg, g["pos"]))
-            status = g["status"] if targets else "empty"
+            # A row confirmed with nothing in it is a decision (no counterpart); any other row without text is empty.
+            status = g["status"] if targets or g["status"] == "confirmed" else "empty"
             if not pivots and g.get("method") is None:
                 g["method"] = "unaligned"
             self.add_alignment(work.slug, vid, pivots, targets, address=address, position=g["pos"], status=status,

@@ -193,7 +193,7 @@ class LinkEditor:
             if segs[t]["typed"]:
                 conn.execute("delete from segments where id = ?", [t])
             else:
-                self._insert_alignment(work, v["id"], [], [t], None, _leftover_position(conn, v["id"], t), "auto",
+                self._insert_alignment(work, v["id"], [], [t], None, leftover_position(conn, v["id"], t), "auto",
                                        None, "unaligned", None, None)
         after = self._describe(new, segs)
         pivots = sorted({p for l in old + new for p in l["pivots"]}, key=lambda p: segs[p]["position"])
@@ -289,7 +289,7 @@ class LinkEditor:
                 elif rest_t and not o["pivots"]:
                     new.append({**o, "targets": rest_t})
             if not pivots:
-                new[0]["position"] = _leftover_position(self.db.conn, v["id"], targets[0])
+                new[0]["position"] = leftover_position(self.db.conn, v["id"], targets[0])
             return self._commit(work, v, old, new, op="link", channel=channel, actor=actor)
 
     def move(self, work: str, key: str, ref: str, direction: str, *, actor: str | None = None,
@@ -528,10 +528,17 @@ def _text(seg: dict, texts: dict[int, str] | None) -> str:
     return (texts or {}).get(seg["id"], seg["text"])
 
 
-def _leftover_position(conn, vid: str, target: int) -> float:
-    """Place a 0:1 row just after the row whose text comes before its sentence."""
+def leftover_position(conn, vid: str, target: int) -> float:
+    """Where a 0:1 row stands: just after the row whose text comes before its sentence, else just before the
+    row whose text comes after it (a title before a letter's first linked sentence)."""
     row = conn.execute(
         "select max(a.position) from alignments a join alignment_targets at on at.alignment = a.id"
         " join segments s on s.id = at.segment where a.version = ? and a.address is not null and s.position < "
         "(select position from segments where id = ?)", [vid, target]).fetchone()
-    return (row[0] if row and row[0] is not None else -1.0) + 0.5
+    if row and row[0] is not None:
+        return row[0] + 0.5
+    row = conn.execute(
+        "select min(a.position) from alignments a join alignment_targets at on at.alignment = a.id"
+        " join segments s on s.id = at.segment where a.version = ? and a.address is not null and s.position > "
+        "(select position from segments where id = ?)", [vid, target]).fetchone()
+    return (row[0] if row and row[0] is not None else 0.0) - 0.5

@@ -26,7 +26,7 @@ from ..text.search import normalize_for_search
 from ..text.segment import Segment
 from . import queries
 from .autoalign import align_version
-from .links import LinkEditor, combined_status, is_human
+from .links import LinkEditor, combined_status, is_human, leftover_position
 from .lock import writer_lock
 from .schema import connect, write_transaction
 
@@ -463,7 +463,7 @@ class Store(LinkEditor):
                     address = ref_of[p[0]] if len(p) == 1 else f"{ref_of[p[0]]}-{ref_of[p[-1]]}"
                     position = float(pos[p[0]])
                 else:
-                    address, position = None, _position_for_target(db, v["id"], t[0])
+                    address, position = None, leftover_position(db.conn, v["id"], t[0])
                 self._insert_alignment(w["id"], v["id"], p, t, address, position, "auto", score,
                                         "aligner" if p else "unaligned", None, None)
                 covered.update(p)
@@ -615,12 +615,3 @@ class Store(LinkEditor):
                     rec.pop("_line", None)
                     out.append((rec["id"], format_record(rec)))
         return [line for _, line in sorted(out, key=lambda x: x[0])]
-
-
-def _position_for_target(db, vid: str, target: int) -> float:
-    """Place a 0:1 alignment just after the pivot position of the alignment before its sentence."""
-    row = db.execute(
-        "select max(a.position) from alignments a join alignment_targets at on at.alignment = a.id"
-        " join segments s on s.id = at.segment where a.version = ? and a.address is not null and s.position < "
-        "(select position from segments where id = ?)", [vid, target]).fetchone()
-    return (row[0] if row and row[0] is not None else -1.0) + 0.5
