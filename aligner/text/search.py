@@ -1,13 +1,18 @@
-"""Search normalisation: what goes into the full-text index beside each sentence.
+"""Search normalisation: what goes into the full-text index beside each sentence, and what a query becomes.
 
 SQLite's FTS5 ``unicode61`` tokenizer folds case for every script and, with
-``remove_diacritics 2``, Latin accents; its ``porter`` stemmer works for
-English only. It does not fold Russian ``ё`` into ``е``, and it knows nothing
-of Russian inflection. So every segment gets a ``search`` column: the text
-with ``ё`` folded and pre-reform letters modernised, followed by the
-dictionary forms (lemmas) of its Russian words from pymorphy3. A query is
-normalised the same way (:func:`normalize_query`), so ``заложник`` finds
-``заложников`` and ``ещё`` finds ``еще``.
+``remove_diacritics 2``, Latin accents (``corazon`` finds ``corazón``); its
+``porter`` stemmer works for English only. It does not fold Russian ``ё`` into
+``е`` and knows nothing of Russian or Spanish inflection. So every segment gets
+a ``search`` column: the text with ``ё`` folded and pre-reform letters
+modernised, followed by the *keys* of its words: for Russian every dictionary
+form pymorphy3 proposes (all parses, not only the likeliest: a surname such as
+«Савинкова» is also a feminine noun) and the Snowball stem (for words the
+dictionary does not know); for the other languages Snowball knows, the stem.
+A query is normalised the same way (:func:`normalize_query`): each word
+matches itself or any of its keys, so ``заложником`` finds ``заложники`` and
+«Савинков» finds «Савинкова». Phrases in double quotes and a prefix with ``*``
+work as readers expect from a search box.
 """
 
 from __future__ import annotations
@@ -19,6 +24,11 @@ from functools import lru_cache
 _CYRILLIC_WORD = re.compile(r"[А-Яа-яЁёІіѢѣѲѳѴѵ]+(?:-[А-Яа-яЁё]+)*")
 _FOLD = str.maketrans({"ё": "е", "Ё": "Е", "ѣ": "е", "Ѣ": "Е", "і": "и", "І": "И", "ѳ": "ф", "Ѳ": "Ф", "ѵ": "и", "Ѵ": "И"})
 _HARD_SIGN_END = re.compile(r"(?<=[А-Яа-я])[ъЪ](?=\b|[^А-Яа-я]|$)")
+_WORD = re.compile(r"\w+")
+#: Languages whose Latin-script words get a Snowball stem as a search key (English has FTS5's porter).
+STEMMED = {"es": "spanish", "fr": "french", "de": "german", "it": "italian", "pt": "portuguese"}
+#: The most keys a query word may expand to (a bound on the work one search box entry can ask of the index).
+MAX_KEYS = 8
 
 
 def fold(text: str) -> str:
@@ -36,9 +46,16 @@ def _morph():
     return pymorphy3.MorphAnalyzer()
 
 
+@lru_cache(maxsize=16)
+def _stemmer(language: str):
+    import snowballstemmer
+
+    return snowballstemmer.stemmer(language)
+
+
 @lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
-    """The dictionary form of a Russian word (lower case, ё folded), or the word itself."""
+    """The likeliest dictionary form of a Russian word (lower case, ё folded), or the word itself."""
     morph = _morph()
     w = word.lower()
     if morph is None:
@@ -46,28 +63,71 @@ def lemma(word: str) -> str:
     return fold(morph.parse(w)[0].normal_form)
 
 
+@lru_cache(maxsize=400_000)
+def russian_keys(word: str) -> tuple[str, ...]:
+    """Every dictionary form a Russian word may have, and its stem: the keys it is indexed and searched by."""
+    w = fold(word.lower())
+    keys = [w]
+    morph = _morph()
+    if morph is not None:
+        keys += [fold(p.normal_form) for p in morph.parse(w)]
+    keys.append(_stemmer("russian").stemWord(w))
+    return tuple(dict.fromkeys(k for k in keys if k))[:MAX_KEYS]
+
+
+@lru_cache(maxsize=200_000)
+def latin_keys(word: str, lang: str) -> tuple[str, ...]:
+    """A word of a Snowball language and its stem."""
+    w = word.lower()
+    language = STEMMED.get(lang)
+    if language is None:
+        return (w,)
+    return tuple(dict.fromkeys([w, _stemmer(language).stemWord(w)]))
+
+
 def normalize_for_search(text: str, lang: str) -> str:
-    """The ``search`` column for a segment: folded text, then its lemmas (Russian only)."""
-    folded = fold(text) if _CYRILLIC_WORD.search(text) else text
-    if lang.split("-")[0] not in ("ru", "uk", "be") and not _CYRILLIC_WORD.search(text):
-        return folded
-    lemmas = [lemma(w) for w in _CYRILLIC_WORD.findall(folded)]
-    extra = " ".join(dict.fromkeys(l for l in lemmas if l))
+    """The ``search`` column for a segment: folded text, then the search keys of its words."""
+    base = lang.split("-")[0]
+    cyrillic = bool(_CYRILLIC_WORD.search(text))
+    folded = fold(text) if cyrillic else text
+    keys: list[str] = []
+    if cyrillic:
+        for w in _CYRILLIC_WORD.findall(folded):
+            keys += russian_keys(w)[1:]
+    if base in STEMMED:
+        for w in _WORD.findall(folded):
+            if not _CYRILLIC_WORD.fullmatch(w):
+                keys += latin_keys(w, base)[1:]
+    extra = " ".join(dict.fromkeys(k for k in keys if k))
     return f"{folded} {extra}" if extra else folded
 
 
-def normalize_query(query: str, lang: str | None = None) -> str:
-    """Turn what a reader typed into an FTS5 query over the ``search`` column.
+_QUERY_PART = re.compile(r'"([^"]*)"|(\S+)')
 
-    Each word becomes a quoted term (so punctuation cannot break FTS syntax);
-    a Russian word is searched as itself OR its lemma, so inflected forms
-    meet. Words are ANDed, as search boxes do.
+
+def normalize_query(query: str, lang: str | None = None) -> str:
+    """Turn what a reader typed into an FTS5 query over the ``text`` and ``search`` columns.
+
+    Words are ANDed, as search boxes do. Each word becomes a quoted term (punctuation cannot break FTS
+    syntax) or, for a Russian word, or a word of a stemmed language, an OR of its keys; ``word*`` is a
+    prefix; ``"two words"`` a phrase (folded, without keys: a phrase is the words as written).
     """
     terms = []
-    for word in re.findall(r"\w+", fold(query)):
-        if _CYRILLIC_WORD.fullmatch(word):
-            forms = dict.fromkeys([word.lower(), lemma(word)])
-            terms.append("(" + " OR ".join(f'"{f}"' for f in forms) + ")")
-        else:
-            terms.append(f'"{word}"')
-    return " ".join(terms)
+    for phrase, bare in _QUERY_PART.findall(fold(query)):
+        if phrase:
+            words = _WORD.findall(phrase)
+            if words:
+                terms.append('"' + " ".join(w.lower() for w in words) + '"')
+            continue
+        prefix = bare.endswith("*")
+        for word in _WORD.findall(bare):
+            if prefix and word == _WORD.findall(bare)[-1]:
+                terms.append(f'"{word.lower()}"*')
+                continue
+            if _CYRILLIC_WORD.fullmatch(word):
+                keys = russian_keys(word)
+            else:
+                keys = tuple(dict.fromkeys(k for code in ([lang] if lang in STEMMED else STEMMED)
+                                           for k in latin_keys(word, code)))
+            terms.append(keys and ("(" + " OR ".join(f'"{k}"' for k in keys) + ")" if len(keys) > 1 else f'"{keys[0]}"'))
+    return " AND ".join(t for t in terms if t)

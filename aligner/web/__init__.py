@@ -35,6 +35,7 @@ from .map import map_view
 from .pages import EDIT_ACTION, static_url
 from .read import read_view, work_view, works_view
 from .search import search_view
+from .tablesearch import search_rewriter
 
 
 def ensure_registered() -> None:
@@ -46,6 +47,11 @@ def ensure_registered() -> None:
     module = sys.modules[__name__]
     if not pm.is_registered(module) and pm.get_plugin("aligner") is None:
         pm.register(module, name="aligner")
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    return search_rewriter
 
 
 @hookimpl
