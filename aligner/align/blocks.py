@@ -277,6 +277,8 @@ def align_sentences(
 
 #: Kinds that are aligned like running text; every other kind prefers its own kind.
 _TEXT_KINDS = {"paragraph", "verse", "text", "sentence", ""}
+#: The marker feature every unit of a special kind carries (see :func:`_block_groups`).
+_SPECIAL = "\0special"
 
 
 def _unit_side(problem: Problem, which: str, ranges: list[tuple[int, int]], kinds: list[str],
@@ -291,6 +293,7 @@ def _unit_side(problem: Problem, which: str, ranges: list[tuple[int, int]], kind
             c.update(d)
         if kind not in _TEXT_KINDS:
             c[kind_ids[kind]] += 1
+            c[kind_ids[_SPECIAL]] += 1
         lens.append(sum(lens_all[a:b]))
         feats.append(dict(c))
         junk.append(b == a)
@@ -347,10 +350,15 @@ def _block_groups(src: Sequence[Block], tgt: Sequence[Block], problem: Problem, 
     kind_ids = {}
     weights = dict(model.weights)
     base = max(weights, default=-1) + 1
-    for k, kind in enumerate(kinds):
+    pen, clash = opts["pen_kind"], opts["cost_kind_clash"]
+    # Every special unit carries its kind and the marker "special". Two special units of different
+    # kinds (a title against a dateline) share only the marker, whose negative gain is the clash
+    # cost; two of the same kind share both, and the kind's gain gives the clash back.
+    kind_ids[_SPECIAL] = base
+    weights[base] = (-clash, 0.0)
+    for k, kind in enumerate(kinds, start=1):
         kind_ids[kind] = base + k
-        pen = opts["pen_kind"]
-        weights[base + k] = (opts["w_kind"] + 2 * pen, pen)
+        weights[base + k] = (opts["w_kind"] + 2 * pen + clash, pen)
     bmodel = Model(opts, model.ratio, weights)
     no_free = (False, False, False, False)
 
