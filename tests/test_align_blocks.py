@@ -148,3 +148,13 @@ def test_an_excerpt_without_its_heading_starts_mid_letter():
     beads = align_blocks(src, tgt, "en", "es")
     first = next(b for b in beads if 0 in b.tgt)
     assert fs[first.src[0]][1].startswith("Is there really no one around you")
+
+
+def test_a_keyed_pivot_meets_a_plain_version_sentence_by_sentence():
+    en, de = long_text()
+    keyed = [Block("verse", [s], key=f"1.{k + 1}", division=1 + k // 5) for k, s in enumerate(en)]
+    plain = [Block("paragraph", de[k : k + 5], None, 0) for k in range(0, len(de), 5)]  # chapters as paragraphs
+    for src, tgt in ((keyed, plain), (plain, keyed)):
+        beads = align_blocks(src, tgt, "en", "de")
+        check_cover(beads, len(en), len(de))
+        assert pairs(beads) == [((k,), (k,)) for k in range(len(en))]

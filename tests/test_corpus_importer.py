@@ -137,3 +137,11 @@ def test_align_files_ladder_and_tsv(tmp_path):
     r = CliRunner().invoke(cli, ["align-files", str(src), str(tgt), "--tgt-lang", "es", "--presegmented", "--format", "tsv"])
     first = r.output.splitlines()[0].split("\t")
     assert first[:2] == ["One sentence here.", "Una frase aquí."] and 0 <= float(first[2]) <= 1
+
+
+def test_add_version_warns_when_much_stays_unaligned(run):
+    # The Spanish excerpt covers the opening of letter 2 only: most pivot sentences keep empty slots.
+    r = run("add-version", WORK, "es", ES)
+    assert f"warning: {WORK}/es: " in r.output
+    assert "pivot sentences" in r.output and "left unaligned" in r.output
+    assert "sentences of the version" not in r.output  # every Spanish sentence found its place

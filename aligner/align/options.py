@@ -46,6 +46,7 @@ DEFAULT_OPTIONS: dict = {
     "window": 8,  # half-width of the band around the projected coarse path
     "full_dp_cells": 60000,  # below this many cells the whole matrix is searched
     "temperature": 1.0,  # for the posterior bead scores
+    "calibrate": True,  # bead score = calibrated probability (align/confidence.py); False = the bare posterior
     "score_window": 3,  # half-width of the band in which bead posteriors are computed
     # partial (semi-global) alignment: cost of skipping one leading/trailing sentence
     "skip_cost": 0.05,

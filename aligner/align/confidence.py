@@ -1,0 +1,106 @@
+"""A bead's confidence: the probability that it is right, not only that the model prefers it.
+
+The DP's posterior (:func:`aligner.align.dp.posteriors`) says how much better
+a bead is than its rivals *under the model*; it is near 1.0 whenever the
+search had no alternative (verse keys, fixed beads around a one-sentence gap),
+even when the two sides do not translate each other (verses shifted by one).
+Reviewers need the other question answered: is this bead right? So each bead
+gets a few observations the model's posterior does not see on its own:
+
+* the posterior itself (as a logit),
+* the length term of the bead (Gale-Church's ``-log P(delta)``),
+* the anchors the two sides share (numbers, names, words, the learnt lexicon)
+  and those each side has without a partner,
+* its size (1:1, 2:1, larger), and how many of its neighbours are
+  deletions/insertions (a wrong bead usually leaves a stray sentence beside it),
+* whether the kinds of its blocks disagree (a title against a paragraph).
+
+A logistic model turns them into a probability. Its coefficients were fitted
+on the Text+Berg *dev* set only (``python benchmarks/align.py --fit-confidence``
+prints them); the test sets measure it (``benchmarks/align.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from .cost import Model, Problem
+
+#: The observations, in the order of :data:`COEFFICIENTS`.
+FEATURES = ("bias", "posterior", "length", "shared", "unmatched", "size", "stray", "kind", "neighbours", "merge", "big", "chars", "agreement")
+
+#: The weight of a kind disagreement: not fitted (Text+Berg has no block kinds), a clear "no".
+KIND = -4.0
+
+#: Logistic coefficients fitted on Text+Berg dev (``benchmarks/align.py --fit-confidence``), ``kind`` set to KIND.
+COEFFICIENTS = (2.305, 0.109, -0.172, 0.000, -0.010, -0.410, -1.092, KIND, 0.082, -0.869, -0.693, 0.087, 0.329)
+
+
+def _logit(p: float) -> float:
+    p = min(1.0 - 1e-4, max(1e-4, p))
+    return math.log(p / (1.0 - p))
+
+
+def bead_features(beads: Sequence, problem: Problem, model: Model,
+                  kinds_s: Sequence[str] | None = None, kinds_t: Sequence[str] | None = None,
+                  special: frozenset = frozenset()) -> list[tuple[float, ...] | None]:
+    """The observations of each bead with both sides (``None`` for a 1:0 or 0:1 bead)."""
+    weights = problem.weights
+    out: list[tuple[float, ...] | None] = []
+    n = len(beads)
+    for k, b in enumerate(beads):
+        if not (b.src and b.tgt):
+            out.append(None)
+            continue
+        l1 = sum(problem.src_lens[i] for i in b.src)
+        l2 = sum(problem.tgt_lens[j] for j in b.tgt)
+        length = model.length_cost(l1, l2)
+        fs: dict = {}
+        for i in b.src:
+            for f, c in problem.src_feats[i].items():
+                fs[f] = fs.get(f, 0) + c
+        ft: dict = {}
+        for j in b.tgt:
+            for f, c in problem.tgt_feats[j].items():
+                ft[f] = ft.get(f, 0) + c
+        shared = 0.0
+        unmatched = 0.0
+        for f, c in fs.items():
+            g = weights[f][0]
+            d = ft.get(f, 0)
+            shared += min(c, d) * g
+            unmatched += max(0, c - d) * g
+        for f, d in ft.items():
+            c = fs.get(f, 0)
+            unmatched += max(0, d - c) * weights[f][0]
+        size = len(b.src) + len(b.tgt) - 2
+        stray = sum(1 for x in (k - 1, k + 1) if 0 <= x < n and not (beads[x].src and beads[x].tgt))
+        # neighbours' agreement: the least sure neighbour, and how much better the lengths would fit
+        # if a stray sentence beside the bead were part of it (a bead cut too small)
+        nb = [beads[x] for x in (k - 1, k + 1) if 0 <= x < n]
+        neighbours = min((_logit(x.score) for x in nb), default=_logit(1.0))
+        merge = 0.0
+        for x in nb:
+            if x.src and not x.tgt:
+                merge = max(merge, length - model.length_cost(l1 + sum(problem.src_lens[i] for i in x.src), l2))
+            elif x.tgt and not x.src:
+                merge = max(merge, length - model.length_cost(l1, l2 + sum(problem.tgt_lens[j] for j in x.tgt)))
+        kind = 0.0
+        if kinds_s is not None and kinds_t is not None:
+            ks = {kinds_s[i] for i in b.src}
+            kt = {kinds_t[j] for j in b.tgt}
+            if (ks | kt) & special and ks != kt:
+                kind = 1.0
+        out.append((1.0, _logit(b.score), min(length, 20.0), min(shared, 30.0), min(unmatched, 30.0),
+                    float(size), float(stray), kind, neighbours, min(merge, 20.0),
+                    float(size >= 2), math.log(min(l1, l2)),
+                    2 * shared / (2 * shared + unmatched) if shared + unmatched > 0 else 0.5))
+    return out
+
+
+def probability(x: Sequence[float], coefficients: Sequence[float] = COEFFICIENTS) -> float:
+    z = sum(a * b for a, b in zip(coefficients, x))
+    if z < -30:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-z))
