@@ -591,6 +591,11 @@ def run_confidence(quick: bool, split) -> str:
                 lb += l
             rows.append(conf_row(f"Bible {label} {'+'.join(books)}", sc, lb,
                                  "no verse numbers; right = inside one verse on both sides"))
+        kv, ov = load_bible(BIBLE / "en-kjv.tsv", ["Mark"])["Mark"], load_bible(BIBLE / "es-rv1909.tsv", ["Mark"])["Mark"]
+        _, _, bs, bt, gold = bible_book(kv, ov, "en", "es", split)
+        s, l = labelled(align_blocks(bs, bt, "en", "es"), gold, within=True)
+        rows.append(conf_row("Mark KJV-RV1909 keyed, nothing shifted", s, l,
+                             f"false alarms: {sum(1 for x in s if x < 0.5)} of {len(s)} beads below 0.5"))
         sc, lb, note = shifted_figures(split)
         rows.append(conf_row(f"Mark KJV-RV1909, verses shifted (chapter {SHIFT_CHAPTER})", sc, lb, note))
     return render(CONF_COLUMNS, rows)
@@ -601,7 +606,7 @@ def fit_confidence():
     import math
 
     from aligner.align.blocks import _partial_mode, _scored
-    from aligner.align.confidence import FEATURES, KIND, probability
+    from aligner.align.confidence import FEATURES, FIXED, probability
     from aligner.align.options import resolve_options
 
     src, tgt, gold = load_text_berg("dev")
@@ -612,25 +617,29 @@ def fit_confidence():
     X = [x for x in obs if x is not None]
     Y = [1 if (b.src, b.tgt) in exact else 0 for b, x in zip(beads, obs) if x is not None]
     d = len(X[0])
+    fixed = {FEATURES.index(name): c for name, c in FIXED.items()}
+    free = [k for k in range(d) if k not in fixed]
+    offset = [sum(c * x[k] for k, c in fixed.items()) for x in X]
     mu = [0.0] + [sum(x[k] for x in X) / len(X) for k in range(1, d)]
     sd = [1.0] + [max(1e-6, (sum((x[k] - mu[k]) ** 2 for x in X) / len(X)) ** 0.5) for k in range(1, d)]
     Z = [[(x[k] - mu[k]) / sd[k] for k in range(d)] for x in X]
     w = [0.0] * d
     for _ in range(3000):  # gradient descent, L2 0.1 on the standardised weights (not the bias)
         g = [0.0] * d
-        for z, y in zip(Z, Y):
-            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, sum(a * b for a, b in zip(w, z))))))
-            for k in range(d):
+        for z, y, o in zip(Z, Y, offset):
+            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, o + sum(w[k] * z[k] for k in free)))))
+            for k in free:
                 g[k] += (p - y) * z[k]
-        for k in range(d):
+        for k in free:
             w[k] -= 0.05 * (g[k] / len(Z) + (0.1 * w[k] if k else 0.0))
     raw = [w[k] / sd[k] for k in range(d)]
-    raw[0] = w[0] - sum(w[k] * mu[k] / sd[k] for k in range(1, d))
-    raw[FEATURES.index("kind")] = KIND  # Text+Berg has no block kinds: not fitted
+    raw[0] = w[0] - sum(w[k] * mu[k] / sd[k] for k in free if k)
+    for k, c in fixed.items():
+        raw[k] = c  # set, not fitted (see aligner/align/confidence.py)
     print(f"Text+Berg dev: {len(Y)} beads with both sides, {Y.count(0)} wrong")
     for name, c in zip(FEATURES, raw):
         print(f"  {name:12s} {c:+.3f}")
-    print("COEFFICIENTS = (" + ", ".join("KIND" if n == "kind" else f"{c:.3f}" for n, c in zip(FEATURES, raw)) + ")")
+    print("COEFFICIENTS = (" + ", ".join(n.upper() if n in FIXED else f"{c:.3f}" for n, c in zip(FEATURES, raw)) + ")")
     sc = [probability(x, raw) for x in X]
     print(f"dev AUC with these: {auc(sc, Y):.3f}")
 

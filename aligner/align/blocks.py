@@ -198,10 +198,10 @@ def _run(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds
 
 def _scored(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds=None):
     """Beads with calibrated scores, and each bead's observations (``None`` for fixed and one-sided beads)."""
-    beads, problem, model = _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn)
+    beads, problem, model, groups = _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn)
     kinds_s, kinds_t = kinds or (None, None)
     special = frozenset(k for k in set(kinds_s or ()) | set(kinds_t or ()) if k not in _TEXT_KINDS)
-    obs = bead_features(beads, problem, model, kinds_s, kinds_t, special)
+    obs = bead_features(beads, problem, model, kinds_s, kinds_t, special, [g[:4] for g in groups])
     fixed_set = {(b.src, b.tgt) for b in fixed_beads}
     out = []
     for b, x in zip(beads, obs):
@@ -216,7 +216,7 @@ def _scored(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, ki
 
 
 def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn):
-    """Shared driver: features, optional lexicon pass, alignment group by group; (beads, problem, model).
+    """Shared driver: features, optional lexicon pass, alignment group by group; (beads, problem, model, groups).
 
     ``groups_fn(problem, model)`` returns ``[(s0, s1, t0, t1, free), ...]``: consecutive
     ranges of source and target sentences that are aligned separately (one range
@@ -245,7 +245,7 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn):
 
     beads = one_pass(problem, model)
     if not opts["lexicon"]:
-        return beads, problem, model
+        return beads, problem, model, groups
     # learn a lexicon from the confident 1:1 beads, realign around the first path
     lex = learn_lexicon(src, tgt, beads, opts)
     if any(free) and not opts["length_ratio"]:
@@ -254,11 +254,11 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn):
         if a and c:
             ratio = c / a
     if not lex and ratio == model.ratio:
-        return beads, problem, model
+        return beads, problem, model, groups
     if lex:
         problem = Problem(src, tgt, src_lang, tgt_lang, opts, lexicon=lex, base=problem)
     model = Model(opts, ratio, problem.weights)
-    return one_pass(problem, model, guide=beads), problem, model
+    return one_pass(problem, model, guide=beads), problem, model, groups
 
 
 def _before(b: Bead, s1: int, t1: int) -> bool:

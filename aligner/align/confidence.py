@@ -22,19 +22,24 @@ prints them); the test sets measure it (``benchmarks/align.py``).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 
-from .cost import Model, Problem
+from .cost import Model, Problem, Side
 
 #: The observations, in the order of :data:`COEFFICIENTS`.
-FEATURES = ("bias", "posterior", "length", "shared", "unmatched", "size", "stray", "kind", "neighbours", "merge", "big", "chars", "agreement")
+FEATURES = ("bias", "posterior", "length", "shared", "unmatched", "size", "stray", "kind", "neighbours", "merge", "big", "chars", "agreement", "swap")
 
-#: The weight of a kind disagreement: not fitted (Text+Berg has no block kinds), a clear "no".
+#: Weights set, not fitted, because Text+Berg dev has no such beads. A kind disagreement is a clear
+#: "no". ``swap`` is a difference of bead costs, which are negative log probabilities: a neighbour's
+#: text fitting Δ better divides the odds by e^Δ (coefficient -1).
 KIND = -4.0
+SWAP = -1.0
+FIXED = {"kind": KIND, "swap": SWAP}
 
-#: Logistic coefficients fitted on Text+Berg dev (``benchmarks/align.py --fit-confidence``), ``kind`` set to KIND.
-COEFFICIENTS = (2.305, 0.109, -0.172, 0.000, -0.010, -0.410, -1.092, KIND, 0.082, -0.869, -0.693, 0.087, 0.329)
+#: Logistic coefficients fitted on Text+Berg dev (``benchmarks/align.py --fit-confidence``), except FIXED.
+COEFFICIENTS = (2.305, 0.109, -0.172, 0.000, -0.010, -0.410, -1.092, KIND, 0.082, -0.869, -0.693, 0.087, 0.329, SWAP)
 
 
 def _logit(p: float) -> float:
@@ -44,11 +49,18 @@ def _logit(p: float) -> float:
 
 def bead_features(beads: Sequence, problem: Problem, model: Model,
                   kinds_s: Sequence[str] | None = None, kinds_t: Sequence[str] | None = None,
-                  special: frozenset = frozenset()) -> list[tuple[float, ...] | None]:
-    """The observations of each bead with both sides (``None`` for a 1:0 or 0:1 bead)."""
+                  special: frozenset = frozenset(), groups: Sequence[tuple[int, int, int, int]] | None = None,
+                  ) -> list[tuple[float, ...] | None]:
+    """The observations of each bead with both sides (``None`` for a 1:0 or 0:1 bead).
+
+    ``groups`` are the ranges ``(s0, s1, t0, t1)`` the search aligned separately (block groups
+    fixed by verse keys or the structure pass), in order.
+    """
     weights = problem.weights
     out: list[tuple[float, ...] | None] = []
     n = len(beads)
+    swaps = _group_swaps(problem, model, groups or [])
+    group_starts = [g[0] for g in groups or []]
     for k, b in enumerate(beads):
         if not (b.src and b.tgt):
             out.append(None)
@@ -86,6 +98,9 @@ def bead_features(beads: Sequence, problem: Problem, model: Model,
                 merge = max(merge, length - model.length_cost(l1 + sum(problem.src_lens[i] for i in x.src), l2))
             elif x.tgt and not x.src:
                 merge = max(merge, length - model.length_cost(l1, l2 + sum(problem.tgt_lens[j] for j in x.tgt)))
+        # a neighbour's text fitting better than the bead's own (verses shifted by one)
+        g = bisect.bisect_right(group_starts, b.src[0]) - 1
+        swap = swaps[g] if g >= 0 else 0.0
         kind = 0.0
         if kinds_s is not None and kinds_t is not None:
             ks = {kinds_s[i] for i in b.src}
@@ -95,7 +110,37 @@ def bead_features(beads: Sequence, problem: Problem, model: Model,
         out.append((1.0, _logit(b.score), min(length, 20.0), min(shared, 30.0), min(unmatched, 30.0),
                     float(size), float(stray), kind, neighbours, min(merge, 20.0),
                     float(size >= 2), math.log(min(l1, l2)),
-                    2 * shared / (2 * shared + unmatched) if shared + unmatched > 0 else 0.5))
+                    2 * shared / (2 * shared + unmatched) if shared + unmatched > 0 else 0.5,
+                    min(swap, 20.0)))
+    return out
+
+
+def _group_swaps(problem: Problem, model: Model, groups: Sequence[tuple[int, int, int, int]]) -> list[float]:
+    """For each group, how much better a neighbouring group's text fits than its own (in cost units).
+
+    A group pairing imposed from outside (equal verse keys) is not a choice of the search, so the
+    posterior says nothing about it; comparing it with its neighbours' texts does. One group (plain
+    sentence lists) gives 0: the search itself weighed every alternative.
+    """
+    out = [0.0] * len(groups)
+    if len(groups) < 2:
+        return out
+    S = Side(problem.src_lens, problem.src_feats, problem.src_junk, [])
+    T = Side(problem.tgt_lens, problem.tgt_feats, problem.tgt_junk, [])
+
+    def cost(g, h):
+        s0, s1 = g[0], g[1]
+        t0, t1 = h[2], h[3]
+        return model.cost(S, T, s0, s1 - s0, t0, t1 - t0, 0.0)
+
+    both = [k for k, g in enumerate(groups) if g[1] > g[0] and g[3] > g[2]]
+    for n, k in enumerate(both):
+        own = cost(groups[k], groups[k])
+        best = 0.0
+        for x in (both[n - 1] if n else None, both[n + 1] if n + 1 < len(both) else None):
+            if x is not None:
+                best = max(best, own - cost(groups[k], groups[x]), own - cost(groups[x], groups[k]))
+        out[k] = best
     return out
 
 
