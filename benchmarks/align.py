@@ -6,6 +6,7 @@
     python benchmarks/align.py --ablation  # what each signal buys on Text+Berg dev (and test0-6)
     python benchmarks/align.py --confidence  # only the bead-score figures (AUC, lowest-scored beads)
     python benchmarks/align.py --fit-confidence  # fit the confidence model on Text+Berg dev, print it
+    python benchmarks/align.py --scale   # only the synthetic 10,000 x 10,000 pair (time and memory)
 
 Prints one table: strict/lax precision, recall and F1 (Vecalign's measure,
 ``aligner/align/evaluate.py``), wall time and peak memory (each call runs in a forked
@@ -650,6 +651,7 @@ def main(argv=None):
     ap.add_argument("--ablation", action="store_true",
                     help="instead: Text+Berg dev and test0-6 F1 as the signals are switched on one by one")
     ap.add_argument("--confidence", action="store_true", help="instead: only the bead-score figures")
+    ap.add_argument("--scale", action="store_true", help="instead: only the synthetic 10,000 x 10,000 pair")
     ap.add_argument("--fit-confidence", action="store_true",
                     help="instead: fit the confidence model on Text+Berg dev and print its coefficients")
     args = ap.parse_args(argv)
@@ -661,6 +663,11 @@ def main(argv=None):
         return
     if args.confidence:
         print(run_confidence(args.quick, get_splitter()[0]))
+        return
+    if args.scale:
+        table = Table()
+        run_synthetic(table, False)
+        print(table.render())
         return
     split, split_name = get_splitter()
     table = Table()
