@@ -4,6 +4,9 @@
     python benchmarks/align.py           # everything (about 3 minutes on 2 cores)
     python benchmarks/align.py --quick   # a small subset (about 20 s)
     python benchmarks/align.py --ablation  # what each signal buys on Text+Berg dev (and test0-6)
+    python benchmarks/align.py --confidence  # only the bead-score figures (AUC, lowest-scored beads)
+    python benchmarks/align.py --fit-confidence  # fit the confidence model on Text+Berg dev, print it
+    python benchmarks/align.py --scale   # only the synthetic 10,000 x 10,000 pair (time and memory)
 
 Prints one table: strict/lax precision, recall and F1 (Vecalign's measure,
 ``aligner/align/evaluate.py``), wall time and peak memory (each call runs in a forked
@@ -17,7 +20,12 @@ child; peak = its peak resident set minus its resident set at the start) for
 * the Bible: KJV <-> Reina-Valera 1909 and KJV <-> World English Bible, whole books
   aligned ignoring verse numbers and scored after merging predicted beads that fall
   inside one verse; once more with the verse references as hard anchors;
-* a synthetic 10,000 x 10,000 sentence pair (deterministic from a seed).
+* a synthetic 10,000 x 10,000 sentence pair (deterministic from a seed);
+* the bead scores: how well they separate right from wrong beads (AUC; the share of
+  the wrong beads among the lowest-scored, as many as there are wrong beads) on
+  Text+Berg test0-6, the Bible pairs and a Gospel of Mark whose verses were shifted
+  on purpose (every bead of the shifted run should score below every right bead of
+  its chapter).
 
 Nothing is downloaded: the data are in ``../shared/`` beside the repository and in
 ``benchmarks/data/``.
@@ -391,6 +399,33 @@ def run_bible(table: Table, quick: bool, split):
                       evaluate_multiple(golds, merged(preds)), sec, peak, "verse keys as hard anchors")
 
 
+def run_keyed_plain(table: Table, split):
+    """KJV Mark keyed (verse blocks) against Reina-Valera Mark as plain text (one paragraph a chapter), both ways."""
+    kv = load_bible(BIBLE / "en-kjv.tsv", ["Mark"])["Mark"]
+    ov = load_bible(BIBLE / "es-rv1909.tsv", ["Mark"])["Mark"]
+    fs, ft, bs, bt, gold = bible_book(kv, ov, "en", "es", split)
+    plain: list[Block] = []
+    chapter = None
+    for b in bt:
+        if plain and b.division == chapter:
+            plain[-1].sentences.extend(b.sentences)
+        else:
+            plain.append(Block("paragraph", list(b.sentences), None, 0))
+            chapter = b.division
+    owner = [b.key for b in bs for _ in b.sentences]
+    swapped = [(t, s) for s, t in gold]
+    for label, fn, g, keyed_side in (
+        ("keyed KJV pivot vs plain RV", lambda: align_blocks(bs, plain, "en", "es"), gold, 0),
+        ("plain RV pivot vs keyed KJV", lambda: align_blocks(plain, bs, "es", "en"), swapped, 1),
+    ):
+        beads, sec, peak = measure(fn)
+        done = {owner[i] for b in beads if b.src and b.tgt for i in (b.src if keyed_side == 0 else b.tgt)}
+        table.add(f"Bible Mark {label}", "ours (align_blocks)", f"{len(fs)}/{len(ft)}",
+                  evaluate_multiple([g], [merge_within_gold(as_pairs(beads), g)]), sec, peak,
+                  f"{len(done)}/{len(bs)} verses aligned ({100 * len(done) / len(bs):.1f} %); "
+                  f"{len(bs)} verse blocks against {len(plain)} paragraphs")
+
+
 def run_synthetic(table: Table, quick: bool):
     n = 2000 if quick else 10000
     src, tgt, gold = synthetic_pair(n)
@@ -429,14 +464,210 @@ def run_ablation():
         print("| " + " | ".join(row) + " |", flush=True)
 
 
+# --------------------------------------------------------------------------
+# bead scores: do they point at the errors?
+
+
+def auc(scores, labels) -> float:
+    """Probability that a right bead scores above a wrong one (ties count half)."""
+    ranked = sorted(zip(scores, labels))
+    pos = sum(labels)
+    neg = len(labels) - pos
+    if not pos or not neg:
+        return float("nan")
+    # rank-sum with average ranks for ties
+    rank_sum, k = 0.0, 0
+    while k < len(ranked):
+        e = k
+        while e < len(ranked) and ranked[e][0] == ranked[k][0]:
+            e += 1
+        avg = (k + 1 + e) / 2
+        rank_sum += avg * sum(1 for x in ranked[k:e] if x[1])
+        k = e
+    return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
+
+
+def lowest_hold(scores, labels) -> tuple[int, int]:
+    """(wrong beads among the lowest-scored, number of wrong beads): as many lowest as there are wrong."""
+    wrong = labels.count(0)
+    order = sorted(range(len(labels)), key=lambda k: scores[k])[:wrong]
+    return sum(1 for k in order if not labels[k]), wrong
+
+
+def labelled(beads, gold, within=False):
+    """(scores, labels) of the beads with both sides; right = the identical bead is in the gold,
+    or with ``within`` (verse gold) = all its sentences belong to one gold bead."""
+    gold = as_pairs(gold)
+    exact = set(gold)
+    owner_s, owner_t = {}, {}
+    for k, (gs, gt) in enumerate(gold):
+        owner_s.update((i, k) for i in gs)
+        owner_t.update((j, k) for j in gt)
+    scores, labels = [], []
+    for b in beads:
+        if not (b.src and b.tgt):
+            continue
+        if within:
+            owners = {owner_s.get(i, -1) for i in b.src} | {owner_t.get(j, -1) for j in b.tgt}
+            ok = len(owners) == 1 and -1 not in owners
+        else:
+            ok = (tuple(b.src), tuple(b.tgt)) in exact
+        scores.append(b.score)
+        labels.append(1 if ok else 0)
+    return scores, labels
+
+
+CONF_COLUMNS = ["data", "beads", "wrong", "AUC", "lowest hold", "wrong >= 0.9", "right < 0.5", "notes"]
+
+
+def conf_row(data, scores, labels, notes=""):
+    held, wrong = lowest_hold(scores, labels)
+    hi = sum(1 for s, l in zip(scores, labels) if not l and s >= 0.9)
+    lo = sum(1 for s, l in zip(scores, labels) if l and s < 0.5)
+    share = f"{held}/{wrong} ({100 * held / wrong:.0f} %)" if wrong else "–"
+    return [data, str(len(labels)), str(wrong), f"{auc(scores, labels):.3f}", share, str(hi), str(lo), notes]
+
+
+def render(columns, rows) -> str:
+    widths = [max(len(c), *(len(r[k]) for r in rows)) for k, c in enumerate(columns)]
+    def line(cells):
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+    return "\n".join([line(columns), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in rows])
+
+
+#: The shifted run of the Mark test: chapter 5, verses 10-19 carry the text of the next verse (19 that of 10).
+SHIFT_CHAPTER, SHIFT_FROM, SHIFT_TO = 5, 10, 19
+
+
+def shifted_mark(split):
+    """KJV Mark (keyed) against Reina-Valera Mark (keyed) with a run of verses shifted by one."""
+    kv = load_bible(BIBLE / "en-kjv.tsv", ["Mark"])["Mark"]
+    ov = load_bible(BIBLE / "es-rv1909.tsv", ["Mark"])["Mark"]
+    run = [f"Mark.{SHIFT_CHAPTER}.{v}" for v in range(SHIFT_FROM, SHIFT_TO + 1)]
+    texts = [ov[r] for r in run]
+    shifted = OrderedDict(ov)
+    for r, t in zip(run, texts[1:] + texts[:1]):
+        shifted[r] = t
+    fs, ft, bs, bt, gold = bible_book(kv, shifted, "en", "es", split)
+    return bs, bt, fs, run
+
+
+def shifted_figures(split):
+    bs, bt, fs, run = shifted_mark(split)
+    beads = align_blocks(bs, bt, "en", "es")
+    owner = [b.key for b in bs for _ in b.sentences]
+    chapter = f"Mark.{SHIFT_CHAPTER}."
+    in_run = [b for b in beads if b.src and b.tgt and owner[b.src[0]] in run]
+    rest = [b for b in beads if b.src and b.tgt and owner[b.src[0]].startswith(chapter) and owner[b.src[0]] not in run]
+    scores = [b.score for b in in_run + rest]
+    labels = [0] * len(in_run) + [1] * len(rest)
+    below = sum(1 for b in in_run if b.score < min(r.score for r in rest))
+    return scores, labels, (f"shifted run {run[0]}-{SHIFT_TO}: {below}/{len(in_run)} below every right bead of "
+                            f"chapter {SHIFT_CHAPTER}; run scores {min(b.score for b in in_run):.2f}-"
+                            f"{max(b.score for b in in_run):.2f}, right {min(r.score for r in rest):.2f}-"
+                            f"{max(r.score for r in rest):.2f}")
+
+
+def run_confidence(quick: bool, split) -> str:
+    rows = []
+    tests = [f"test{k}" for k in range(7)]
+    data = {t: load_text_berg(t) for t in tests + ["dev"]}
+    for label, names in (("Text+Berg test0-6", tests), ("Text+Berg dev (fitted on)", ["dev"])):
+        sc, lb = [], []
+        for t in names:
+            s, l = labelled(align_sentences(data[t][0], data[t][1], "de", "fr"), data[t][2])
+            sc += s
+            lb += l
+        rows.append(conf_row(label, sc, lb, "right = the identical bead is in the gold"))
+    if BIBLE.exists():
+        books = ["Mark"] if quick else ["Mark", "Gen", "Ps", "Matt", "Rom"]
+        kjv = load_bible(BIBLE / "en-kjv.tsv", books)
+        for label, other, lang in (("KJV-RV1909", "es-rv1909.tsv", "es"), ("KJV-WEB", "en-web.tsv", "en")):
+            ov = load_bible(BIBLE / other, books)
+            sc, lb = [], []
+            for b in books:
+                fs, ft, _, _, gold = bible_book(kjv[b], ov[b], "en", lang, split)
+                s, l = labelled(align_sentences(fs, ft, "en", lang), gold, within=True)
+                sc += s
+                lb += l
+            rows.append(conf_row(f"Bible {label} {'+'.join(books)}", sc, lb,
+                                 "no verse numbers; right = inside one verse on both sides"))
+        kv, ov = load_bible(BIBLE / "en-kjv.tsv", ["Mark"])["Mark"], load_bible(BIBLE / "es-rv1909.tsv", ["Mark"])["Mark"]
+        _, _, bs, bt, gold = bible_book(kv, ov, "en", "es", split)
+        s, l = labelled(align_blocks(bs, bt, "en", "es"), gold, within=True)
+        rows.append(conf_row("Mark KJV-RV1909 keyed, nothing shifted", s, l,
+                             f"false alarms: {sum(1 for x in s if x < 0.5)} of {len(s)} beads below 0.5"))
+        sc, lb, note = shifted_figures(split)
+        rows.append(conf_row(f"Mark KJV-RV1909, verses shifted (chapter {SHIFT_CHAPTER})", sc, lb, note))
+    return render(CONF_COLUMNS, rows)
+
+
+def fit_confidence():
+    """Fit the logistic confidence model on Text+Berg dev only; print the coefficients."""
+    import math
+
+    from aligner.align.blocks import _partial_mode, _scored
+    from aligner.align.confidence import FEATURES, FIXED, probability
+    from aligner.align.options import resolve_options
+
+    src, tgt, gold = load_text_berg("dev")
+    opts = resolve_options({})
+    free = _partial_mode(src, tgt, False, opts)
+    beads, obs = _scored(src, tgt, "de", "fr", opts, [], free, lambda p, m: [(0, len(src), 0, len(tgt), free)])
+    exact = set(as_pairs(gold))
+    X = [x for x in obs if x is not None]
+    Y = [1 if (b.src, b.tgt) in exact else 0 for b, x in zip(beads, obs) if x is not None]
+    d = len(X[0])
+    fixed = {FEATURES.index(name): c for name, c in FIXED.items()}
+    free = [k for k in range(d) if k not in fixed]
+    offset = [sum(c * x[k] for k, c in fixed.items()) for x in X]
+    mu = [0.0] + [sum(x[k] for x in X) / len(X) for k in range(1, d)]
+    sd = [1.0] + [max(1e-6, (sum((x[k] - mu[k]) ** 2 for x in X) / len(X)) ** 0.5) for k in range(1, d)]
+    Z = [[(x[k] - mu[k]) / sd[k] for k in range(d)] for x in X]
+    w = [0.0] * d
+    for _ in range(3000):  # gradient descent, L2 0.1 on the standardised weights (not the bias)
+        g = [0.0] * d
+        for z, y, o in zip(Z, Y, offset):
+            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, o + sum(w[k] * z[k] for k in free)))))
+            for k in free:
+                g[k] += (p - y) * z[k]
+        for k in free:
+            w[k] -= 0.05 * (g[k] / len(Z) + (0.1 * w[k] if k else 0.0))
+    raw = [w[k] / sd[k] for k in range(d)]
+    raw[0] = w[0] - sum(w[k] * mu[k] / sd[k] for k in free if k)
+    for k, c in fixed.items():
+        raw[k] = c  # set, not fitted (see aligner/align/confidence.py)
+    print(f"Text+Berg dev: {len(Y)} beads with both sides, {Y.count(0)} wrong")
+    for name, c in zip(FEATURES, raw):
+        print(f"  {name:12s} {c:+.3f}")
+    print("COEFFICIENTS = (" + ", ".join(n.upper() if n in FIXED else f"{c:.3f}" for n, c in zip(FEATURES, raw)) + ")")
+    sc = [probability(x, raw) for x in X]
+    print(f"dev AUC with these: {auc(sc, Y):.3f}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="a small subset: Bible Mark only, synthetic 2,000 sentences")
     ap.add_argument("--ablation", action="store_true",
                     help="instead: Text+Berg dev and test0-6 F1 as the signals are switched on one by one")
+    ap.add_argument("--confidence", action="store_true", help="instead: only the bead-score figures")
+    ap.add_argument("--scale", action="store_true", help="instead: only the synthetic 10,000 x 10,000 pair")
+    ap.add_argument("--fit-confidence", action="store_true",
+                    help="instead: fit the confidence model on Text+Berg dev and print its coefficients")
     args = ap.parse_args(argv)
     if args.ablation:
         run_ablation()
+        return
+    if args.fit_confidence:
+        fit_confidence()
+        return
+    if args.confidence:
+        print(run_confidence(args.quick, get_splitter()[0]))
+        return
+    if args.scale:
+        table = Table()
+        run_synthetic(table, False)
+        print(table.render())
         return
     split, split_name = get_splitter()
     table = Table()
@@ -444,6 +675,7 @@ def main(argv=None):
     run_kropotkin(table)
     if BIBLE.exists():
         run_bible(table, args.quick, split)
+        run_keyed_plain(table, split)
     run_synthetic(table, args.quick)
     import os
 
@@ -451,6 +683,9 @@ def main(argv=None):
           f"{os.cpu_count()} cores; Bible sentences split by {split_name}; "
           f"time = wall clock, peak MB = peak resident memory added by the call (forked child, VmHWM)")
     print(table.render())
+    print()
+    print("Bead scores (score = the calibrated probability that the bead is right):")
+    print(run_confidence(args.quick, split))
 
 
 if __name__ == "__main__":

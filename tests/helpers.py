@@ -296,3 +296,12 @@ def one_line_error(fn, path, **kw):
     err = info.value
     assert str(path) in str(err) and "\n" not in str(err)
     return err
+
+
+def text_blocks(text: str, lang: str) -> list:
+    """A text segmented with its structure, as the aligner's blocks (what the build hands it)."""
+    from aligner.align import Block
+    from aligner.text.segment import blocks_of, segment_text
+
+    return [Block(kind=b[0].kind, sentences=[s.text for s in b], key=b[0].key, division=b[0].division)
+            for b in blocks_of(segment_text(text, lang).segments)]

@@ -89,3 +89,72 @@ def test_cover_and_monotone_property(src, tgt, partial, data):
     check_cover(beads, len(src), len(tgt))
     for b in fixed:
         assert b in beads
+
+
+# ---------------------------------------------------------------------------
+# partial texts and special kinds: the seed against the real opening of letter 2
+
+
+def _seed_and(text: str, lang: str):
+    from .helpers import SEED, text_blocks
+
+    src = text_blocks(SEED.read_text("utf-8"), "en")
+    tgt = text_blocks(text, lang)
+    flat_s = [(b.kind, s) for b in src for s in b.sentences]
+    flat_t = [(b.kind, s) for b in tgt for s in b.sentences]
+    return src, tgt, flat_s, flat_t
+
+
+def test_a_title_is_never_paired_with_a_dateline():
+    from .helpers import shared_file
+
+    src, tgt, fs, ft = _seed_and(shared_file("texts", "kropotkin-letter2-opening.ru.txt").read_text("utf-8"), "ru")
+    assert ft[0][0] == "title"
+    beads = align_blocks(src, tgt, "en", "ru")
+    check_cover(beads, len(fs), len(ft))
+    title = next(b for b in beads if 0 in b.tgt)
+    # The Russian title has no English counterpart: it stays unaligned, not on the English dateline.
+    assert title.src == (), [fs[i] for i in title.src]
+    paired = [b for b in beads if b.src and b.tgt]
+    assert all(fs[i][0] == ft[j][0] for b in paired for i in b.src for j in b.tgt)
+    assert [ft[j][0] for b in paired for j in b.tgt][:2] == ["salutation", "paragraph"]
+
+
+def test_an_excerpt_lands_where_it_belongs_with_its_dateline_whole():
+    from .helpers import ROOT
+
+    es = (ROOT / "tests" / "data" / "kropotkin-letter2-excerpt.es.txt").read_text("utf-8")
+    # the two-line dateline as a Spanish edition prints it, "Dmitrov" alone on its line
+    es = "Dmitrov\n21 de diciembre de 1920\n\n" + es.split("\n\n", 1)[1]
+    src, tgt, fs, ft = _seed_and(es, "es")
+    beads = align_blocks(src, tgt, "en", "es")
+    check_cover(beads, len(fs), len(ft))
+    first = next(b for b in beads if 0 in b.tgt)
+    assert [fs[i][0] for i in first.src] == ["dateline"] and "21 December, 1920" in fs[first.src[0]][1]
+    assert first.tgt == (0,) and ft[0][1].startswith("Dmitrov")
+    # nothing of the excerpt goes to the pivot's first blocks or to a signature it does not have
+    for b in beads:
+        if b.tgt and b.src:
+            assert all(fs[i][0] not in ("signature", "title", "byline", "source") for i in b.src)
+            assert min(b.src) > fs.index(next(x for x in fs if "21 December, 1920" in x[1])) - 1
+
+
+def test_an_excerpt_without_its_heading_starts_mid_letter():
+    from .helpers import ROOT
+
+    es = (ROOT / "tests" / "data" / "kropotkin-letter2-excerpt.es.txt").read_text("utf-8")
+    es = es.split("\n\n", 2)[2]  # from the second paragraph of the letter on
+    src, tgt, fs, ft = _seed_and(es, "es")
+    beads = align_blocks(src, tgt, "en", "es")
+    first = next(b for b in beads if 0 in b.tgt)
+    assert fs[first.src[0]][1].startswith("Is there really no one around you")
+
+
+def test_a_keyed_pivot_meets_a_plain_version_sentence_by_sentence():
+    en, de = long_text()
+    keyed = [Block("verse", [s], key=f"1.{k + 1}", division=1 + k // 5) for k, s in enumerate(en)]
+    plain = [Block("paragraph", de[k : k + 5], None, 0) for k in range(0, len(de), 5)]  # chapters as paragraphs
+    for src, tgt in ((keyed, plain), (plain, keyed)):
+        beads = align_blocks(src, tgt, "en", "de")
+        check_cover(beads, len(en), len(de))
+        assert pairs(beads) == [((k,), (k,)) for k in range(len(en))]

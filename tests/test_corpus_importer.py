@@ -137,3 +137,31 @@ def test_align_files_ladder_and_tsv(tmp_path):
     r = CliRunner().invoke(cli, ["align-files", str(src), str(tgt), "--tgt-lang", "es", "--presegmented", "--format", "tsv"])
     first = r.output.splitlines()[0].split("\t")
     assert first[:2] == ["One sentence here.", "Una frase aquí."] and 0 <= float(first[2]) <= 1
+
+
+def test_add_version_warns_when_much_stays_unaligned(run):
+    # The Spanish excerpt covers the opening of letter 2 only: most pivot sentences keep empty slots.
+    r = run("add-version", WORK, "es", ES)
+    assert f"warning: {WORK}/es: " in r.output
+    assert "pivot sentences" in r.output and "left unaligned" in r.output
+    assert "sentences of the version" not in r.output  # every Spanish sentence found its place
+
+
+def test_a_plain_version_aligns_with_a_keyed_pivot(tmp_path):
+    from aligner.corpus import add_version
+
+    from .helpers import BOOKS, make_bible, verse_text
+
+    db, texts = make_bible(tmp_path, verses=10)
+    # The translation as a reader has it: no verse numbers, one paragraph a chapter.
+    chapters = [" ".join(verse_text(b, c, v, variant=1) for v in range(1, 11))
+                for b, n in BOOKS for c in range(1, n + 1)]
+    plain = tmp_path / "web.txt"
+    plain.write_text("\n\n".join(chapters) + "\n", encoding="utf-8")
+    report = add_version(texts, "bible", "en", plain, key="web", db_path=db)
+    counts = next(r for r in Store(db).status_counts("bible") if r["version"] == "web")
+    pivots = sum(n for _, n in BOOKS) * 10
+    assert counts["auto"] >= 0.95 * pivots, counts
+    assert report.notes == []  # nothing left over: no warning
+    slot = Store(db).slot("bible", "web", f"{BOOKS[0][0]}.2.3.1")
+    assert slot.text == verse_text(BOOKS[0][0], 2, 3, variant=1)

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .confidence import bead_features, probability
 from .cost import Model, Problem, Side, estimate_ratio
 from .dp import path_band, posteriors, solve
 from .features import learn_lexicon
@@ -189,8 +190,33 @@ def _align_with_fixed(problem, model, s_range, t_range, fixed_beads, free, guide
     return _order(out)
 
 
-def _run(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn) -> list[Bead]:
-    """Shared driver: features, optional lexicon pass, alignment group by group.
+def _run(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds=None) -> list[Bead]:
+    """Align (:func:`_search`), then give every bead its confidence (:mod:`.confidence`)."""
+    beads, _ = _scored(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds)
+    return beads
+
+
+def _scored(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds=None):
+    """Beads with calibrated scores, and each bead's observations (``None`` for fixed and one-sided beads)."""
+    beads, problem, model, groups = _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn)
+    kinds_s, kinds_t = kinds or (None, None)
+    special = frozenset(k for k in set(kinds_s or ()) | set(kinds_t or ()) if k not in _TEXT_KINDS)
+    obs = bead_features(beads, problem, model, kinds_s, kinds_t, special, [g[:4] for g in groups])
+    fixed_set = {(b.src, b.tgt) for b in fixed_beads}
+    out = []
+    for b, x in zip(beads, obs):
+        if (b.src, b.tgt) in fixed_set:
+            obs[len(out)] = None
+            out.append(next(f for f in fixed_beads if (f.src, f.tgt) == (b.src, b.tgt)))
+        elif x is None or not opts["calibrate"]:
+            out.append(b)
+        else:
+            out.append(Bead(b.src, b.tgt, round(probability(x), 4)))
+    return out, obs
+
+
+def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn):
+    """Shared driver: features, optional lexicon pass, alignment group by group; (beads, problem, model, groups).
 
     ``groups_fn(problem, model)`` returns ``[(s0, s1, t0, t1, free), ...]``: consecutive
     ranges of source and target sentences that are aligned separately (one range
@@ -219,7 +245,7 @@ def _run(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn) -> li
 
     beads = one_pass(problem, model)
     if not opts["lexicon"]:
-        return beads
+        return beads, problem, model, groups
     # learn a lexicon from the confident 1:1 beads, realign around the first path
     lex = learn_lexicon(src, tgt, beads, opts)
     if any(free) and not opts["length_ratio"]:
@@ -228,11 +254,11 @@ def _run(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn) -> li
         if a and c:
             ratio = c / a
     if not lex and ratio == model.ratio:
-        return beads
+        return beads, problem, model, groups
     if lex:
         problem = Problem(src, tgt, src_lang, tgt_lang, opts, lexicon=lex, base=problem)
     model = Model(opts, ratio, problem.weights)
-    return one_pass(problem, model, guide=beads)
+    return one_pass(problem, model, guide=beads), problem, model, groups
 
 
 def _before(b: Bead, s1: int, t1: int) -> bool:
@@ -277,6 +303,8 @@ def align_sentences(
 
 #: Kinds that are aligned like running text; every other kind prefers its own kind.
 _TEXT_KINDS = {"paragraph", "verse", "text", "sentence", ""}
+#: The marker feature every unit of a special kind carries (see :func:`_block_groups`).
+_SPECIAL = "\0special"
 
 
 def _unit_side(problem: Problem, which: str, ranges: list[tuple[int, int]], kinds: list[str],
@@ -291,6 +319,7 @@ def _unit_side(problem: Problem, which: str, ranges: list[tuple[int, int]], kind
             c.update(d)
         if kind not in _TEXT_KINDS:
             c[kind_ids[kind]] += 1
+            c[kind_ids[_SPECIAL]] += 1
         lens.append(sum(lens_all[a:b]))
         feats.append(dict(c))
         junk.append(b == a)
@@ -334,6 +363,21 @@ def _key_anchors(src: Sequence[Block], tgt: Sequence[Block]) -> list[tuple[int, 
     return chain[::-1]
 
 
+def _mismatched_grain(src: Sequence[Block], tgt: Sequence[Block], opts: dict) -> bool:
+    """True when one side is keyed and the other not, or one has many times the other's blocks
+    for its sentences (more than ``max_side`` blocks would have to meet one)."""
+    if not src or not tgt:
+        return False
+    ks = any(b.key is not None for b in src)
+    kt = any(b.key is not None for b in tgt)
+    if ks != kt:
+        return True
+    ns, nt = sum(len(b.sentences) for b in src), sum(len(b.sentences) for b in tgt)
+    per_s, per_t = ns / len(src), nt / len(tgt)  # sentences per block
+    grain = opts["max_side"]
+    return per_s > grain * per_t or per_t > grain * per_s
+
+
 def _block_groups(src: Sequence[Block], tgt: Sequence[Block], problem: Problem, model: Model,
                   free: tuple, opts: dict) -> list[tuple[int, int, int, int, tuple]]:
     """Align divisions, then blocks; return the aligned groups as flat sentence ranges."""
@@ -347,10 +391,15 @@ def _block_groups(src: Sequence[Block], tgt: Sequence[Block], problem: Problem, 
     kind_ids = {}
     weights = dict(model.weights)
     base = max(weights, default=-1) + 1
-    for k, kind in enumerate(kinds):
+    pen, clash = opts["pen_kind"], opts["cost_kind_clash"]
+    # Every special unit carries its kind and the marker "special". Two special units of different
+    # kinds (a title against a dateline) share only the marker, whose negative gain is the clash
+    # cost; two of the same kind share both, and the kind's gain gives the clash back.
+    kind_ids[_SPECIAL] = base
+    weights[base] = (-clash, 0.0)
+    for k, kind in enumerate(kinds, start=1):
         kind_ids[kind] = base + k
-        pen = opts["pen_kind"]
-        weights[base + k] = (opts["w_kind"] + 2 * pen, pen)
+        weights[base + k] = (opts["w_kind"] + 2 * pen + clash, pen)
     bmodel = Model(opts, model.ratio, weights)
     no_free = (False, False, False, False)
 
@@ -398,6 +447,10 @@ def _block_groups(src: Sequence[Block], tgt: Sequence[Block], problem: Problem, 
 
     s_div, t_div = divisions(src), divisions(tgt)
     has_keys = bool(_key_anchors(src, tgt))
+    if not has_keys and _mismatched_grain(src, tgt, opts):
+        # One text is cut much finer than the other (verses against paragraphs, a keyed pivot against a
+        # plain version): blocks cannot meet blocks, so the sentences are aligned as one stream.
+        return [(0, s_off[-1], 0, t_off[-1], free)]
     # Divisions first only when both texts have the same number of them: a partial text (one
     # letter of two) is placed better by the block-level alignment, which may skip whole regions.
     if len(s_div) == len(t_div) > 1 and not has_keys:
@@ -502,4 +555,5 @@ def align_blocks(
     def groups_fn(problem, model):
         return _respect_fixed(_block_groups(src, tgt, problem, model, free, opts), fixed_beads)
 
-    return _run(flat_s, flat_t, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn)
+    kinds = ([b.kind for b in src for _ in b.sentences], [b.kind for b in tgt for _ in b.sentences])
+    return _run(flat_s, flat_t, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds)

@@ -103,7 +103,8 @@ class Model:
             for fid, cnt in f.items():
                 g, p = w[fid]
                 pen += cnt * p
-                top += cnt * g
+                if g > 0:  # an upper bound of what sharing can gain (a clash marker gains less than nothing)
+                    top += cnt * g
             b = (f, pen, top)
             side._blocks[key] = b
         return b

@@ -10,7 +10,7 @@ aligner settings made its automatic alignments.
 from __future__ import annotations
 
 NAME = "aligner.align"
-VERSION = "1"
+VERSION = "2"
 
 DEFAULT_OPTIONS: dict = {
     # priors: cost of each bead type relative to 1:1, about -log(P(type) / P(1:1))
@@ -41,10 +41,12 @@ DEFAULT_OPTIONS: dict = {
     # structure (align_blocks): a special kind (dateline, salutation...) meeting its own kind
     "w_kind": 3.0,
     "pen_kind": 5.0,
+    "cost_kind_clash": 20.0,  # two special blocks of different kinds (title against dateline) in one bead
     # search
     "window": 8,  # half-width of the band around the projected coarse path
     "full_dp_cells": 60000,  # below this many cells the whole matrix is searched
     "temperature": 1.0,  # for the posterior bead scores
+    "calibrate": True,  # bead score = calibrated probability (align/confidence.py); False = the bare posterior
     "score_window": 3,  # half-width of the band in which bead posteriors are computed
     # partial (semi-global) alignment: cost of skipping one leading/trailing sentence
     "skip_cost": 0.05,

@@ -166,6 +166,8 @@ def build(texts_dir, db_path, force, as_json):
             f"{report.alignments} alignments, {report.revisions} revisions"
             + (f", {report.stale} stale" if report.stale else "")
         )
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
 
 
 @cli.command()
@@ -511,6 +513,8 @@ def add_version(work, lang, file, key, translator, year, source, licence, title,
         f"{work}/{report.key}: {report.sentences} sentences from {file}; slots: {counts['auto']} auto, "
         f"{counts['draft'] + counts['confirmed']} by people, {counts['empty']} empty, {counts['stale']} stale"
     )
+    for w in report.notes:
+        click.echo(f"warning: {w}", err=True)
 
 
 @cli.command()

@@ -51,3 +51,24 @@ def align_version(
         out.append(([pivot_ids[i] for i in b.src], [target_ids[j] for j in b.tgt], round(float(b.score), 4)))
     sig = align_signature()
     return out, {"name": sig["name"], "version": sig["version"]}
+
+
+#: Share of either side's sentences left unaligned above which the build warns.
+UNALIGNED_WARNING = 0.05
+
+
+def unaligned_warning(label: str, beads: Sequence[tuple[list[int], list[int], float]], fixed: Sequence,
+                      n_pivot: int, n_target: int) -> str | None:
+    """A warning when more than :data:`UNALIGNED_WARNING` of the pivot's or the version's sentences
+    stayed unaligned after :func:`align_version` (``beads`` its result, ``fixed`` the human alignments)."""
+    pivots = {p for ps, ts, _ in beads if ts for p in ps} | {p for ps, ts in fixed if ts for p in ps}
+    targets = {t for ps, ts, _ in beads if ps for t in ts} | {t for ps, ts in fixed if ps for t in ts}
+    lost_p, lost_t = n_pivot - len(pivots), n_target - len(targets)
+    parts = []
+    if n_pivot and lost_p / n_pivot > UNALIGNED_WARNING:
+        parts.append(f"{lost_p} of {n_pivot} pivot sentences ({100 * lost_p / n_pivot:.0f} %)")
+    if n_target and lost_t / n_target > UNALIGNED_WARNING:
+        parts.append(f"{lost_t} of {n_target} sentences of the version ({100 * lost_t / n_target:.0f} %)")
+    if not parts:
+        return None
+    return f"{label}: {' and '.join(parts)} left unaligned; check that the texts match (a partial text?)"

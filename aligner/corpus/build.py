@@ -35,7 +35,7 @@ from ..record import (
 from ..text.search import normalize_for_search
 from ..text.segment import Document, Segment, is_tsv, read_text, segment_text, segment_tsv
 from ..text.sentences import splitter_signature
-from .autoalign import align_version
+from .autoalign import align_version, unaligned_warning
 from .lock import writer_lock
 from .schema import DEFAULT_DB, create_views, enable_search, migrations, version_id
 
@@ -295,6 +295,9 @@ class _Builder:
             beads, self.align_sig = align_version(
                 pivot.segments, pivot.ids, tdoc.segments, tids, fixed, work.pivot_version.language, v.language
             )
+            warning = unaligned_warning(f"{work.slug}/{v.key}", beads, fixed, len(pivot.ids), len(tids))
+            if warning:
+                self.report.warnings.append(warning)
             last_ref = None
             for pids, t_ids, score in beads:
                 if pids:

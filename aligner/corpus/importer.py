@@ -99,8 +99,7 @@ def _add_version(texts_dir, work, lang, source_file, *, key, replace, translator
         md.update_version(wdir, key, values)
         if old_file and old_file.exists():
             old_file.unlink()
-        if db_path is not None:
-            build(texts_dir, db_path)
+        warnings = build(texts_dir, db_path).warnings if db_path is not None else []
     except BaseException:
         for p, content in saved.items():
             if content is None:
@@ -108,4 +107,5 @@ def _add_version(texts_dir, work, lang, source_file, *, key, replace, translator
             else:
                 p.write_bytes(content)
         raise
-    return ImportReport(work=work, key=key, file=str(target), sentences=len(doc.segments))
+    return ImportReport(work=work, key=key, file=str(target), sentences=len(doc.segments),
+                        notes=[w for w in warnings if w.startswith(f"{work}/{key}:")])

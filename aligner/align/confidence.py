@@ -1,0 +1,151 @@
+"""A bead's confidence: the probability that it is right, not only that the model prefers it.
+
+The DP's posterior (:func:`aligner.align.dp.posteriors`) says how much better
+a bead is than its rivals *under the model*; it is near 1.0 whenever the
+search had no alternative (verse keys, fixed beads around a one-sentence gap),
+even when the two sides do not translate each other (verses shifted by one).
+Reviewers need the other question answered: is this bead right? So each bead
+gets a few observations the model's posterior does not see on its own:
+
+* the posterior itself (as a logit),
+* the length term of the bead (Gale-Church's ``-log P(delta)``),
+* the anchors the two sides share (numbers, names, words, the learnt lexicon)
+  and those each side has without a partner,
+* its size (1:1, 2:1, larger), and how many of its neighbours are
+  deletions/insertions (a wrong bead usually leaves a stray sentence beside it),
+* whether the kinds of its blocks disagree (a title against a paragraph).
+
+A logistic model turns them into a probability. Its coefficients were fitted
+on the Text+Berg *dev* set only (``python benchmarks/align.py --fit-confidence``
+prints them); the test sets measure it (``benchmarks/align.py``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Sequence
+
+from .cost import Model, Problem, Side
+
+#: The observations, in the order of :data:`COEFFICIENTS`.
+FEATURES = ("bias", "posterior", "length", "shared", "unmatched", "size", "stray", "kind", "neighbours", "merge", "big", "chars", "agreement", "swap")
+
+#: Weights set, not fitted, because Text+Berg dev has no such beads. A kind disagreement is a clear
+#: "no". ``swap`` is a difference of bead costs, which are negative log probabilities: a neighbour's
+#: text fitting Δ better divides the odds by e^Δ (coefficient -1).
+KIND = -4.0
+SWAP = -1.0
+FIXED = {"kind": KIND, "swap": SWAP}
+
+#: Logistic coefficients fitted on Text+Berg dev (``benchmarks/align.py --fit-confidence``), except FIXED.
+COEFFICIENTS = (2.305, 0.109, -0.172, 0.000, -0.010, -0.410, -1.092, KIND, 0.082, -0.869, -0.693, 0.087, 0.329, SWAP)
+
+
+def _logit(p: float) -> float:
+    p = min(1.0 - 1e-4, max(1e-4, p))
+    return math.log(p / (1.0 - p))
+
+
+def bead_features(beads: Sequence, problem: Problem, model: Model,
+                  kinds_s: Sequence[str] | None = None, kinds_t: Sequence[str] | None = None,
+                  special: frozenset = frozenset(), groups: Sequence[tuple[int, int, int, int]] | None = None,
+                  ) -> list[tuple[float, ...] | None]:
+    """The observations of each bead with both sides (``None`` for a 1:0 or 0:1 bead).
+
+    ``groups`` are the ranges ``(s0, s1, t0, t1)`` the search aligned separately (block groups
+    fixed by verse keys or the structure pass), in order.
+    """
+    weights = problem.weights
+    out: list[tuple[float, ...] | None] = []
+    n = len(beads)
+    swaps = _group_swaps(problem, model, groups or [])
+    group_starts = [g[0] for g in groups or []]
+    for k, b in enumerate(beads):
+        if not (b.src and b.tgt):
+            out.append(None)
+            continue
+        l1 = sum(problem.src_lens[i] for i in b.src)
+        l2 = sum(problem.tgt_lens[j] for j in b.tgt)
+        length = model.length_cost(l1, l2)
+        fs: dict = {}
+        for i in b.src:
+            for f, c in problem.src_feats[i].items():
+                fs[f] = fs.get(f, 0) + c
+        ft: dict = {}
+        for j in b.tgt:
+            for f, c in problem.tgt_feats[j].items():
+                ft[f] = ft.get(f, 0) + c
+        shared = 0.0
+        unmatched = 0.0
+        for f, c in fs.items():
+            g = weights[f][0]
+            d = ft.get(f, 0)
+            shared += min(c, d) * g
+            unmatched += max(0, c - d) * g
+        for f, d in ft.items():
+            c = fs.get(f, 0)
+            unmatched += max(0, d - c) * weights[f][0]
+        size = len(b.src) + len(b.tgt) - 2
+        stray = sum(1 for x in (k - 1, k + 1) if 0 <= x < n and not (beads[x].src and beads[x].tgt))
+        # neighbours' agreement: the least sure neighbour, and how much better the lengths would fit
+        # if a stray sentence beside the bead were part of it (a bead cut too small)
+        nb = [beads[x] for x in (k - 1, k + 1) if 0 <= x < n]
+        neighbours = min((_logit(x.score) for x in nb), default=_logit(1.0))
+        merge = 0.0
+        for x in nb:
+            if x.src and not x.tgt:
+                merge = max(merge, length - model.length_cost(l1 + sum(problem.src_lens[i] for i in x.src), l2))
+            elif x.tgt and not x.src:
+                merge = max(merge, length - model.length_cost(l1, l2 + sum(problem.tgt_lens[j] for j in x.tgt)))
+        # a neighbour's text fitting better than the bead's own (verses shifted by one)
+        g = bisect.bisect_right(group_starts, b.src[0]) - 1
+        swap = swaps[g] if g >= 0 else 0.0
+        kind = 0.0
+        if kinds_s is not None and kinds_t is not None:
+            ks = {kinds_s[i] for i in b.src}
+            kt = {kinds_t[j] for j in b.tgt}
+            if (ks | kt) & special and ks != kt:
+                kind = 1.0
+        out.append((1.0, _logit(b.score), min(length, 20.0), min(shared, 30.0), min(unmatched, 30.0),
+                    float(size), float(stray), kind, neighbours, min(merge, 20.0),
+                    float(size >= 2), math.log(min(l1, l2)),
+                    2 * shared / (2 * shared + unmatched) if shared + unmatched > 0 else 0.5,
+                    min(swap, 20.0)))
+    return out
+
+
+def _group_swaps(problem: Problem, model: Model, groups: Sequence[tuple[int, int, int, int]]) -> list[float]:
+    """For each group, how much better a neighbouring group's text fits than its own (in cost units).
+
+    A group pairing imposed from outside (equal verse keys) is not a choice of the search, so the
+    posterior says nothing about it; comparing it with its neighbours' texts does. One group (plain
+    sentence lists) gives 0: the search itself weighed every alternative.
+    """
+    out = [0.0] * len(groups)
+    if len(groups) < 2:
+        return out
+    S = Side(problem.src_lens, problem.src_feats, problem.src_junk, [])
+    T = Side(problem.tgt_lens, problem.tgt_feats, problem.tgt_junk, [])
+
+    def cost(g, h):
+        s0, s1 = g[0], g[1]
+        t0, t1 = h[2], h[3]
+        return model.cost(S, T, s0, s1 - s0, t0, t1 - t0, 0.0)
+
+    both = [k for k, g in enumerate(groups) if g[1] > g[0] and g[3] > g[2]]
+    for n, k in enumerate(both):
+        own = cost(groups[k], groups[k])
+        best = 0.0
+        for x in (both[n - 1] if n else None, both[n + 1] if n + 1 < len(both) else None):
+            if x is not None:
+                best = max(best, own - cost(groups[k], groups[x]), own - cost(groups[x], groups[k]))
+        out[k] = best
+    return out
+
+
+def probability(x: Sequence[float], coefficients: Sequence[float] = COEFFICIENTS) -> float:
+    z = sum(a * b for a, b in zip(coefficients, x))
+    if z < -30:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-z))

@@ -1,0 +1,43 @@
+"""Bead confidence: a probability that the bead is right, lower where the texts disagree."""
+
+from aligner.align import Bead, Block, align_blocks, align_sentences
+from aligner.align.confidence import FEATURES, COEFFICIENTS, probability
+
+from .helpers import long_text
+
+
+def _verses(sentences):
+    return [Block("verse", [s], key=f"v{k}") for k, s in enumerate(sentences)]
+
+
+def test_a_shifted_run_of_keyed_verses_scores_below_every_right_verse():
+    en, de = long_text()
+    run = list(range(10, 16))
+    shifted = list(de)
+    for k, text in zip(run, [de[k] for k in run[1:] + run[:1]]):
+        shifted[k] = text  # each verse of the run carries the next verse's text
+    beads = align_blocks(_verses(en), _verses(shifted), "en", "de")
+    assert [(b.src, b.tgt) for b in beads] == [((k,), (k,)) for k in range(len(en))]  # the keys force the pairs
+    wrong = [b.score for b in beads if b.src[0] in run]
+    right = [b.score for b in beads if b.src[0] not in run]
+    assert max(wrong) < min(right), (wrong, right)
+    assert max(wrong) < 0.5 <= min(right)  # low confidence: the review queue and the map show them
+
+
+def test_scores_are_probabilities_and_fixed_beads_keep_theirs():
+    en, de = long_text()
+    fixed = [Bead((3,), (3,), 0.25)]
+    beads = align_sentences(en, de, "en", "de", fixed=fixed)
+    assert fixed[0] in beads
+    assert all(0.0 <= b.score <= 1.0 for b in beads)
+    bare = align_sentences(en, de, "en", "de", fixed=fixed, calibrate=False)
+    assert [(b.src, b.tgt) for b in bare] == [(b.src, b.tgt) for b in beads]
+    assert [b.score for b in bare] != [b.score for b in beads]
+
+
+def test_a_kind_disagreement_and_a_stray_neighbour_lower_the_probability():
+    x = dict(zip(FEATURES, (1.0, 3.0, 0.5, 5.0, 1.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0, 4.0, 0.8, 0.0)))
+    assert len(x) == len(FEATURES) == len(COEFFICIENTS)
+    base = probability(tuple(x.values()), COEFFICIENTS)
+    assert probability(tuple({**x, "kind": 1.0}.values()), COEFFICIENTS) < 0.5 < base
+    assert probability(tuple({**x, "stray": 1.0, "merge": 2.0}.values()), COEFFICIENTS) < base
