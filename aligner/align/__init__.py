@@ -9,6 +9,8 @@ Vecalign and Bertalign lay theirs out, one idea per module:
   scripts, shared words, punctuation, a lexicon learnt from a first pass
 * :mod:`.cost`     the bead cost: type prior + Gale-Church length term + anchors
 * :mod:`.dp`       the banded DP, coarse to fine, and the beads' posterior scores
+* :mod:`.confidence` each bead's score: the probability that it is right (posterior,
+  lengths, anchors, neighbours, block kinds), fitted on Text+Berg dev
 * :mod:`.blocks`   the entry points: sentences around fixed beads, structured
   texts divisions first, then blocks, then sentences
 * :mod:`.evaluate` strict/lax precision, recall and F1 against gold ladders

@@ -7,13 +7,17 @@ even when the two sides do not translate each other (verses shifted by one).
 Reviewers need the other question answered: is this bead right? So each bead
 gets a few observations the model's posterior does not see on its own:
 
-* the posterior itself (as a logit),
-* the length term of the bead (Gale-Church's ``-log P(delta)``),
-* the anchors the two sides share (numbers, names, words, the learnt lexicon)
-  and those each side has without a partner,
-* its size (1:1, 2:1, larger), and how many of its neighbours are
-  deletions/insertions (a wrong bead usually leaves a stray sentence beside it),
-* whether the kinds of its blocks disagree (a title against a paragraph).
+* the posterior itself (as a logit), and the least sure neighbour's;
+* the length term of the bead (Gale-Church's ``-log P(delta)``), and how much
+  better the lengths would fit if a stray 1:0/0:1 neighbour were part of it;
+* the anchors the two sides share (numbers, names, words, the learnt lexicon),
+  those each side has without a partner, and their agreement (a Dice ratio);
+* its size (1:1, 2:1, larger), its neighbours' sizes, its length in characters,
+  and how many of its neighbours are deletions/insertions (a wrong bead
+  usually leaves a stray sentence beside it);
+* whether the kinds of its blocks disagree (a title against a paragraph);
+* for a block group paired from outside (equal verse keys), how much better a
+  neighbouring group's text fits than its own (a run of shifted verses).
 
 A logistic model turns them into a probability. Its coefficients were fitted
 on the Text+Berg *dev* set only (``python benchmarks/align.py --fit-confidence``
@@ -29,7 +33,7 @@ from collections.abc import Sequence
 from .cost import Model, Problem, Side
 
 #: The observations, in the order of :data:`COEFFICIENTS`.
-FEATURES = ("bias", "posterior", "length", "shared", "unmatched", "size", "stray", "kind", "neighbours", "merge", "big", "chars", "agreement", "swap")
+FEATURES = ("bias", "posterior", "length", "shared", "unmatched", "size", "stray", "kind", "neighbours", "merge", "big", "chars", "agreement", "swap", "neighbour size")
 
 #: Weights set, not fitted, because Text+Berg dev has no such beads. A kind disagreement is a clear
 #: "no". ``swap`` is a difference of bead costs, which are negative log probabilities: a neighbour's
@@ -39,7 +43,7 @@ SWAP = -1.0
 FIXED = {"kind": KIND, "swap": SWAP}
 
 #: Logistic coefficients fitted on Text+Berg dev (``benchmarks/align.py --fit-confidence``), except FIXED.
-COEFFICIENTS = (2.305, 0.109, -0.172, 0.000, -0.010, -0.410, -1.092, KIND, 0.082, -0.869, -0.693, 0.087, 0.329, SWAP)
+COEFFICIENTS = (2.482, 0.111, -0.171, 0.001, -0.009, -0.408, -1.173, KIND, 0.084, -0.911, -0.697, 0.084, 0.347, SWAP, -0.179)
 
 
 def _logit(p: float) -> float:
@@ -111,7 +115,8 @@ def bead_features(beads: Sequence, problem: Problem, model: Model,
                     float(size), float(stray), kind, neighbours, min(merge, 20.0),
                     float(size >= 2), math.log(min(l1, l2)),
                     2 * shared / (2 * shared + unmatched) if shared + unmatched > 0 else 0.5,
-                    min(swap, 20.0)))
+                    min(swap, 20.0),
+                    float(max((len(x.src) + len(x.tgt) - 2 for x in nb if x.src and x.tgt), default=0))))
     return out
 
 
