@@ -536,6 +536,8 @@ def align(work, lang, start, end, as_json, db_path, texts_dir, dump):
     """
     store = _open_store(db_path, texts_dir, write=True)
     report = store.realign(work, lang, start=start, end=end)
+    for note in report.notes:
+        click.echo(f"warning: {note}", err=True)
     _after_write(store, work, report.key, dump)
     if as_json:
         click.echo(json.dumps(report.__dict__, ensure_ascii=False))

@@ -25,7 +25,7 @@ from ..record import METADATA_FILE, format_record, history_path, load_jsonl, slo
 from ..text.search import normalize_for_search
 from ..text.segment import Segment
 from . import queries
-from .autoalign import align_version
+from .autoalign import align_version, unaligned_warning
 from .links import LinkEditor, combined_status, is_human, leftover_position
 from .lock import writer_lock
 from .schema import connect, write_transaction
@@ -434,6 +434,9 @@ class Store(LinkEditor):
         fixed = [(links[a["id"]][0], [t for t in links[a["id"]][1] if t in file_targets]) for a in keep
                  if links[a["id"]][0] or links[a["id"]][1]]
         beads, _sig = align_version(p_segs, p_ids, t_segs, t_ids, fixed, pv["language"], v["language"])
+        warning = unaligned_warning(f"{w['id']}/{v['key']}", beads, fixed, len(p_ids), len(t_ids))
+        if warning:
+            report.notes.append(warning)
         old_auto = {(tuple(links[a["id"]][0]), tuple(links[a["id"]][1])) for a in alignments
                     if a["status"] == "auto" and a["id"] not in outside}
         new_auto = {(tuple(p), tuple(t)) for p, t, _ in beads if t}
