@@ -385,7 +385,7 @@ def history(segment, lang, work, as_json, as_csv, db_path):
     if not rows:
         click.echo(f"{segment}: no changes yet")
     for r in rows:
-        what = f"reverts {r['reverts']}" if r["reverts"] else r["channel"]
+        what = f"reverts {r['reverts']}" if r["reverts"] else r["channel"] + (f" ({r['op']})" if r["op"] else "")
         click.echo(f"#{r['id']} {r['at']} {r['actor']} via {what}: {r['version']} {r['address']}")
         click.echo(f"    - [{r['old_status']}] {r['old_text']}")
         click.echo(f"    + [{r['new_status']}] {r['new_text']}")

@@ -423,7 +423,7 @@ def history(conn: sqlite3.Connection, work: str, *, key: str | None = None, addr
     revs = rows(
         conn,
         "select r.id, r.work, v.key as version, r.seq, r.address, r.old_text, r.old_status, r.new_text, r.new_status,"
-        f" r.actor, r.channel, r.at, r.reverts from revisions r join versions v on v.id = r.version where {cond}"
+        f" r.actor, r.channel, r.at, r.reverts, r.op from revisions r join versions v on v.id = r.version where {cond}"
         " order by r.id desc limit ? offset ?",
         params + [limit, offset],
     )
