@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import RU_24, RU_25, TEXTS, WORK, add_translator
+from .helpers import RU_24, RU_25, TEXTS, WORK, add_translator, seed_texts
 
 
 @pytest.fixture(autouse=True)
@@ -18,23 +18,8 @@ def _pinned_env(monkeypatch):
 
 @pytest.fixture
 def texts(tmp_path) -> Path:
-    """The seed: a private copy of the shipped Kropotkin work as it stands before any version has text.
-
-    The shipped folder also holds the Russian opening, checked by hand, and translators' files; the tests
-    of filling slots start from the pivot alone, so those are left out and ``ru`` is declared without its
-    file (the shipped corpus itself is the ``shipped_texts`` fixture).
-    """
-    import tomlkit
-
-    dest = tmp_path / "texts"
-    shutil.copytree(TEXTS / WORK, dest / WORK,
-                    ignore=shutil.ignore_patterns("*.slots.jsonl", "*.history.jsonl", "ru.txt"))
-    toml = dest / WORK / "work.toml"
-    doc = tomlkit.parse(toml.read_text("utf-8"))
-    for key in ("file", "source", "licence"):
-        doc["versions"]["ru"].pop(key, None)
-    toml.write_text(tomlkit.dumps(doc), "utf-8")
-    return dest
+    """The seed (:func:`helpers.seed_texts`): the shipped Kropotkin work before any version has text."""
+    return seed_texts(tmp_path / "texts")
 
 
 @pytest.fixture

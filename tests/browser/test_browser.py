@@ -60,11 +60,10 @@ def site(tmp_path_factory):
     sys.path.insert(0, str(ROOT))
     from aligner.web.auth import add_user
     from aligner.corpus import Store, build
-    from tests.helpers import fill_bible, make_bible
+    from tests.helpers import fill_bible, make_bible, seed_texts
 
     tmp = tmp_path_factory.mktemp("site")
-    texts = tmp / "texts"
-    shutil.copytree(ROOT / "texts", texts, ignore=shutil.ignore_patterns("*.slots.jsonl", "*.history.jsonl"))
+    texts = seed_texts(tmp / "texts")
     db = tmp / "corpus.db"
     build(texts, db)
     store = Store(db, texts)
