@@ -75,7 +75,7 @@ def register_routes():
 @hookimpl
 def extra_css_urls(template, datasette):
     if template and template.startswith("aligner_"):
-        return [static_url(datasette, "aligner.css")]
+        return [static_url(datasette, "aligner.css"), static_url(datasette, "layout.css")]
     return []
 
 

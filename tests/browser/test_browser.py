@@ -287,3 +287,45 @@ def test_without_javascript_the_form_page_edits(browser, site):
         assert "И революционеры" in slot(pg, "ru", "28.1").inner_text()
     finally:
         ctx.close()
+
+
+PHONE_PAGES = [
+    ("works", "/-/works"),
+    ("work", f"/-/work/{WORK}"),
+    ("read", f"/-/read/{WORK}?with=ru,es&part=2"),
+    ("compare", f"/-/compare/{WORK}?a=ru&b=es"),
+    ("search", f"/-/search/{WORK}?q=заложник"),
+    ("map", f"/-/map/{WORK}/ru"),
+    ("history", f"/-/history/{WORK}"),
+    ("edit", f"/-/edit/{WORK}/ru/24.1"),
+]
+#: Controls smaller than a finger: pictures' links (a map's beads) and boxes inside a big enough label aside.
+SMALL_CONTROLS = """() => [...document.querySelectorAll('a, button, input, select, summary, textarea')]
+  .filter(e => e.offsetParent !== null && !e.closest('svg') && e.type !== 'hidden')
+  .filter(e => { const r = e.getBoundingClientRect(); const l = e.closest('label');
+                 return r.height < 44 && !(l && l.getBoundingClientRect().height >= 44); })
+  .map(e => e.tagName + ' ' + (e.textContent || e.name || '').trim().slice(0, 30))"""
+
+
+def test_every_page_fits_a_phone_and_every_control_a_finger(browser, site, shots):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    sign_in(page, site["base"])
+    for name, path in PHONE_PAGES:
+        page.goto(site["base"] + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        page.screenshot(path=str(shots / f"phone-{name}.png"), full_page=False)
+        assert width <= 390, (name, width)
+        assert page.evaluate(SMALL_CONTROLS) == [], name
+    context.close()
+
+
+def test_the_reading_page_prints_as_columns_only(page, site, shots):
+    page.goto(f"{site['base']}/-/read/{WORK}?with=ru&part=2")
+    page.emulate_media(media="print")
+    hidden = page.evaluate("""() => ['header', 'footer', 'nav', 'form'].map(s => [...document.querySelectorAll(s)]
+        .every(e => getComputedStyle(e).display === 'none'))""")
+    assert hidden == [True, True, True, True]
+    assert page.locator(".parallel").is_visible()
+    assert "Respected Vladimir Illich," in page.locator(".parallel").inner_text()
+    page.screenshot(path=str(shots / "print-read.png"), full_page=False)
