@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from . import state
 from .errors import AlignerError, ConflictError
 from .corpus import DEFAULT_DB, DEFAULT_TEXTS
 from .formats import registry
@@ -195,34 +196,12 @@ def serve(db_path, host, port, metadata_path, texts_dir, immutable, rebuild):
     if Path(metadata_path).exists():
         args += ["-m", metadata_path]
     env = dict(os.environ, ALIGNER_TEXTS=str(Path(texts_dir).resolve()))
-    env.setdefault("ALIGNER_USERS", str(_default_users_file()))
+    env.setdefault(state.ENV_USERS, str(state.users_file()))
     if "DATASETTE_SECRET" not in env:
-        env["DATASETTE_SECRET"] = _stable_secret(Path(db_path).parent / ".datasette-secret")
+        # Kept in the per-user config folder, never beside the database or under texts/ (aligner.state).
+        env["DATASETTE_SECRET"] = state.stable_secret()
     click.echo(f"Serving {db_path} at http://{host}:{port}/", err=True)
     os.execve(sys.executable, args, env)
-
-
-def _default_users_file() -> Path:
-    """Translators' sign-ins live outside the repository: $ALIGNER_USERS, else ~/.config/aligner/users.json."""
-    env = os.environ.get("ALIGNER_USERS")
-    if env:
-        return Path(env)
-    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "aligner" / "users.json"
-
-
-def _stable_secret(path: Path) -> str:
-    """A signing secret kept beside the database (not in git), so sign-ins survive a restart."""
-    import secrets
-
-    if path.exists():
-        return path.read_text("utf-8").strip()
-    secret = secrets.token_hex(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fp:
-        fp.write(secret)
-    return secret
 
 
 @cli.group()
@@ -249,7 +228,7 @@ def user_add(name, password, users_file):
     """
     from .web.auth import add_user
 
-    path = Path(users_file) if users_file else _default_users_file()
+    path = Path(users_file) if users_file else state.users_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     add_user(path, name, password)
     click.echo(f"{name} can now sign in at /-/aligner-login (users file: {path})")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -161,6 +162,58 @@ def test_huge_text_is_refused_by_size(guarded, huge):
     finally:
         os.replace(en, huge)
         en.write_bytes(good)
+
+
+# ---------------------------------------------------------------------------
+# A folder from someone else: symlinks to the signing secret and the users file, FIFOs
+
+
+def _leak_work(texts: Path, en: str, ru: str) -> Path:
+    leak = texts / "leak"
+    leak.mkdir()
+    (leak / "work.toml").write_text('title = "Leak"\n[versions.en]\nrole = "pivot"\nfile = "en.txt"\n'
+                                    '[versions.ru]\nfile = "ru.txt"\n', "utf-8")
+    return leak
+
+
+def test_symlinks_to_the_secret_and_the_users_file_are_refused_by_the_build(guarded, tmp_path, monkeypatch):
+    from aligner import state
+    from aligner.web.auth import add_user
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("ALIGNER_USERS", raising=False)
+    monkeypatch.delenv("ALIGNER_SECRET_FILE", raising=False)
+    texts, db = guarded
+    secret = state.stable_secret()
+    add_user(state.users_file(), "anna", "pw", iterations=1000)
+    leak = _leak_work(texts, "en.txt", "ru.txt")
+    (leak / "en.txt").symlink_to(state.secret_file())
+    (leak / "ru.txt").symlink_to(state.users_file())
+    code, out, exc = invoke(*build_args(texts, db))
+    err = assert_one_line_error(code, out, str(leak / "en.txt"), "symbolic link", exception=exc)
+    assert secret not in out
+    (leak / "en.txt").unlink()
+    (leak / "en.txt").write_text("A harmless pivot sentence.\n", "utf-8")
+    code, out, exc = invoke(*build_args(texts, db))
+    assert_one_line_error(code, out, str(leak / "ru.txt"), "symbolic link", exception=exc)
+    assert "pbkdf2" not in out and err != out
+    # The slots and history files of a version are held to the same rule.
+    (leak / "ru.txt").unlink()
+    (leak / "ru.txt").write_text("Безобидное предложение.\n", "utf-8")
+    (leak / "ru.history.jsonl").symlink_to(state.users_file())
+    code, out, exc = invoke(*build_args(texts, db))
+    assert_one_line_error(code, out, str(leak / "ru.history.jsonl"), "symbolic link", exception=exc)
+    shutil.rmtree(leak)
+
+
+def test_a_fifo_as_a_text_is_refused_without_hanging_the_build(guarded):
+    texts, db = guarded
+    leak = _leak_work(texts, "en.txt", "ru.txt")
+    (leak / "en.txt").write_text("A harmless pivot sentence.\n", "utf-8")
+    os.mkfifo(leak / "ru.txt")
+    code, out, secs = run_limited(*build_args(texts, db), timeout=60)  # a blocking open waits here for ever
+    assert_one_line_error(code, out, str(leak / "ru.txt"), "FIFO")
+    shutil.rmtree(leak)
 
 
 # ---------------------------------------------------------------------------

@@ -30,11 +30,13 @@ import time
 import tomllib
 from pathlib import Path
 
+from .. import state
+
 ALGORITHM = "pbkdf2_sha256"
 ITERATIONS = 600_000
 #: How long a sign-in lasts unless the plugin configuration says otherwise.
 LOGIN_DAYS = 30
-ENV_USERS = "ALIGNER_USERS"
+ENV_USERS = state.ENV_USERS
 
 
 def _b64(data: bytes) -> str:
