@@ -73,3 +73,22 @@ async def test_immutable_database_has_no_editing(db_path, users):
     cookies = signed_in(ds, "anna")
     r = await ds.client.get(READ, cookies=cookies)
     assert r.status_code == 200 and "edit-link" not in r.text
+
+
+TAB_NEXT = "/\t/127.0.0.1:18432/"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("next_value", [TAB_NEXT, "/\r/x", "/\\evil.example/"])
+async def test_login_and_logout_never_leave_the_site(ds, next_value):
+    from urllib.parse import quote
+
+    tok, cookies = await csrf(ds, "/-/aligner-login?next=" + quote(next_value, safe=""), {})
+    page = (await ds.client.get("/-/aligner-login?next=" + quote(next_value, safe=""), cookies=cookies)).text
+    assert 'name="next" value="/-/works"' in page
+    r = await post(ds, "/-/aligner-login", {"username": "anna", "password": "correct horse", "csrftoken": tok,
+                                            "next": next_value}, cookies)
+    assert r.status_code == 302 and r.headers["location"] == "/-/works"
+    signed = {**cookies, "ds_actor": r.cookies["ds_actor"]}
+    r = await post(ds, "/-/aligner-logout", {"csrftoken": tok, "next": next_value}, signed)
+    assert r.status_code == 302 and r.headers["location"] == "/-/works"

@@ -94,9 +94,20 @@ def base(datasette) -> str:
     return str(datasette.urls.path("/"))
 
 
+#: What a same-site path may hold: RFC 3986's path, query and fragment characters, nothing else (no
+#: space, tab, CR, LF or other control, no backslash, nothing beyond ASCII).
+_SAFE_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/?#%]*")
+
+
 def safe_next(value: str | None, fallback: str) -> str:
-    """A same-site path to go back to; anything else becomes ``fallback``."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value and "\n" not in value:
+    """A path on this site to go back to (``/`` then path characters only, never ``//``); anything else
+    becomes ``fallback``.
+
+    An allow-list, not a block-list: browsers drop tabs and line breaks and read ``\\`` as ``/``, so
+    ``/<TAB>/evil.example`` would be another host, and a CR in a ``Location`` header makes the server
+    drop the connection.
+    """
+    if value and _SAFE_PATH.fullmatch(value):
         return value
     return fallback
 
