@@ -92,3 +92,40 @@ async def test_login_and_logout_never_leave_the_site(ds, next_value):
     signed = {**cookies, "ds_actor": r.cookies["ds_actor"]}
     r = await post(ds, "/-/aligner-logout", {"csrftoken": tok, "next": next_value}, signed)
     assert r.status_code == 302 and r.headers["location"] == "/-/works"
+
+
+@pytest.mark.asyncio
+async def test_a_cross_site_logout_form_changes_nothing(ds):
+    # A page elsewhere auto-submits a form: SameSite=Lax keeps the cookies home, so it arrives with none.
+    r = await ds.client.post("/-/aligner-logout", data={"next": "/-/works"})
+    assert r.status_code == 403 and "set-cookie" not in r.headers
+    cookies = signed_in(ds, "anna")
+    r = await ds.client.post("/-/aligner-logout", data={}, cookies=cookies)  # no token at all
+    assert r.status_code == 403
+    assert "edit-link" in (await ds.client.get(READ, cookies=cookies)).text
+
+
+@pytest.mark.asyncio
+async def test_logout_ends_the_session_on_the_server(ds, users):
+    saved = signed_in(ds, "anna")
+    other_browser = signed_in(ds, "anna")
+    boris = signed_in(ds, "boris")
+    tok, cookies = await csrf(ds, "/-/aligner-logout", saved)
+    r = await post(ds, "/-/aligner-logout", {"csrftoken": tok}, cookies)
+    assert r.status_code == 302
+    # A copy of the cookie taken before signing out no longer edits, anywhere.
+    for jar in (saved, other_browser):
+        assert "edit-link" not in (await ds.client.get(READ, cookies=jar)).text
+        assert (await ds.client.get(EDIT, cookies=jar)).status_code == 403
+    assert "edit-link" in (await ds.client.get(READ, cookies=boris)).text
+    # The sign-out is recorded beside the users file, so a restarted server keeps it.
+    from aligner import state
+    from aligner.web import auth
+
+    assert state.sessions_file(users).exists()
+    auth._unsaved_generations.clear()  # what a restart forgets
+    assert (await ds.client.get(EDIT, cookies=saved)).status_code == 403
+    # Signing in again works.
+    tok, cookies = await csrf(ds, "/-/aligner-login", {})
+    r = await post(ds, "/-/aligner-login", {"username": "anna", "password": "correct horse", "csrftoken": tok}, cookies)
+    assert "edit-link" in (await ds.client.get(READ, cookies={**cookies, "ds_actor": r.cookies["ds_actor"]})).text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from ..errors import AlignerError
 from ..model import STATUSES, parse_address
 from .schema import version_id
 
@@ -268,6 +269,25 @@ def pivot_span_ids(conn: sqlite3.Connection, pivot_vid: str, address: str) -> li
     return [r[0] for r in conn.execute(
         "select id from segments where version = ? and position between ? and ? order by position",
         [pivot_vid, pos[0], pos[-1]])]
+
+
+def slot_statuses(conn: sqlite3.Connection, work: str, key: str, address: str) -> set[str]:
+    """The statuses of the alignments of version ``key`` that touch the pivot sentences of ``address``
+    (what a save there would change); empty for an unknown work, version or address."""
+    vs = versions(conn, work)
+    pivot = next((v for v in vs if v["is_pivot"]), None)
+    version = next((v for v in vs if v["key"] == key), None)
+    if pivot is None or version is None:
+        return set()
+    try:
+        ids = pivot_span_ids(conn, pivot["id"], address)
+    except AlignerError:
+        return set()
+    if not ids:
+        return set()
+    return {r[0] for r in conn.execute(
+        "select distinct a.status from alignments a join alignment_pivots ap on ap.alignment = a.id"
+        f" where a.version = ? and ap.segment in ({_marks(ids)})", [version["id"], *ids])}
 
 
 def span_context(conn: sqlite3.Connection, pivot_vid: str, address: str, around: int = 6) -> dict:

@@ -21,12 +21,13 @@ from urllib.parse import quote, urlencode
 from datasette.utils.asgi import NotFound, Response
 
 from ..corpus import queries
+from .. import roles
 from . import auth, svg
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 #: The permission a translator holds; checked by :func:`can_edit`, granted in the ``permission_allowed`` hook.
-EDIT_ACTION = "aligner-edit"
+EDIT_ACTION = roles.EDIT
 ENV_TEXTS = "ALIGNER_TEXTS"
 #: A work with at most this many pivot sentences is shown on one page by default.
 ONE_PAGE_LIMIT = 800
