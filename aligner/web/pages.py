@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -168,11 +169,37 @@ def json_response(data, status: int = 200, headers: dict | None = None) -> Respo
     )
 
 
+#: The last page number a paged page accepts: far beyond any real list, far below SQLite's integer range.
+MAX_PAGE = 100_000
+
+
 def page_number(request) -> int:
+    """``?page=N``, at least 1 and at most :data:`MAX_PAGE` (a huge number would overflow SQLite's OFFSET)."""
     try:
-        return max(1, int(request.args.get("page") or 1))
+        return min(MAX_PAGE, max(1, int(request.args.get("page") or 1)))
     except ValueError:
         return 1
+
+
+async def read_fn(datasette, db, fn):
+    """Run a page's read ``fn(conn)`` on ``db`` under Datasette's own time limit (``sql_time_limit_ms``):
+    a query that runs longer is interrupted and the page answers 400, as Datasette's SQL pages do."""
+    from datasette.utils import sqlite_timelimit
+    from datasette.views.base import DatasetteError
+
+    ms = datasette.setting("sql_time_limit_ms")
+
+    def timed(conn):
+        with sqlite_timelimit(conn, ms):
+            return fn(conn)
+
+    try:
+        return await db.execute_fn(timed)
+    except sqlite3.OperationalError as e:
+        if "interrupted" not in str(e):
+            raise
+        raise DatasetteError(f"This page took longer than the time limit ({ms} ms) and was stopped.",
+                             title="Too slow", status=400) from None
 
 
 async def corpus_databases(datasette) -> list:
