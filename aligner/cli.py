@@ -11,6 +11,7 @@ import functools
 import io
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -28,20 +29,36 @@ def say(message: object = "", **kwargs) -> None:
     click.echo(clean(message), **kwargs)
 
 
+#: What the running command has committed so far (set by :func:`_after_write`), for its error message.
+_committed: list[str] = []
+
+
+def _what_was_committed() -> str:
+    return _committed[-1] if _committed else "nothing was committed"
+
+
 def _errors(fn):
-    """Turn library errors (and file-system errors) into click's one-line errors, control characters shown."""
+    """Turn library errors (and file-system and database errors) into click's one-line errors, control
+    characters shown; a failure to write says whether anything was committed before it."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        _committed.clear()
         try:
             return fn(*args, **kwargs)
         except click.ClickException as e:
             e.message = clean(e.message, one_line=True)
             raise
-        except AlignerError as e:
-            raise click.ClickException(clean(e, one_line=True)) from None
-        except OSError as e:
-            raise click.ClickException(clean(f"{e.filename or ''}: {e.strerror}".lstrip(": "), one_line=True)) from None
+        except (AlignerError, OSError) as e:
+            message = str(e) if isinstance(e, AlignerError) else f"{e.filename or ''}: {e.strerror}".lstrip(": ")
+            if _committed:
+                message += f" ({_what_was_committed()})"
+            raise click.ClickException(clean(message, one_line=True)) from None
+        except sqlite3.Error as e:
+            # A read-only, full or failing disk: SQLite rolled the transaction back.
+            db = kwargs.get("db_path") or "the database"
+            raise click.ClickException(clean(f"{db}: cannot write the database ({e}); {_what_was_committed()}",
+                                             one_line=True)) from None
 
     return wrapper
 
@@ -74,6 +91,8 @@ def _open_store(db_path: str, texts_dir: str | None = None):
 
 
 def _after_write(store, work: str, key: str, dump: bool) -> None:
+    _committed.append(f"the change is committed to the database, but the text files of {work}/{key} were not "
+                      "written: run 'aligner dump' once the disk is writable")
     if not dump:
         return
     wdir = Path(store.texts_dir or DEFAULT_TEXTS) / work

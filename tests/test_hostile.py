@@ -347,3 +347,34 @@ def test_hostile_xml_is_refused(guarded, fixture):
         msg = str(e.value)
         assert str(path) in msg and "entit" in msg.lower() and "\n" not in msg
     assert time.perf_counter() - t < 5
+
+
+# ---------------------------------------------------------------------------
+# A disk that cannot be written: one line saying whether anything was committed
+
+
+def test_a_full_disk_is_one_line_saying_nothing_was_committed(texts, db_path):
+    import signal
+
+    before = table_rows(db_path)
+
+    def cap():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the cap fail with EFBIG, as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), ALIGNER_USER="tester")
+    r = subprocess.run([sys.executable, "-c", "from aligner.cli import cli; cli()", "set", "25.1", "ru", "Текст",
+                        "-d", str(db_path), "--texts", str(texts)], capture_output=True, text=True, timeout=60,
+                       preexec_fn=cap, env=env)
+    err = assert_one_line_error(r.returncode, r.stdout + r.stderr, str(db_path), "nothing was committed")
+    assert "cannot write the database" in err
+    assert table_rows(db_path) == before
+
+
+def test_text_files_that_cannot_be_written_after_a_commit_say_so(texts, db_path):
+    (texts / WORK / "ru.slots.jsonl").mkdir()  # the dump cannot replace a folder
+    code, out, exc = invoke("set", "25.1", "ru", "Текст", "-d", db_path, "--texts", texts)
+    assert_one_line_error(code, out, "the change is committed to the database", "run 'aligner dump'", exception=exc)
+    from aligner.corpus import Store
+
+    assert Store(db_path).slot(WORK, "ru", "25.1").text == "Текст"
