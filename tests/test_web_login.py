@@ -129,3 +129,14 @@ async def test_logout_ends_the_session_on_the_server(ds, users):
     tok, cookies = await csrf(ds, "/-/aligner-login", {})
     r = await post(ds, "/-/aligner-login", {"username": "anna", "password": "correct horse", "csrftoken": tok}, cookies)
     assert "edit-link" in (await ds.client.get(READ, cookies={**cookies, "ds_actor": r.cookies["ds_actor"]})).text
+
+
+@pytest.mark.asyncio
+async def test_datasettes_own_logout_ends_the_session_too(ds):
+    saved = signed_in(ds, "anna")
+    page = (await ds.client.get(READ, cookies=saved)).text
+    assert 'action="/-/logout"' in page  # Datasette's menu offers it
+    tok, cookies = await csrf(ds, READ, saved)
+    r = await post(ds, "/-/logout", {"csrftoken": tok}, cookies)
+    assert r.status_code == 302
+    assert (await ds.client.get(EDIT, cookies=saved)).status_code == 403

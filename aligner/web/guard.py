@@ -14,6 +14,8 @@ Datasette's own pages included:
   ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: same-origin``; the
   plugin's own pages get a strict Content-Security-Policy (scripts from this
   site only);
+* Datasette's own ``/-/logout`` is answered by the plugin's sign-out, which
+  checks the CSRF token and ends the session on the server (:mod:`.login`);
 * behind HTTPS, ``secure_cookies: true`` (or ``ALIGNER_SECURE_COOKIES=1``,
   which ``aligner serve --secure-cookies`` sets) marks every cookie
   ``Secure`` and sends ``Strict-Transport-Security``.
@@ -88,6 +90,10 @@ def wrap(app, datasette):
     async def guarded(scope, receive, send):
         if scope["type"] != "http":
             return await app(scope, receive, send)
+        if scope.get("path") == str(datasette.urls.logout()):
+            # Datasette's own "Log out" (its menu) only drops the cookie: ours also ends the session.
+            path = str(datasette.urls.path("/-/aligner-logout"))
+            scope = {**scope, "path": path, "raw_path": path.encode()}
         limit = max_body_bytes(datasette)
         secure = secure_cookies(datasette)
         page = bool(_PLUGIN_PAGE.search(scope.get("path") or ""))
