@@ -140,3 +140,41 @@ async def test_datasettes_own_logout_ends_the_session_too(ds):
     r = await post(ds, "/-/logout", {"csrftoken": tok}, cookies)
     assert r.status_code == 302
     assert (await ds.client.get(EDIT, cookies=saved)).status_code == 403
+
+
+def test_a_cr_in_next_does_not_make_the_real_server_drop_the_connection(db_path, users, texts):
+    """Under uvicorn (not the in-process client): a CR that reached the Location header made h11 refuse
+    the response and drop the connection."""
+    import asyncio
+    import http.client
+    import re
+    import threading
+    from urllib.parse import urlencode
+
+    import uvicorn
+
+    ds = datasette(db_path, users=users, texts=texts)
+    server = uvicorn.Server(uvicorn.Config(ds.app(), host="127.0.0.1", port=0, log_level="error", lifespan="off"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            thread.join(0.05)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        conn.request("GET", "/-/aligner-login?next=/%0D/x")
+        r = conn.getresponse()
+        page = r.read().decode()
+        cookie = r.getheader("set-cookie").split(";")[0]
+        tok = re.search(r'name="csrftoken" value="([^"]+)"', page).group(1)
+        next_value = re.search(r'name="next" value="([^"]*)"', page).group(1)
+        body = urlencode({"username": "anna", "password": "correct horse", "csrftoken": tok, "next": next_value})
+        conn.request("POST", "/-/aligner-login", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+        r = conn.getresponse()  # http.client.RemoteDisconnected here when the server drops it
+        r.read()
+        assert r.status == 302 and r.getheader("location") == "/-/works"
+        conn.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)
