@@ -147,3 +147,18 @@ def test_throttle_window_and_bounded_memory():
     for i in range(1000):
         t.failed(f"k{i}")
     assert len(t._failures) == 100
+
+
+@pytest.mark.asyncio
+async def test_signing_in_to_ones_own_account_does_not_reset_the_clients_count(ds):
+    tok, cookies = await csrf(ds, "/-/aligner-login", {})
+    for i in range(guard.CLIENT_FAILURES - 1):
+        await post(ds, "/-/aligner-login", {"username": f"u{i}", "password": "x", "csrftoken": tok}, cookies)
+    r = await post(ds, "/-/aligner-login", {"username": "boris", "password": "another secret", "csrftoken": tok},
+                   cookies)
+    assert r.status_code == 302
+    await post(ds, "/-/aligner-login", {"username": "u", "password": "x", "csrftoken": tok}, cookies)
+    r = await post(ds, "/-/aligner-login", {"username": "anna", "password": "correct horse", "csrftoken": tok},
+                   cookies)
+    assert r.status_code == 429
+

@@ -219,9 +219,10 @@ def login_failed(datasette, username: str, client: str) -> None:
 
 
 def login_succeeded(datasette, username: str, client: str) -> None:
-    users, clients = _throttles(datasette)
+    """A right password clears that user's failures; the client's stay (one good account must not buy a
+    client fresh guesses at others)."""
+    users, _ = _throttles(datasette)
     users.clear(username)
-    clients.clear(client)
 
 
 # ---------------------------------------------------------------------------

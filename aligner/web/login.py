@@ -69,7 +69,8 @@ async def login_view(datasette, request):
 
 def _csrf_ok(request, post: dict) -> bool:
     cookie_token = request.cookies.get("ds_csrftoken") or ""
-    return bool(cookie_token) and hmac.compare_digest(str(post.get("csrftoken") or ""), cookie_token)
+    given = str(post.get("csrftoken") or "")
+    return bool(cookie_token) and hmac.compare_digest(given.encode("utf-8"), cookie_token.encode("utf-8"))
 
 
 async def logout_view(datasette, request):
