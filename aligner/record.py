@@ -193,7 +193,7 @@ def update_version(directory: str | Path, key: str, values: dict[str, Any]) -> N
     import tomli_w
 
     path = Path(directory) / METADATA_FILE
-    data = tomllib.loads(path.read_text("utf-8-sig"))
+    data = tomllib.loads(textio.read_text(path, kind="TOML", inside=path.parent))
     versions = data.setdefault("versions", {})
     current = versions.setdefault(key, {})
     current.update({k: v for k, v in values.items() if v is not None})
@@ -297,6 +297,7 @@ def keep_human_slots(work_dir: Path, key: str) -> None:
     path = slots_path(work_dir, key)
     if not path.exists():
         return
-    kept = [line for line in path.read_text("utf-8").splitlines()
+    text = textio.read_text(path, kind="JSON Lines", allow_empty=True, inside=path.parent)
+    kept = [line for line in text.splitlines()
             if line.strip() and json.loads(line).get("status") in ("draft", "confirmed")]
     path.write_text("".join(line + "\n" for line in kept), "utf-8")
