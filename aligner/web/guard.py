@@ -33,6 +33,7 @@ import time
 from collections import OrderedDict
 
 from .. import roles
+from ..corpus import queries
 from . import auth
 
 #: Largest request body accepted (a slot's text is far smaller); plugin configuration ``max_body_bytes``.
@@ -50,6 +51,7 @@ FRAME_CSP = b"frame-ancestors 'none'"
 #: For the plugin's pages: everything from this site; inline style attributes (the reading grid) only.
 PAGE_CSP = (b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+#: The plugin's pages: the routes of ``register_routes`` in ``__init__.py``.
 _PLUGIN_PAGE = re.compile(r"/-/(works|work|read|compare|search|map|history|edit|aligner-login|aligner-logout)(/|\.json|$)")
 HSTS = (b"strict-transport-security", b"max-age=31536000")
 
@@ -232,8 +234,6 @@ def login_succeeded(datasette, username: str, client: str) -> None:
 async def save_refusal(datasette, actor, db, work: str, key: str, address: str, status: str) -> str | None:
     """Why ``actor`` may not save ``status`` into this slot (None: they may). The slot's current statuses
     are read here; a change between this read and the save is caught by the revision token."""
-    from ..corpus import queries
-
     entry = auth.entry_of(datasette, actor)
     current = await db.execute_fn(lambda conn: queries.slot_statuses(conn, work, key, address))
     old = "confirmed" if "confirmed" in current else (next(iter(current)) if current else None)
