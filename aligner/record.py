@@ -120,9 +120,9 @@ def load_work(directory: str | Path) -> Work:
     directory = Path(directory)
     path = directory / METADATA_FILE
     name = str(path)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise InputError(name, "no such file (every work needs a work.toml)")
-    text = textio.read_text(path, kind="TOML")
+    text = textio.read_text(path, kind="TOML", inside=directory)
     if not text.strip():
         raise textio.empty_error(name)
     try:
@@ -166,8 +166,12 @@ def load_work(directory: str | Path) -> Work:
     if not versions[pivot].file:
         raise InputError(name, f"[versions.{pivot}] the pivot version needs a 'file'")
     for v in versions.values():
-        if v.file and not (directory / v.file).exists():
-            raise InputError(str(directory / v.file), f"no such file (declared in {name})")
+        if v.file:
+            # A regular file in this folder, nothing else: no symlink, FIFO or device, whoever wrote the folder.
+            vpath = directory / v.file
+            if not vpath.exists() and not vpath.is_symlink():
+                raise InputError(str(vpath), f"no such file (declared in {name})")
+            textio.check_file(vpath, inside=directory)
     data.pop("pivot", None)
     return Work(slug=slug, path=directory, pivot=pivot, versions=versions, **data)
 
@@ -188,7 +192,7 @@ def update_version(directory: str | Path, key: str, values: dict[str, Any]) -> N
     import tomlkit
 
     path = Path(directory) / METADATA_FILE
-    doc = tomlkit.parse(textio.read_text(path, kind="TOML"))
+    doc = tomlkit.parse(textio.read_text(path, kind="TOML", inside=path.parent))
     versions = doc.get("versions")
     if versions is None:
         versions = tomlkit.table(is_super_table=True)
@@ -280,9 +284,9 @@ HISTORY_FIELDS: dict[str, tuple] = {
 def load_jsonl(path: Path) -> list[dict]:
     """The records of a JSON Lines file (none when it does not exist), each with its line number as ``_line``."""
     path = Path(path)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return []
-    text = textio.read_text(path, kind="JSON Lines", allow_empty=True)
+    text = textio.read_text(path, kind="JSON Lines", allow_empty=True, inside=path.parent)
     out = []
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
@@ -352,6 +356,7 @@ def keep_human_slots(work_dir: Path, key: str) -> None:
     path = slots_path(work_dir, key)
     if not path.exists():
         return
-    kept = [line for line in path.read_text("utf-8").splitlines()
+    text = textio.read_text(path, kind="JSON Lines", allow_empty=True, inside=path.parent)
+    kept = [line for line in text.splitlines()
             if line.strip() and json.loads(line).get("status") in ("draft", "confirmed")]
     path.write_text("".join(line + "\n" for line in kept), "utf-8")

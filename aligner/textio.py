@@ -7,7 +7,13 @@ marks, UTF-8, UTF-16/32, binary files), so every kind of file fails the same
 way, with a one-line :class:`~aligner.errors.InputError` that names the file
 (and the line, for bad bytes) and says what is wrong:
 
-* ``no such file``, ``is a directory, not a file``;
+* ``no such file``, ``is a directory, not a file``, ``is a FIFO (named pipe), not a regular
+  file`` (devices and sockets alike): only regular files are read, and a special file is refused
+  on the open descriptor, before a byte is read, so ``/dev/zero`` cannot fill memory nor a FIFO
+  hang a build;
+* ``is a symbolic link``, ``is not inside its work folder``: for the files of a work folder
+  (``inside=``), which may come from anyone's pull request and must not pull the signing
+  secret or the users file into a public corpus;
 * ``file too large: N bytes (the limit is ...)``: refused before it is read.
   A gzip-compressed file (``.tmx.gz``) is decompressed with the same limit on
   its *uncompressed* size, so a small "gzip bomb" cannot fill memory;
@@ -25,7 +31,9 @@ as they are: the caller knows whether ``\\r`` matters (CSV) or not (prose).
 from __future__ import annotations
 
 import codecs
+import errno
 import os
+import stat
 import sys
 import zlib
 from pathlib import Path
@@ -120,13 +128,78 @@ def _is_blank(data: bytes) -> bool:
         return False  # reported as bad encoding by decode()
 
 
-def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None, allow_empty: bool = False) -> bytes:
+def _open_regular(path: str | os.PathLike, name: str, inside: Path | None) -> int:
+    """An open descriptor on ``path``, which must be a regular file (and, with ``inside``, no symlink,
+    and in that folder). Opening never blocks: ``O_NONBLOCK`` makes a FIFO open at once, and ``fstat``
+    on the open file refuses it, a device or a socket before a byte is read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if inside is not None:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+        try:
+            if os.path.islink(path):
+                raise InputError(name, "is a symbolic link: files of a work folder must be regular files in it")
+            folder = Path(inside).resolve()
+            if Path(path).resolve().parent != folder:
+                raise InputError(name, f"is not inside its work folder {inside}")
+        except OSError as e:
+            raise InputError(name, f"cannot read file: {e.strerror or e}") from None
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise InputError(name, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(name, "is a directory, not a file") from None
+    except OSError as e:
+        if inside is not None and e.errno == errno.ELOOP:
+            raise InputError(name, "is a symbolic link: files of a work folder must be regular files in it") from None
+        raise InputError(name, f"cannot read file: {e.strerror or e}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as e:
+        os.close(fd)
+        raise InputError(name, f"cannot read file: {e.strerror or e}") from None
+    if stat.S_ISDIR(mode):
+        os.close(fd)
+        raise InputError(name, "is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device" if (
+            stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) else "a socket" if stat.S_ISSOCK(mode) else "a special file"
+        raise InputError(name, f"is {what}, not a regular file (use - to read standard input)")
+    return fd
+
+
+def check_file(path: str | os.PathLike, *, inside: str | os.PathLike | None = None) -> None:
+    """Refuse, as :func:`read_bytes` would, a file that is missing, special, a symlink or outside ``inside``."""
+    os.close(_open_regular(path, str(path), Path(inside) if inside is not None else None))
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes of an open file (fewer at its end), in a few large reads."""
+    chunks, left = [], limit
+    while left > 0:
+        chunk = os.read(fd, min(left, 16 * 1024 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_bytes(
+    path: str | os.PathLike, *, max_bytes: int | None = None, allow_empty: bool = False, inside: str | os.PathLike | None = None
+) -> bytes:
     """The bytes of an input file (``-``: standard input), after the checks every reader shares.
 
-    Refuses a missing file, a directory, a file over the size limit
-    (``max_bytes``, default :data:`MAX_INPUT_BYTES`) and, unless
-    ``allow_empty``, an empty file. A gzip file is decompressed, with the same
-    limit.
+    Only a regular file is read (a FIFO, a device such as ``/dev/zero`` or a
+    socket is refused before reading, without blocking); a missing file, a
+    directory, a file over the size limit (``max_bytes``, default
+    :data:`MAX_INPUT_BYTES`: checked on the open file, and no more than the
+    limit is ever read) and, unless ``allow_empty``, an empty file are refused.
+    With ``inside`` (a work folder) the file must also be no symbolic link and
+    sit in that folder: a folder from someone else cannot make a build read
+    files from elsewhere on the machine. A gzip file is decompressed, with
+    the same limit.
     """
     limit = MAX_INPUT_BYTES if max_bytes is None else max_bytes
     if str(path) == STDIN:
@@ -134,21 +207,17 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None, allow_e
         data = sys.stdin.buffer.read(limit + 1)
     else:
         name = str(path)
-        p = Path(path)
+        fd = _open_regular(path, name, Path(inside) if inside is not None else None)
         try:
-            st = p.stat()
-        except FileNotFoundError:
-            raise InputError(name, "no such file") from None
+            size = os.fstat(fd).st_size
+            if size > limit:
+                raise InputError(name, f"file too large: {size:,} bytes (the limit is {_limit_text(limit)}); split it")
+            os.set_blocking(fd, True)
+            data = _read_at_most(fd, limit + 1)
         except OSError as e:
             raise InputError(name, f"cannot read file: {e.strerror or e}") from None
-        if p.is_dir():
-            raise InputError(name, "is a directory, not a file")
-        if st.st_size > limit:
-            raise InputError(name, f"file too large: {st.st_size:,} bytes (the limit is {_limit_text(limit)}); split it")
-        try:
-            data = p.read_bytes()
-        except OSError as e:
-            raise InputError(name, f"cannot read file: {e.strerror or e}") from None
+        finally:
+            os.close(fd)
     if len(data) > limit:  # standard input, or a file that grew while we looked
         raise InputError(name, f"input too large: over {_limit_text(limit)}")
     if data.startswith(_GZIP_MAGIC):
@@ -197,8 +266,9 @@ def read_text(
     max_bytes: int | None = None,
     allow_empty: bool = False,
     how: str = "",
+    inside: str | os.PathLike | None = None,
 ) -> str:
     """Read and decode an input file (``-``: standard input): :func:`read_bytes`, then :func:`decode`."""
-    data = read_bytes(path, max_bytes=max_bytes, allow_empty=allow_empty)
+    data = read_bytes(path, max_bytes=max_bytes, allow_empty=allow_empty, inside=inside)
     name = STDIN_NAME if str(path) == STDIN else str(path)
     return decode(data, name, kind=kind, allow_empty=allow_empty, how=how)

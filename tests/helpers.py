@@ -171,7 +171,7 @@ def signed_in(ds, name: str = "anna") -> dict:
     from aligner.web import auth
 
     user = auth.users(ds)[name]
-    actor = {"id": name, "aligner": auth.fingerprint(ds, user["hash"])}
+    actor = {"id": name, "aligner": auth.fingerprint(ds, user["hash"], auth.generation(ds, name))}
     return {"ds_actor": auth.actor_cookie(ds, actor)}
 
 

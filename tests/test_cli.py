@@ -133,3 +133,49 @@ def test_user_add_stores_a_hash_not_the_password(tmp_path):
     from aligner.web.auth import verify_password
 
     assert verify_password("s3cret", data["anna"]) and not verify_password("wrong", data["anna"])
+
+
+ESC_TEXT = "Evil \x1b]0;pwned\x07 text \x1b[2J\u202e"
+
+
+def test_history_and_set_show_control_characters_escaped(run, store, db_path, texts):
+    store.set_slot(WORK, "ru", "25.1", ESC_TEXT, "draft", actor="mallory\x1b[31m\nforged line")
+    r = run("history", "25.1", "ru", "-d", db_path)
+    assert r.exit_code == 0
+    assert "\x1b" not in r.output and "\u202e" not in r.output and "\x07" not in r.output
+    assert "Evil \\x1b]0;pwned\\x07 text \\x1b[2J\\u202e" in r.output
+    assert "mallory\\x1b[31m\\x0aforged line via cli" in r.output
+    # JSON stays data: the characters are there, escaped by JSON itself.
+    data = json.loads(run("history", "25.1", "ru", "--json", "-d", db_path).output)
+    assert data[-1]["new_text"] == ESC_TEXT
+    # A refused set echoes the slot's current text: escaped, on one line.
+    r = CliRunner().invoke(cli, ["set", "25.1", "ru", "mine", "--token", "0" * 16, "-d", str(db_path),
+                                 "--texts", str(texts)])
+    assert r.exit_code != 0 and "\x1b" not in r.output and "\\x1b]0;pwned" in r.output
+    assert len(r.output.strip().splitlines()) == 1
+
+
+def test_errors_show_control_characters_escaped(db_path):
+    r = CliRunner().invoke(cli, ["history", "1.1", "ru", "--work", "no\x1b]0;x\x07such", "-d", str(db_path)])
+    assert r.exit_code != 0 and "\x1b" not in r.output and "no\\x1b]0;x\\x07such" in r.output
+    assert len(r.output.strip().splitlines()) == 1
+
+
+def test_user_roles_from_the_command_line(tmp_path):
+    path = tmp_path / "users.json"
+    runner = CliRunner()
+    r = runner.invoke(cli, ["user", "add", "vera", "--password", "pw", "--role", "editor", "--work", WORK,
+                            "--users-file", path])
+    assert r.exit_code == 0 and f"vera: editor ({WORK})" in r.output
+    r = runner.invoke(cli, ["user", "add", "old", "--password", "pw", "--users-file", path])
+    assert "old: admin (every work)" in r.output
+    r = runner.invoke(cli, ["user", "set", "vera", "--role", "supervisor", "--all-works", "--users-file", path])
+    assert r.exit_code == 0 and "vera: supervisor (every work)" in r.output
+    r = runner.invoke(cli, ["user", "set", "vera", "--role", "editor", "--add-work", "w2", "--users-file", path])
+    assert "vera: editor (w2)" in r.output
+    r = runner.invoke(cli, ["user", "list", "--users-file", path])
+    assert r.output.splitlines() == ["old: admin (every work)", "vera: editor (w2)"]
+    r = runner.invoke(cli, ["user", "set", "nobody", "--role", "editor", "--users-file", path])
+    assert r.exit_code != 0 and "no user 'nobody'" in r.output
+    r = runner.invoke(cli, ["user", "add", "x\x1b[2J", "--password", "pw", "--users-file", path])
+    assert r.exit_code != 0 and "printable" in r.output and "\x1b" not in r.output

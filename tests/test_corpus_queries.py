@@ -111,3 +111,19 @@ def test_alignment_spans_and_division_signatures(edited_db, conn):
     after = queries.division_signatures(conn, WORK, "en", ["ru"])
     assert after[2] == before[2] and after[1] != before[1]
     assert queries.division_signatures(conn, WORK, "en", ["en"]) == {}
+
+
+def test_search_finds_segments_added_after_the_build_and_only_the_versions_asked_for(edited_db, texts):
+    es = f"{WORK}/es"
+    conn = sqlite3.connect(edited_db)
+    before = queries.search_segments(conn, normalize_query("hostages"), [PIVOT, es], limit=100)["total"]
+    conn.close()
+    # A slot typed later gets a segment with an id past every built one (and past other versions').
+    Store(edited_db).set_slot(WORK, "es", "33.1", "Los hostages del final.", "draft", actor="anna")
+    conn = sqlite3.connect(edited_db)
+    found = queries.search_segments(conn, normalize_query("hostages"), [PIVOT, es], limit=100)
+    assert found["total"] == before + 1 and "Los hostages del final." in {r["text"] for r in found["rows"]}
+    assert {r["version"] for r in found["rows"]} == {PIVOT, es}
+    assert queries.search_segments(conn, normalize_query("hostages"), [es], limit=100)["total"] == 1
+    assert queries.search_segments(conn, normalize_query("hostages"), [f"{WORK}/xx"], limit=100) == {"total": 0, "rows": []}
+    conn.close()

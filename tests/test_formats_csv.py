@@ -303,3 +303,11 @@ def test_libreoffice_open_and_save_is_the_identity(tmp_path, csv_path):
             tmp_path / "back")
     _, edits = read_csv(tmp_path / "back" / "letters.ru.csv", work="letters", lang="ru")
     assert sheet_key(edits) == sheet_want(make_slots())
+
+
+def test_a_huge_cell_is_named_as_such(tmp_path):
+    p = tmp_path / "big.csv"
+    p.write_text("segment,text,status\n1.1,\"" + "я" * 150_000 + "\",draft\n", "utf-8")
+    err = one_line_error(read_csv, p)
+    assert err.line == 2 and "a cell in this row is too large: over 131,072 characters" in str(err)
+    assert "broken CSV quoting" not in str(err)

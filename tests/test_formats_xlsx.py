@@ -106,3 +106,30 @@ def test_xlsx_bad_inputs(tmp_path):
     p = tmp_path / "damaged.xlsx"
     p.write_bytes(b"PK\x03\x04 not really a zip")
     assert "not an XLSX workbook" in str(one_line_error(read_xlsx, p))
+
+
+def _with_xml_comment(src: Path, dest: Path, size: int) -> Path:
+    """``src`` with an XML comment of ``size`` bytes in its sheet: a few KB packed (the issue's bomb was
+    208 KB unpacking to 190 MB, and the XML parser took minutes over the one comment)."""
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for info in z.infolist():
+            data = z.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                k = data.index(b"<sheetData>")
+                data = data[:k] + b"<!--" + b"A" * size + b"-->" + data[k:]
+            out.writestr(info.filename, data)
+    return dest
+
+
+def test_a_zip_bomb_is_refused_before_the_xml_parser_meets_it(xlsx_path, tmp_path):
+    bomb = _with_xml_comment(xlsx_path, tmp_path / "bomb.xlsx", 3 * 1024 * 1024)
+    assert bomb.stat().st_size < 40_000
+    err = one_line_error(read_xlsx, bomb)
+    assert "part xl/worksheets/sheet1.xml unpacks" in str(err) and "ZIP bomb" in str(err)
+
+
+def test_reading_a_workbook_has_a_deadline(xlsx_path, monkeypatch):
+    from aligner.formats import xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_SECONDS", 0)  # every read is past it
+    assert "reading the workbook took over 0 s" in str(one_line_error(read_xlsx, xlsx_path))

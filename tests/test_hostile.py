@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -164,6 +165,58 @@ def test_huge_text_is_refused_by_size(guarded, huge):
 
 
 # ---------------------------------------------------------------------------
+# A folder from someone else: symlinks to the signing secret and the users file, FIFOs
+
+
+def _leak_work(texts: Path, en: str, ru: str) -> Path:
+    leak = texts / "leak"
+    leak.mkdir()
+    (leak / "work.toml").write_text('title = "Leak"\n[versions.en]\nrole = "pivot"\nfile = "en.txt"\n'
+                                    '[versions.ru]\nfile = "ru.txt"\n', "utf-8")
+    return leak
+
+
+def test_symlinks_to_the_secret_and_the_users_file_are_refused_by_the_build(guarded, tmp_path, monkeypatch):
+    from aligner import state
+    from aligner.web.auth import add_user
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("ALIGNER_USERS", raising=False)
+    monkeypatch.delenv("ALIGNER_SECRET_FILE", raising=False)
+    texts, db = guarded
+    secret = state.stable_secret()
+    add_user(state.users_file(), "anna", "pw", iterations=1000)
+    leak = _leak_work(texts, "en.txt", "ru.txt")
+    (leak / "en.txt").symlink_to(state.secret_file())
+    (leak / "ru.txt").symlink_to(state.users_file())
+    code, out, exc = invoke(*build_args(texts, db))
+    err = assert_one_line_error(code, out, str(leak / "en.txt"), "symbolic link", exception=exc)
+    assert secret not in out
+    (leak / "en.txt").unlink()
+    (leak / "en.txt").write_text("A harmless pivot sentence.\n", "utf-8")
+    code, out, exc = invoke(*build_args(texts, db))
+    assert_one_line_error(code, out, str(leak / "ru.txt"), "symbolic link", exception=exc)
+    assert "pbkdf2" not in out and err != out
+    # The slots and history files of a version are held to the same rule.
+    (leak / "ru.txt").unlink()
+    (leak / "ru.txt").write_text("Безобидное предложение.\n", "utf-8")
+    (leak / "ru.history.jsonl").symlink_to(state.users_file())
+    code, out, exc = invoke(*build_args(texts, db))
+    assert_one_line_error(code, out, str(leak / "ru.history.jsonl"), "symbolic link", exception=exc)
+    shutil.rmtree(leak)
+
+
+def test_a_fifo_as_a_text_is_refused_without_hanging_the_build(guarded):
+    texts, db = guarded
+    leak = _leak_work(texts, "en.txt", "ru.txt")
+    (leak / "en.txt").write_text("A harmless pivot sentence.\n", "utf-8")
+    os.mkfifo(leak / "ru.txt")
+    code, out, secs = run_limited(*build_args(texts, db), timeout=60)  # a blocking open waits here for ever
+    assert_one_line_error(code, out, str(leak / "ru.txt"), "FIFO")
+    shutil.rmtree(leak)
+
+
+# ---------------------------------------------------------------------------
 # work.toml with wrong types
 
 
@@ -294,3 +347,34 @@ def test_hostile_xml_is_refused(guarded, fixture):
         msg = str(e.value)
         assert str(path) in msg and "entit" in msg.lower() and "\n" not in msg
     assert time.perf_counter() - t < 5
+
+
+# ---------------------------------------------------------------------------
+# A disk that cannot be written: one line saying whether anything was committed
+
+
+def test_a_full_disk_is_one_line_saying_nothing_was_committed(texts, db_path):
+    import signal
+
+    before = table_rows(db_path)
+
+    def cap():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the cap fail with EFBIG, as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), ALIGNER_USER="tester")
+    r = subprocess.run([sys.executable, "-c", "from aligner.cli import cli; cli()", "set", "25.1", "ru", "Текст",
+                        "-d", str(db_path), "--texts", str(texts)], capture_output=True, text=True, timeout=60,
+                       preexec_fn=cap, env=env)
+    err = assert_one_line_error(r.returncode, r.stdout + r.stderr, str(db_path), "nothing was committed")
+    assert "cannot write the database" in err
+    assert table_rows(db_path) == before
+
+
+def test_text_files_that_cannot_be_written_after_a_commit_say_so(texts, db_path):
+    (texts / WORK / "ru.slots.jsonl").mkdir()  # the dump cannot replace a folder
+    code, out, exc = invoke("set", "25.1", "ru", "Текст", "-d", db_path, "--texts", texts)
+    assert_one_line_error(code, out, "the change is committed to the database", "run 'aligner dump'", exception=exc)
+    from aligner.corpus import Store
+
+    assert Store(db_path).slot(WORK, "ru", "25.1").text == "Текст"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
+import resource
+import subprocess
 import sys
 
 import pytest
@@ -87,3 +90,59 @@ def test_binary_zip_and_bad_utf8_messages():
     assert err.line == 3
     err = _raises(textio.decode, b"\xff\xfe" + b"\x00\xd8", "u.txt")  # UTF-16 LE BOM, lone surrogate
     assert "not valid UTF-16-LE text" in str(err)
+
+
+# --- only regular files: FIFOs, devices and (in a work folder) symlinks are refused before reading ---------
+
+
+def _capped(code: str, *args: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh Python with its address space capped at 400 MB and a 30 s limit."""
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (400 * 1024 * 1024, 400 * 1024 * 1024))
+
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=30,
+                          preexec_fn=cap)
+
+
+READ = ("import sys\nfrom aligner import textio\nfrom aligner.errors import InputError\n"
+        "try:\n    textio.read_bytes(sys.argv[1])\nexcept InputError as e:\n    print(e)\n")
+
+
+def test_a_device_is_refused_without_reading_it():
+    r = _capped(READ, "/dev/zero")
+    assert r.returncode == 0, r.stderr[-500:]
+    assert r.stdout.strip() == "/dev/zero: is a device, not a regular file (use - to read standard input)"
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "text.txt"
+    os.mkfifo(fifo)
+    r = _capped(READ, str(fifo))  # a reader that opened it blocking would wait for a writer: TimeoutExpired
+    assert r.stdout.strip() == f"{fifo}: is a FIFO (named pipe), not a regular file (use - to read standard input)"
+
+
+def test_a_symlink_is_read_when_named_but_refused_inside_a_work_folder(tmp_path):
+    target = tmp_path / "elsewhere" / "secret"
+    target.parent.mkdir()
+    target.write_text("s3cret")
+    work = tmp_path / "work"
+    work.mkdir()
+    link = work / "en.txt"
+    link.symlink_to(target)
+    assert textio.read_bytes(link) == b"s3cret"  # a file the user names on the command line
+    err = _raises(textio.read_bytes, link, inside=work)
+    assert str(err) == f"{link}: is a symbolic link: files of a work folder must be regular files in it"
+    (work / "real.txt").write_text("ok")
+    assert textio.read_bytes(work / "real.txt", inside=work) == b"ok"
+    assert "not inside its work folder" in str(_raises(textio.read_bytes, target, inside=work))
+
+
+def test_size_is_checked_on_the_open_file_and_no_more_than_the_limit_is_read(tmp_path):
+    p = tmp_path / "big.txt"
+    p.write_bytes(b"x" * 5000)
+    assert "file too large: 5,000 bytes" in str(_raises(textio.read_bytes, p, max_bytes=1000))
+    fd = os.open(p, os.O_RDONLY)
+    try:
+        assert textio._read_at_most(fd, 1001) == b"x" * 1001
+    finally:
+        os.close(fd)

@@ -217,3 +217,16 @@ async def test_hostile_text_round_trips_escaped(ds, db_path):
 def test_bidi_controls_are_named_once_each():
     assert bidi_controls("a\u202eb\u202cc\u202e") == ["U+202E", "U+202C"]
     assert bidi_controls("plain") == [] and bidi_controls(None) == []
+
+
+@pytest.mark.asyncio
+async def test_save_and_cancel_never_leave_the_site(ds, db_path):
+    cookies = signed_in(ds, "anna")
+    tok, cookies = await csrf(ds, EDIT + "?next=%2F%09%2Fevil.example%2F", cookies)
+    form = (await ds.client.get(EDIT + "?next=%2F%09%2Fevil.example%2F", cookies=cookies)).text
+    cancel = re.search(r'<a class="cancel" href="([^"]*)"', form).group(1)
+    assert cancel == f"/-/read/{WORK}?part=2&amp;with=ru#s-24.1"
+    token = re.search(r'name="token" value="(\w+)"', form).group(1)
+    r = await post(ds, EDIT, {"text": RU, "status": "draft", "token": token, "csrftoken": tok,
+                              "next": "/\t/evil.example/"}, cookies)
+    assert r.status_code == 302 and r.headers["location"] == f"/-/read/{WORK}?part=2&with=ru#s-24.1"

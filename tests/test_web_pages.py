@@ -44,3 +44,16 @@ def test_part_links():
 ])
 def test_safe_next(value, expected):
     assert pages.safe_next(value, "/fallback") == expected
+
+
+@pytest.mark.parametrize("value", [
+    "//evil.example/", "/\t/127.0.0.1:18432/", "/\r/x", "/\n/x", "/\\evil.example", "\\/evil", "/a b",
+    "https://evil.example/", "javascript:alert(1)", "/\x00", "/é", "", None,
+])
+def test_safe_next_refuses_anything_but_a_path_on_this_site(value):
+    assert pages.safe_next(value, "/-/works") == "/-/works"
+
+
+def test_safe_next_keeps_paths_with_queries_and_fragments():
+    for value in ("/", "/-/works", f"/-/read/w?part=2&with=ru,es#s-24.1", "/-/search/w?q=%D1%91%09"):
+        assert pages.safe_next(value, "/fallback") == value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aligner.corpus import Store
-from aligner.web import search
+from aligner.web import pages, search
 from aligner.web.search import highlight
 
 from .helpers import WORK, datasette, get, make_bible
@@ -60,3 +60,38 @@ async def test_search_paging(tmp_path):
     assert data["total"] == 26 * 40 and len(data["hits"]) == search.SEARCH_PAGE_SIZE
     t = (await get(ds, "/-/search/bible?q=chapter&page=2")).text
     assert 'start="51"' in t and "page=3" in t
+
+
+@pytest.mark.asyncio
+async def test_a_huge_query_is_refused_at_once(ds):
+    from urllib.parse import quote
+
+    r = await ds.client.get(f"/-/search/{WORK}?q=" + quote("the " * 7500))  # 30 KB: 14 s before the limit
+    assert r.status_code == 400 and "too long" in r.text
+    many = " ".join(f"w{i}" for i in range(search.MAX_QUERY_WORDS + 1))
+    r = await ds.client.get(f"/-/search/{WORK}.json?q=" + quote(many))
+    assert r.status_code == 400 and "too many words" in r.json()["error"]
+    same = " ".join(["the"] * 40)  # one word said forty times is one word
+    assert (await ds.client.get(f"/-/search/{WORK}.json?q=" + quote(same))).status_code == 200
+    assert search.query_problem("hostages " * 10) is None
+
+
+@pytest.mark.asyncio
+async def test_the_plugins_queries_have_datasettes_time_limit(edited_db):
+    from datasette.app import Datasette
+
+    from aligner.web import ensure_registered
+
+    ensure_registered()
+    ds = Datasette([str(edited_db)], settings={"sql_time_limit_ms": 0})  # every query is over its time at once
+    r = await ds.client.get(f"/-/search/{WORK}?q=hostages")
+    assert r.status_code == 400 and "took longer than the time limit (0 ms)" in r.text
+    r = await ds.client.get(f"/-/read/{WORK}?part=2")
+    assert r.status_code == 400 and "time limit" in r.text
+
+
+@pytest.mark.asyncio
+async def test_a_huge_page_number_is_clamped(ds):
+    r = await get(ds, f"/-/search/{WORK}.json?q=hostages&page=" + "9" * 30)
+    assert r.json()["page"] == pages.MAX_PAGE and r.json()["hits"] == []
+    await get(ds, f"/-/search/{WORK}?q=hostages&page=" + "9" * 30)  # the HTML page too: no OverflowError

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from .main import _after_write, _errors, _open_store, cli, db_option, dump_option, texts_option
+from .main import _after_write, _errors, _open_store, cli, db_option, dump_option, say, texts_option
 
 
 def editor_command(fn):
@@ -22,10 +22,10 @@ def editor_command(fn):
 def _report(store, work: str, lang: str, what: str, rid: int | None, dump: bool) -> None:
     """Dump the version after a change and say what happened, with the revision to revert."""
     if rid is None:
-        click.echo(f"{what}: nothing changed")
+        say(f"{what}: nothing changed")
         return
     _after_write(store, work, lang, dump)
-    click.echo(f"{what} (revision {rid}; undo with: aligner revert {rid})")
+    say(f"{what} (revision {rid}; undo with: aligner revert {rid})")
 
 
 def _run(db_path, texts_dir, dump, work, lang, what, call):

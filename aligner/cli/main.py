@@ -11,27 +11,54 @@ import functools
 import io
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
+from .. import roles, state
 from ..errors import AlignerError, ConflictError
+from ..terminal import clean
 from ..corpus import DEFAULT_DB, DEFAULT_TEXTS
 from ..formats import registry
 
 
+def say(message: object = "", **kwargs) -> None:
+    """Print for people: control characters in texts, names and file names are shown, not obeyed."""
+    click.echo(clean(message), **kwargs)
+
+
+#: What the running command has committed so far (set by :func:`_after_write`), for its error message.
+_committed: list[str] = []
+
+
+def _what_was_committed() -> str:
+    return _committed[-1] if _committed else "nothing was committed"
+
+
 def _errors(fn):
-    """Turn library errors (and file-system errors) into click's one-line errors."""
+    """Turn library errors (and file-system and database errors) into click's one-line errors, control
+    characters shown; a failure to write says whether anything was committed before it."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        _committed.clear()
         try:
             return fn(*args, **kwargs)
-        except AlignerError as e:
-            raise click.ClickException(str(e)) from None
-        except OSError as e:
-            raise click.ClickException(f"{e.filename or ''}: {e.strerror}".lstrip(": ")) from None
+        except click.ClickException as e:
+            e.message = clean(e.message, one_line=True)
+            raise
+        except (AlignerError, OSError) as e:
+            message = str(e) if isinstance(e, AlignerError) else f"{e.filename or ''}: {e.strerror}".lstrip(": ")
+            if _committed:
+                message += f" ({_what_was_committed()})"
+            raise click.ClickException(clean(message, one_line=True)) from None
+        except sqlite3.Error as e:
+            # A read-only, full or failing disk: SQLite rolled the transaction back.
+            db = kwargs.get("db_path") or "the database"
+            raise click.ClickException(clean(f"{db}: cannot write the database ({e}); {_what_was_committed()}",
+                                             one_line=True)) from None
 
     return wrapper
 
@@ -69,13 +96,15 @@ def _open_store(db_path: str, texts_dir: str | None = None, *, write: bool = Fal
 
 
 def _after_write(store, work: str, key: str, dump: bool) -> None:
+    _committed.append(f"the change is committed to the database, but the text files of {work}/{key} were not "
+                      "written: run 'aligner dump' once the disk is writable")
     if not dump:
         return
     wdir = Path(store.texts_dir or DEFAULT_TEXTS) / work
     if (wdir / "work.toml").exists():
         store.dump(store.texts_dir, work=work, key=store.version(work, key)["key"])
     else:
-        click.echo(f"Note: {wdir} not found, changes are in the database only; run 'aligner dump'", err=True)
+        say(f"Note: {wdir} not found, changes are in the database only; run 'aligner dump'", err=True)
 
 
 @click.group()
@@ -126,10 +155,10 @@ def segment(file, lang, no_structure, as_json):
     last_block = None
     for s in doc.segments:
         if s.block != last_block and last_block is not None:
-            click.echo()
+            say()
         last_block = s.block
         label = f"{s.ref:>8}  {s.kind:<10} "
-        click.echo(label + " ".join(s.text.split()))
+        say(label + " ".join(s.text.split()))
 
 
 # ---------------------------------------------------------------------------
@@ -161,13 +190,13 @@ def build(texts_dir, db_path, force, as_json):
     if as_json:
         click.echo(json.dumps(report.__dict__, ensure_ascii=False))
     else:
-        click.echo(
+        say(
             f"{report.db_path}: {report.works} work(s), {report.versions} versions, {report.segments} segments, "
             f"{report.alignments} alignments, {report.revisions} revisions"
             + (f", {report.stale} stale" if report.stale else "")
         )
     for w in report.warnings:
-        click.echo(f"warning: {w}", err=True)
+        say(f"warning: {w}", err=True)
 
 
 @cli.command()
@@ -179,13 +208,15 @@ def build(texts_dir, db_path, force, as_json):
 @texts_option
 @click.option("--immutable", is_flag=True, help="Serve read-only (a published copy: no editing)")
 @click.option("--build/--no-build", "rebuild", default=False, help="Build the database from texts first")
+@click.option("--secure-cookies", is_flag=True, envvar="ALIGNER_SECURE_COOKIES",
+              help="Mark every cookie Secure and send HSTS (behind an HTTPS proxy)")
 @_errors
-def serve(db_path, host, port, metadata_path, texts_dir, immutable, rebuild):
+def serve(db_path, host, port, metadata_path, texts_dir, immutable, rebuild, secure_cookies):
     """Publish the corpus with Datasette (reading pages, search, JSON API, editing).
 
     Example:
 
-        aligner serve db/corpus.db --port 8001
+        aligner serve db/corpus.db --port 8001 --secure-cookies
     """
     if rebuild:
         from ..corpus import build as do_build
@@ -202,64 +233,118 @@ def serve(db_path, host, port, metadata_path, texts_dir, immutable, rebuild):
     if Path(metadata_path).exists():
         args += ["-m", metadata_path]
     env = dict(os.environ, ALIGNER_TEXTS=str(Path(texts_dir).resolve()))
-    env.setdefault("ALIGNER_USERS", str(_default_users_file()))
+    if secure_cookies:
+        env["ALIGNER_SECURE_COOKIES"] = "1"
+    env.setdefault(state.ENV_USERS, str(state.users_file()))
     if "DATASETTE_SECRET" not in env:
-        env["DATASETTE_SECRET"] = _stable_secret(Path(db_path).parent / ".datasette-secret")
-    click.echo(f"Serving {db_path} at http://{host}:{port}/", err=True)
+        # Kept in the per-user config folder, never beside the database or under texts/ (aligner.state).
+        env["DATASETTE_SECRET"] = state.stable_secret()
+    say(f"Serving {db_path} at http://{host}:{port}/", err=True)
     os.execve(sys.executable, args, env)
-
-
-def _default_users_file() -> Path:
-    """Translators' sign-ins live outside the repository: $ALIGNER_USERS, else ~/.config/aligner/users.json."""
-    env = os.environ.get("ALIGNER_USERS")
-    if env:
-        return Path(env)
-    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "aligner" / "users.json"
-
-
-def _stable_secret(path: Path) -> str:
-    """A signing secret kept beside the database (not in git), so sign-ins survive a restart."""
-    import secrets
-
-    if path.exists():
-        return path.read_text("utf-8").strip()
-    secret = secrets.token_hex(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fp:
-        fp.write(secret)
-    return secret
 
 
 @cli.group()
 def user():
     """Translators who may edit in the browser (their passwords are stored hashed, outside the repo).
 
+    Roles: admin (everything), supervisor (may also confirm and re-align;
+    all works, or the --work ones), editor (drafts in the --work works only).
+
     Example:
 
-        aligner user add anna
+        aligner user add anna --role editor --work kropotkin-two-letters-to-lenin
     """
+
+
+def users_file_option(fn):
+    return click.option("--users-file", type=click.Path(dir_okay=False),
+                        help="[default: $ALIGNER_USERS, else ~/.config/aligner/users.json]")(fn)
+
+
+def _users_path(users_file: str | None) -> Path:
+    return Path(users_file) if users_file else state.users_file()
+
+
+def _describe(name: str, entry: dict) -> str:
+    works = ", ".join(entry["works"]) or ("every work" if entry["role"] != "editor" else "no work yet")
+    return f"{clean(name, one_line=True)}: {entry['role']} ({clean(works, one_line=True)})"
 
 
 @user.command(name="add")
 @click.argument("name")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Asked for when not given")
-@click.option("--users-file", type=click.Path(dir_okay=False), help="[default: $ALIGNER_USERS, else ~/.config/aligner/users.json]")
+@click.option("--role", type=click.Choice(roles.ROLES), help="[default: kept; a new user is an admin]")
+@click.option("--work", "works", multiple=True, help="A work the user may edit (repeat for several)")
+@users_file_option
 @_errors
-def user_add(name, password, users_file):
-    """Add a translator (or change their password).
+def user_add(name, password, role, works, users_file):
+    """Add a translator (or change their password; --role and --work change those too).
 
     Example:
 
-        aligner user add anna --users-file ~/.config/aligner/users.json
+        aligner user add anna --role editor --work kropotkin-two-letters-to-lenin
     """
-    from ..web.auth import add_user
+    from ..web.auth import add_user, read_users
 
-    path = Path(users_file) if users_file else _default_users_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    add_user(path, name, password)
-    click.echo(f"{name} can now sign in at /-/aligner-login (users file: {path})")
+    path = _users_path(users_file)
+    try:
+        add_user(path, name, password, role=role, works=list(works) if works else None)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    entry = read_users(path)[name.strip()]
+    say(f"{_describe(name, entry)}; can now sign in at /-/aligner-login (users file: {path})")
+
+
+@user.command(name="set")
+@click.argument("name")
+@click.option("--role", type=click.Choice(roles.ROLES), help="The new role")
+@click.option("--work", "works", multiple=True, help="Replace the user's works with these (repeat for several)")
+@click.option("--add-work", "add_works", multiple=True, help="Add a work to the user's works")
+@click.option("--remove-work", "remove_works", multiple=True, help="Take a work from the user's works")
+@click.option("--all-works", is_flag=True, help="No list of works (a supervisor then covers every work)")
+@users_file_option
+@_errors
+def user_set(name, role, works, add_works, remove_works, all_works, users_file):
+    """Change a translator's role or works (takes effect at once, also in a running server).
+
+    Example:
+
+        aligner user set anna --role supervisor --all-works
+    """
+    from ..web.auth import set_role
+
+    if not (role or works or add_works or remove_works or all_works):
+        raise click.UsageError("give --role, --work, --add-work, --remove-work or --all-works")
+    new_works = [] if all_works else (list(works) if works else None)
+    try:
+        entry = set_role(_users_path(users_file), name, role=role, works=new_works, add_works=list(add_works),
+                         remove_works=list(remove_works))
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    say(_describe(name, entry))
+
+
+@user.command(name="list")
+@users_file_option
+@_errors
+def user_list(users_file):
+    """Who may sign in, with their role and works.
+
+    Example:
+
+        aligner user list
+    """
+    from ..web.auth import read_users
+
+    path = _users_path(users_file)
+    try:
+        found = read_users(path)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    if not found:
+        say(f"no users in {path}")
+    for name, entry in sorted(found.items()):
+        say(_describe(name, entry))
 
 
 # ---------------------------------------------------------------------------
@@ -304,10 +389,10 @@ def set_(segment, lang, text, status, clear, actor, work, token, db_path, texts_
             raise click.UsageError("--token goes with a TEXT")
         rid = store.set_status(w, key, segment, status, actor=actor, channel="cli")
         if rid is None:
-            click.echo(f"{segment} {key}: unchanged")
+            say(f"{segment} {key}: unchanged")
             return
         _after_write(store, w, key, dump)
-        click.echo(f"{segment} {key}: {status} (revision {rid})")
+        say(f"{segment} {key}: {status} (revision {rid})")
         return
     if clear:
         text, st = "", "empty"
@@ -322,10 +407,10 @@ def set_(segment, lang, text, status, clear, actor, work, token, db_path, texts_
     except ConflictError as e:
         raise click.ClickException(f"{e}; now: [{e.current_status}] {e.current_text}") from None
     if rid is None:
-        click.echo(f"{segment} {key}: unchanged")
+        say(f"{segment} {key}: unchanged")
         return
     _after_write(store, w, key, dump)
-    click.echo(f"{segment} {key}: {st} (revision {rid})")
+    say(f"{segment} {key}: {st} (revision {rid})")
 
 
 @cli.command()
@@ -358,7 +443,7 @@ def _print_rows(rows: list[dict], as_json: bool, as_csv: bool, columns: list[str
     else:
         from tabulate import tabulate
 
-        click.echo(tabulate([[r.get(c) for c in columns] for r in rows], headers=columns))
+        say(tabulate([[r.get(c) for c in columns] for r in rows], headers=columns))
 
 
 @cli.command()
@@ -383,12 +468,13 @@ def history(segment, lang, work, as_json, as_csv, db_path):
         _print_rows(rows, as_json, as_csv, list(rows[0]) if rows else ["id"])
         return
     if not rows:
-        click.echo(f"{segment}: no changes yet")
+        say(f"{segment}: no changes yet")
     for r in rows:
         what = f"reverts {r['reverts']}" if r["reverts"] else r["channel"] + (f" ({r['op']})" if r["op"] else "")
-        click.echo(f"#{r['id']} {r['at']} {r['actor']} via {what}: {r['version']} {r['address']}")
-        click.echo(f"    - [{r['old_status']}] {r['old_text']}")
-        click.echo(f"    + [{r['new_status']}] {r['new_text']}")
+        say(f"#{r['id']} {r['at']} {clean(r['actor'], one_line=True)} via {clean(what, one_line=True)}: "
+            f"{r['version']} {r['address']}")
+        say(f"    - [{r['old_status']}] {r['old_text']}")
+        say(f"    + [{r['new_status']}] {r['new_text']}")
 
 
 @cli.command()
@@ -409,10 +495,10 @@ def revert(revision, actor, db_path, texts_dir, dump):
     reverted = store.revision(revision)
     rid = store.revert(revision, actor=actor)
     if rid is None:
-        click.echo(f"revision {revision}: nothing to undo (the slot is already in that state)")
+        say(f"revision {revision}: nothing to undo (the slot is already in that state)")
         return
     _after_write(store, reverted["work"], reverted["key"], dump)
-    click.echo(f"reverted revision {revision} as revision {rid}")
+    say(f"reverted revision {revision} as revision {rid}")
 
 
 @cli.command()
@@ -432,7 +518,7 @@ def dump(work, db_path, texts_dir):
     """
     store = _open_store(db_path, texts_dir)
     files = store.dump(texts_dir, work=work)
-    click.echo(f"wrote {len(files)} file(s)")
+    say(f"wrote {len(files)} file(s)")
 
 
 # ---------------------------------------------------------------------------
@@ -466,10 +552,10 @@ def new_work(slug, title, pivot_file, lang, key, author, year, source, licence, 
 
     folder = create_work(texts_dir, slug, title=title, lang=lang, key=key, pivot_file=pivot_file, author=author,
                          year=year, source=source, licence=licence)
-    click.echo(f"{folder}: new work, pivot {lang}; add versions with: aligner add-version {slug} LANG FILE")
+    say(f"{folder}: new work, pivot {lang}; add versions with: aligner add-version {slug} LANG FILE")
     if rebuild:
         report = do_build(texts_dir, db_path)
-        click.echo(f"{report.db_path}: {report.works} work(s), {report.segments} segments")
+        say(f"{report.db_path}: {report.works} work(s), {report.segments} segments")
 
 
 @cli.command(name="add-version")
@@ -509,12 +595,12 @@ def add_version(work, lang, file, key, translator, year, source, licence, title,
     store = Store(db_path, texts_dir)
     store.dump(texts_dir, work=work, key=report.key)
     counts = next(r for r in store.status_counts(work) if r["version"] == report.key)
-    click.echo(
+    say(
         f"{work}/{report.key}: {report.sentences} sentences from {file}; slots: {counts['auto']} auto, "
         f"{counts['draft'] + counts['confirmed']} by people, {counts['empty']} empty, {counts['stale']} stale"
     )
     for w in report.notes:
-        click.echo(f"warning: {w}", err=True)
+        say(f"warning: {w}", err=True)
 
 
 @cli.command()
@@ -537,12 +623,12 @@ def align(work, lang, start, end, as_json, db_path, texts_dir, dump):
     store = _open_store(db_path, texts_dir, write=True)
     report = store.realign(work, lang, start=start, end=end)
     for note in report.notes:
-        click.echo(f"warning: {note}", err=True)
+        say(f"warning: {note}", err=True)
     _after_write(store, work, report.key, dump)
     if as_json:
         click.echo(json.dumps(report.__dict__, ensure_ascii=False))
     else:
-        click.echo(f"{work}/{report.key}: {report.auto} automatic alignments ({report.changed} changed), "
+        say(f"{work}/{report.key}: {report.auto} automatic alignments ({report.changed} changed), "
                    f"{report.kept} made by people kept")
 
 
@@ -632,7 +718,7 @@ def export(work, lang, fmt, output, copy_source, validate, db_path):
     if validate and output != "-":
         _validate(form, output)
     if output != "-":
-        click.echo(f"wrote {n} {form.unit_word} to {output}" if form.unit_word else f"wrote {output}", err=True)
+        say(f"wrote {n} {form.unit_word} to {output}" if form.unit_word else f"wrote {output}", err=True)
 
 
 def _validate(form, output: str) -> None:
@@ -644,7 +730,7 @@ def _validate(form, output: str) -> None:
         return
     if errors:
         raise click.ClickException(f"{output}: not valid {form.name.upper()}: {errors[0]}")
-    click.echo(f"{output}: valid {form.name.upper()}", err=True)
+    say(f"{output}: valid {form.name.upper()}", err=True)
 
 
 @cli.command(name="import")
@@ -686,11 +772,11 @@ def import_(file, work, lang, fmt, force, actor, as_json, db_path, texts_dir, du
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
     else:
-        click.echo(f"{file}: {len(report.applied)} applied, {len(report.unchanged)} unchanged, "
+        say(f"{file}: {len(report.applied)} applied, {len(report.unchanged)} unchanged, "
                    f"{len(report.conflicts)} conflicts, {len(report.unmatched)} unmatched")
         for e, s in report.conflicts:
-            click.echo(f"  conflict {e.address} ({e.where}): now [{s.status}] {s.text!r}; yours {e.text!r}")
+            say(f"  conflict {e.address} ({e.where}): now [{s.status}] {s.text!r}; yours {e.text!r}")
         for e in report.unmatched:
-            click.echo(f"  unmatched {e.where}: {e.address or (e.source_text or '')[:60]!r}")
+            say(f"  unmatched {e.where}: {e.address or (e.source_text or '')[:60]!r}")
     if report.conflicts or report.unmatched:
         sys.exit(3)

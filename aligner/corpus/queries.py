@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from ..errors import AlignerError
 from ..model import STATUSES, parse_address
 from .schema import version_id
 
@@ -278,6 +279,25 @@ def pivot_span_ids(conn: sqlite3.Connection, pivot_vid: str, address: str) -> li
         [pivot_vid, pos[0], pos[-1]])]
 
 
+def slot_statuses(conn: sqlite3.Connection, work: str, key: str, address: str) -> set[str]:
+    """The statuses of the alignments of version ``key`` that touch the pivot sentences of ``address``
+    (what a save there would change); empty for an unknown work, version or address."""
+    vs = versions(conn, work)
+    pivot = next((v for v in vs if v["is_pivot"]), None)
+    version = next((v for v in vs if v["key"] == key), None)
+    if pivot is None or version is None:
+        return set()
+    try:
+        ids = pivot_span_ids(conn, pivot["id"], address)
+    except AlignerError:
+        return set()
+    if not ids:
+        return set()
+    return {r[0] for r in conn.execute(
+        "select distinct a.status from alignments a join alignment_pivots ap on ap.alignment = a.id"
+        f" where a.version = ? and ap.segment in ({_marks(ids)})", [version["id"], *ids])}
+
+
 def span_context(conn: sqlite3.Connection, pivot_vid: str, address: str, around: int = 6) -> dict:
     """The pivot sentences of a slot and the refs around them (to re-cut it).
 
@@ -309,18 +329,25 @@ def search_segments(conn: sqlite3.Connection, match: str, vids: list[str], *, li
     Raises :class:`sqlite3.OperationalError` for an expression FTS5 refuses.
     """
     expr = f"search : ({match})"
+    # One index holds every work's segments. A build writes each work's segments with consecutive ids, so
+    # the ids of the versions searched bound the hits: FTS5 takes the rowid range with the MATCH and
+    # counts and ranks only the hits inside it, not every hit of a common word in the whole corpus.
+    lo, hi = conn.execute(f"select min(id), max(id) from segments where version in ({_marks(vids)})", vids).fetchone()
+    if lo is None:
+        return {"total": 0, "rows": []}
     base = (
         "from segments_fts join segments s on s.id = segments_fts.rowid"
         # The unary + keeps SQLite from driving the join from the version's segments (one FTS
         # lookup per segment: 0.4 s on the Bible); the FTS index drives it instead.
-        f" where segments_fts match ? and +s.version in ({_marks(vids)})"
+        f" where segments_fts match ? and segments_fts.rowid between ? and ? and +s.version in ({_marks(vids)})"
     )
-    total = conn.execute(f"select count(*) {base}", [expr, *vids]).fetchone()[0]
+    params = [expr, lo, hi, *vids]
+    total = conn.execute(f"select count(*) {base}", params).fetchone()[0]
     found = rows(
         conn,
         f"select s.id, s.version, s.ref, s.text, s.typed, s.division {base}"
         " order by segments_fts.rank, s.version, s.position limit ? offset ?",
-        [expr, *vids, limit, offset],
+        [*params, limit, offset],
     )
     return {"total": total, "rows": found}
 

@@ -204,6 +204,12 @@ def read_csv(
             except StopIteration:
                 return
             except csv.Error as e:
+                if "field larger than field limit" in str(e):
+                    # A cell past the csv module's limit: say so (an open quote above swallowing
+                    # the rest of the file is the usual cause), not "broken quoting".
+                    raise InputError(name, f"a cell in this row is too large: over {csv.field_size_limit():,} "
+                                           "characters (a slot's text is far shorter; is a quote left open?)",
+                                     line=start) from None
                 raise InputError(name, f"broken CSV quoting in the row starting here: {e}", line=start) from None
             yield start, row
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import os
+import time
 import zipfile
 from typing import IO, Iterable, Iterator
 
@@ -123,6 +124,62 @@ def _cell_str(v) -> str | None:
     return str(v)
 
 
+#: A part that unpacks to more than this is held to :data:`MAX_RATIO`: what spreadsheet programs write
+#: packs 2-10 times (a slots sheet about 5); a "zip bomb" packs a thousand times. The workbook as a
+#: whole is held to the input limit once unpacked. Both are read from the ZIP directory, before any
+#: part is inflated, and the ZIP reader never inflates a part beyond the size its directory declares.
+RATIO_FLOOR = 1024 * 1024
+MAX_RATIO = 100
+#: However the parts are made, reading a workbook stops after this many seconds: the XML parser takes
+#: time quadratic in the length of one token (a comment, a text), so size bounds alone do not bound time.
+MAX_SECONDS = 60
+
+
+class _Deadline(io.BytesIO):
+    """The workbook's bytes, refusing to be read past a deadline (openpyxl reads parts in small chunks)."""
+
+    def __init__(self, data: bytes, name: str, seconds: float):
+        super().__init__(data)
+        self.name_, self.seconds = name, seconds
+        self.deadline = time.monotonic() + seconds
+
+    def _check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise InputError(self.name_, f"reading the workbook took over {self.seconds:g} s: it is not a slots "
+                                         "workbook a spreadsheet program writes (an XML part with a huge comment or text?)")
+
+    def read(self, *args):
+        self._check()
+        return super().read(*args)
+
+    def readinto(self, *args):
+        self._check()
+        return super().readinto(*args)
+
+
+def _check_unpacked(name: str, data: bytes) -> None:
+    """Refuse a workbook whose parts would unpack to too much, before openpyxl reads any of it.
+
+    openpyxl streams each part through the XML parser, and a single huge token
+    (a 190 MB XML comment in a 208 KB file) takes that parser minutes: the
+    sizes have to be bounded before it starts.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            parts = z.infolist()
+    except zipfile.BadZipFile as e:
+        raise InputError(name, f"not an XLSX workbook: damaged ZIP ({e})") from None
+    unpacked = sum(i.file_size for i in parts)
+    if unpacked > textio.MAX_INPUT_BYTES:
+        raise InputError(name, f"workbook too large once unpacked: {unpacked:,} bytes (the limit is "
+                               f"{textio.MAX_INPUT_BYTES:,})")
+    for i in parts:
+        if i.file_size > RATIO_FLOOR and i.file_size > MAX_RATIO * max(1, i.compress_size):
+            raise InputError(name, f"not a workbook a spreadsheet program writes: part {i.filename} unpacks "
+                                   f"{i.file_size // max(1, i.compress_size):,} times its packed size "
+                                   f"({i.file_size:,} bytes; a ZIP bomb?)")
+
+
 def read_xlsx(
     path: str | os.PathLike, *, work: str | None = None, lang: str | None = None
 ) -> tuple[SheetInfo, list[Edit]]:
@@ -134,15 +191,11 @@ def read_xlsx(
     if not data.startswith(b"PK"):
         hint = " (it looks like text: CSV?)" if b"\x00" not in data[:1024] else ""
         raise InputError(name, f"not an XLSX workbook: it is not a ZIP file{hint}")
+    _check_unpacked(name, data)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            unpacked = sum(i.file_size for i in z.infolist())
-    except zipfile.BadZipFile as e:
-        raise InputError(name, f"not an XLSX workbook: damaged ZIP ({e})") from None
-    if unpacked > textio.MAX_INPUT_BYTES:
-        raise InputError(name, f"workbook too large once unpacked: {unpacked} bytes")
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        wb = load_workbook(_Deadline(data, name, MAX_SECONDS), read_only=True, data_only=False)
+    except InputError:
+        raise
     except Exception as e:  # openpyxl raises many kinds for non-workbooks
         raise InputError(name, f"not an XLSX workbook: {type(e).__name__}: {e}".rstrip(": ")) from None
     try:

@@ -19,20 +19,24 @@ goes through :class:`aligner.corpus.Store`.
 
 Configuration (``metadata.yml``, ``plugins: aligner: ...``) — all optional:
 ``users_file`` (else ``$ALIGNER_USERS``), ``texts_dir`` (else
-``$ALIGNER_TEXTS``: where a saved edit is dumped as text), ``login_days``.
+``$ALIGNER_TEXTS``: where a saved edit is dumped as text), ``login_days``,
+``secure_cookies`` (else ``$ALIGNER_SECURE_COOKIES``: behind HTTPS),
+``max_body_bytes``. Roles per work decide who may edit what (:mod:`aligner.roles`);
+:mod:`.guard` sits in front of every request (body limit, security headers).
 """
 
 from __future__ import annotations
 
 from datasette import hookimpl
 
-from . import auth
+from .. import roles
+from . import auth, guard
 from .compare import compare_view
 from .edit import edit_view
 from .history import history_view
 from .login import login_view, logout_view
 from .map import map_view
-from .pages import EDIT_ACTION, static_url
+from .pages import static_url
 from .read import read_view, work_view, works_view
 from .search import search_view
 from .tablesearch import search_rewriter
@@ -47,11 +51,6 @@ def ensure_registered() -> None:
     module = sys.modules[__name__]
     if not pm.is_registered(module) and pm.get_plugin("aligner") is None:
         pm.register(module, name="aligner")
-
-
-@hookimpl
-def asgi_wrapper(datasette):
-    return search_rewriter
 
 
 @hookimpl
@@ -73,6 +72,13 @@ def register_routes():
 
 
 @hookimpl
+def asgi_wrapper(datasette):
+    # Body limit, security headers, Secure cookies in front of every request (.guard); then Datasette's own
+    # table search on segments normalised like the plugin's (.tablesearch).
+    return lambda app: guard.wrap(search_rewriter(app), datasette)
+
+
+@hookimpl
 def extra_css_urls(template, datasette):
     if template and template.startswith("aligner_"):
         return [static_url(datasette, "aligner.css"), static_url(datasette, "layout.css")]
@@ -88,12 +94,14 @@ def actor_from_request(datasette, request):
 
 @hookimpl
 def permission_allowed(datasette, actor, action, resource):
-    if action != EDIT_ACTION:
+    # aligner-edit, aligner-confirm, aligner-realign on a work: the user's role decides (.roles).
+    if action not in roles.ACTIONS:
         return None
-    if auth.valid_translator(datasette, actor):
-        return True
+    entry = auth.entry_of(datasette, actor)
+    if entry is not None:
+        return roles.may(entry, action, resource)
     if actor and isinstance(actor, dict) and "aligner" in actor:
-        return False  # signed in through us, but removed or password changed since
+        return False  # signed in through us, but removed, signed out or password changed since
     return None
 
 

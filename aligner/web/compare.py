@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from ..corpus import queries
 from . import svg
 from .pages import (
-    base, choose_part, common, find_work, json_response, part_label, part_links, pivot_of, q, read_url, render,
+    base, choose_part, common, find_work, json_response, part_label, part_links, pivot_of, q, read_fn, read_url, render,
     wants_json,
 )
 from .read import parallel
@@ -253,7 +253,7 @@ async def compare_view(datasette, request):
         summary = _summaries.get(conn, db.name, slug, pv["key"], a, b, divs)
         return vs, pv, a, b, divs, n, result, summary, notes
 
-    vs, pv, a, b, divs, n, result, summary, notes = await db.execute_fn(fn)
+    vs, pv, a, b, divs, n, result, summary, notes = await read_fn(datasette, db, fn)
     if wants_json(request, fmt):
         return json_response({
             "work": slug, "a": a, "b": b, "part": n, "changed": result["changed"], "words": result["words"],

@@ -19,6 +19,7 @@ from ..corpus import queries
 from ..errors import AlignerError, ConflictError
 from ..model import HUMAN_STATUSES, make_address
 from ..corpus import Store, version_id
+from . import guard
 from .pages import (
     base, can_edit, common, edit_url, find_work, fragment, json_response, q, read_url, render, safe_next, texts_dir,
     wants_json,
@@ -112,7 +113,8 @@ async def _edit_page(datasette, request, w, vs, version, address, state, *, edit
     return await render(datasette, request, "aligner_edit.html", {
         **common(datasette, w, vs), "version": version, "address": address,
         "pivot": next(v for v in vs if v["is_pivot"]), "slot": slot, "state": state,
-        "action": edit_url(slug, version["key"], address, b), "next": next_url, "statuses": HUMAN_STATUSES,
+        "action": edit_url(slug, version["key"], address, b), "next": next_url,
+        "statuses": guard.form_statuses(datasette, request.actor, slug, HUMAN_STATUSES),
         "conflict": conflict, "yours": yours, "error": error, "read_back": read_back, "near": near,
         "first": first, "last": last,
         "controls": bidi_controls((yours or {}).get("text") or slot.text),
@@ -157,6 +159,9 @@ async def _edit_post(datasette, request, db, w, key, address, editor, json_wante
         return await bad("The form has no revision token: reload the page and try again.")
     if status == "empty":
         text = ""
+    refused = await guard.save_refusal(datasette, request.actor, db, slug, key, address, status)
+    if refused:
+        return await _forbidden(datasette, request, w, vs, json_wanted, refused)
     actor_id = str(request.actor.get("id"))
     tdir = texts_dir(datasette)
 

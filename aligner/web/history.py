@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from ..corpus import queries
-from .pages import base, common, find_work, json_response, page_number, q, render, wants_json
+from .pages import base, common, find_work, json_response, page_number, q, read_fn, render, wants_json
 
 #: Revisions on one page.
 PAGE_SIZE = 100
@@ -27,7 +27,7 @@ async def history_view(datasette, request):
         vs = queries.versions(conn, slug)
         return vs, queries.history(conn, slug, key=key, address=ref, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
 
-    vs, hist = await db.execute_fn(fn)
+    vs, hist = await read_fn(datasette, db, fn)
     if wants_json(request, fmt):
         return json_response({"work": slug, "key": key, "ref": ref, **hist})
     hist_base = base(datasette) + "-/history/" + q(slug)

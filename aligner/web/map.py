@@ -15,7 +15,7 @@ from datasette.utils.asgi import NotFound
 from ..corpus import queries
 from . import svg
 from .pages import (
-    ONE_PAGE_LIMIT, base, choose_part, common, find_work, json_response, part_links, pivot_of, q, read_url, render,
+    ONE_PAGE_LIMIT, base, choose_part, common, find_work, json_response, part_links, pivot_of, q, read_fn, read_url, render,
     wants_json,
 )
 
@@ -64,7 +64,7 @@ async def map_view(datasette, request):
         data = map_beads(conn, slug, pv["key"], key, n)
         return vs, pv, v, divs, n, note, data
 
-    got = await db.execute_fn(fn)
+    got = await read_fn(datasette, db, fn)
     if got is None:
         raise NotFound(f"No version {key!r} of {slug} to map")
     vs, pv, v, divs, n, note, data = got

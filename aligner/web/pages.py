@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -21,12 +22,13 @@ from urllib.parse import quote, urlencode
 from datasette.utils.asgi import NotFound, Response
 
 from ..corpus import queries
+from .. import roles
 from . import auth, svg
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 #: The permission a translator holds; checked by :func:`can_edit`, granted in the ``permission_allowed`` hook.
-EDIT_ACTION = "aligner-edit"
+EDIT_ACTION = roles.EDIT
 ENV_TEXTS = "ALIGNER_TEXTS"
 #: A work with at most this many pivot sentences is shown on one page by default.
 ONE_PAGE_LIMIT = 800
@@ -94,9 +96,20 @@ def base(datasette) -> str:
     return str(datasette.urls.path("/"))
 
 
+#: What a same-site path may hold: RFC 3986's path, query and fragment characters, nothing else (no
+#: space, tab, CR, LF or other control, no backslash, nothing beyond ASCII).
+_SAFE_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/?#%]*")
+
+
 def safe_next(value: str | None, fallback: str) -> str:
-    """A same-site path to go back to; anything else becomes ``fallback``."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value and "\n" not in value:
+    """A path on this site to go back to (``/`` then path characters only, never ``//``); anything else
+    becomes ``fallback``.
+
+    An allow-list, not a block-list: browsers drop tabs and line breaks and read ``\\`` as ``/``, so
+    ``/<TAB>/evil.example`` would be another host, and a CR in a ``Location`` header makes the server
+    drop the connection.
+    """
+    if value and _SAFE_PATH.fullmatch(value):
         return value
     return fallback
 
@@ -156,11 +169,37 @@ def json_response(data, status: int = 200, headers: dict | None = None) -> Respo
     )
 
 
+#: The last page number a paged page accepts: far beyond any real list, far below SQLite's integer range.
+MAX_PAGE = 100_000
+
+
 def page_number(request) -> int:
+    """``?page=N``, at least 1 and at most :data:`MAX_PAGE` (a huge number would overflow SQLite's OFFSET)."""
     try:
-        return max(1, int(request.args.get("page") or 1))
+        return min(MAX_PAGE, max(1, int(request.args.get("page") or 1)))
     except ValueError:
         return 1
+
+
+async def read_fn(datasette, db, fn):
+    """Run a page's read ``fn(conn)`` on ``db`` under Datasette's own time limit (``sql_time_limit_ms``):
+    a query that runs longer is interrupted and the page answers 400, as Datasette's SQL pages do."""
+    from datasette.utils import sqlite_timelimit
+    from datasette.views.base import DatasetteError
+
+    ms = datasette.setting("sql_time_limit_ms")
+
+    def timed(conn):
+        with sqlite_timelimit(conn, ms):
+            return fn(conn)
+
+    try:
+        return await db.execute_fn(timed)
+    except sqlite3.OperationalError as e:
+        if "interrupted" not in str(e):
+            raise
+        raise DatasetteError(f"This page took longer than the time limit ({ms} ms) and was stopped.",
+                             title="Too slow", status=400) from None
 
 
 async def corpus_databases(datasette) -> list:

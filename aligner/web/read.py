@@ -16,7 +16,7 @@ from ..model import slot_token
 from ..corpus.schema import version_id
 from .pages import (
     ONE_PAGE_LIMIT, anchor, base, can_edit, choose_part, common, corpus_databases, edit_url, find_work, fragment, json_response,
-    part_label, part_links, pivot_of, q, render, short_ref, slot_anchor, wants_json,
+    part_label, part_links, pivot_of, q, read_fn, render, short_ref, slot_anchor, wants_json,
 )
 
 def default_with(vs: list[dict]) -> list[str]:
@@ -210,7 +210,7 @@ async def works_view(datasette, request):
                 out.append({"work": w, "versions": vs, "database": db.name})
             return out
 
-        items += await db.execute_fn(fn)
+        items += await read_fn(datasette, db, fn)
     if wants_json(request, fmt):
         return json_response({"works": [
             {**it["work"], "database": it["database"],
@@ -232,7 +232,7 @@ async def work_view(datasette, request):
         divs = queries.divisions(conn, pv["id"])
         return vs, divs
 
-    vs, divs = await db.execute_fn(fn)
+    vs, divs = await read_fn(datasette, db, fn)
     if wants_json(request, fmt):
         return json_response({"work": w, "versions": vs, "parts": divs})
     others = [v for v in vs if not v["is_pivot"]]
@@ -259,7 +259,7 @@ async def read_view(datasette, request):
         bands = parallel(conn, slug, pv["key"], keys, n, labels)
         return vs, pv, divs, keys, unknown, n, note, bands
 
-    vs, pv, divs, keys, unknown, n, note, bands = await db.execute_fn(fn)
+    vs, pv, divs, keys, unknown, n, note, bands = await read_fn(datasette, db, fn)
     if wants_json(request, fmt):
         return json_response({
             "work": slug, "pivot": pv["key"], "with": keys, "part": n,

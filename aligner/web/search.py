@@ -15,10 +15,25 @@ from urllib.parse import urlencode
 
 from ..corpus import queries
 from ..text.search import fold, lemma, normalize_query
-from .pages import base, common, find_work, json_response, page_number, pivot_of, q, read_url, render, wants_json
+from .pages import (
+    base, common, find_work, json_response, page_number, pivot_of, q, read_fn, read_url, render, wants_json,
+)
 
 SEARCH_PAGE_SIZE = 50
+#: What one search may ask: a sentence's worth of words. Each word is a term the index must intersect
+#: and each hit is highlighted word by word, so the cost grows with both; beyond this it is refused.
+MAX_QUERY_CHARS = 500
+MAX_QUERY_WORDS = 16
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def query_problem(query: str) -> str | None:
+    """Why a query is refused (too long, too many different words), or None."""
+    if len(query) > MAX_QUERY_CHARS:
+        return f"The search is too long: at most {MAX_QUERY_CHARS} characters."
+    if len(set(_WORD.findall(query.lower()))) > MAX_QUERY_WORDS:
+        return f"The search has too many words: at most {MAX_QUERY_WORDS} different words."
+    return None
 
 
 def _plain(word: str) -> str:
@@ -51,9 +66,10 @@ def _word_matches(word: str, forms: list[set[str]]) -> bool:
     return False
 
 
-def highlight(text: str, query: str, width: int = 240) -> list[tuple[bool, str]]:
-    """A snippet of ``text`` as ``(is_hit, piece)`` pairs, around the first word the query matched."""
-    forms = _query_forms(query)
+def highlight(text: str, query: str, width: int = 240, forms: list[set[str]] | None = None) -> list[tuple[bool, str]]:
+    """A snippet of ``text`` as ``(is_hit, piece)`` pairs, around the first word the query matched
+    (``forms``: the query's word forms, when the caller has them already)."""
+    forms = _query_forms(query) if forms is None else forms
     spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if _word_matches(m.group(), forms)]
     start, end = 0, len(text)
     if len(text) > width:
@@ -98,7 +114,10 @@ def search(conn: sqlite3.Connection, work: str, query: str, keys: list[str] | No
     try:
         found = queries.search_segments(conn, match, vids, limit=limit, offset=offset)
     except sqlite3.OperationalError as e:
+        if "interrupted" in str(e):
+            raise  # over the time limit: the page says so (pages.read_fn)
         return {"total": 0, "hits": [], "match": match, "error": str(e)}
+    forms = _query_forms(query)
     pivot_vid = pivot_of(vs)["id"]
     hits = []
     for r in found["rows"]:
@@ -120,7 +139,7 @@ def search(conn: sqlite3.Connection, work: str, query: str, keys: list[str] | No
             "is_pivot": v["is_pivot"],
             "ref": address,
             "text": r["text"],
-            "snippet": highlight(r["text"], query),
+            "snippet": highlight(r["text"], query, forms=forms),
             "pivot_ref": pref,
             "pivot_text": pivot_text,
             "division": pdiv,
@@ -135,6 +154,7 @@ async def search_view(datasette, request):
     query = (request.args.get("q") or "").strip()
     lang = (request.args.get("lang") or "").strip()
     page = page_number(request)
+    problem = query_problem(query)
 
     def fn(conn):
         vs = queries.versions(conn, slug)
@@ -145,16 +165,20 @@ async def search_view(datasette, request):
             langs = {v["language"] for v in vs if v["key"] in keys}
             qlang = langs.pop() if len(langs) == 1 else None
         result = search(conn, slug, query, keys, lang=qlang, limit=SEARCH_PAGE_SIZE,
-                            offset=(page - 1) * SEARCH_PAGE_SIZE) if query else {"total": 0, "hits": []}
+                            offset=(page - 1) * SEARCH_PAGE_SIZE) if query and not problem else {"total": 0, "hits": []}
+        if problem:
+            result["error"] = problem
         return vs, result
 
-    vs, result = await db.execute_fn(fn)
+    vs, result = await read_fn(datasette, db, fn)
     pv = pivot_of(vs)
     for h in result["hits"]:
         with_keys = [] if h["is_pivot"] else [h["key"]]
         h["url"] = read_url(slug, part=h["division"], with_keys=with_keys or None, ref=h["pivot_ref"],
                                 base=base(datasette)) if h["pivot_ref"] else read_url(slug, base=base(datasette))
     if wants_json(request, fmt):
+        if problem:
+            return json_response({"ok": False, "error": problem}, status=400)
         return json_response({
             "work": slug, "q": query, "lang": lang or None, "total": result["total"], "page": page,
             "hits": [{k: h[k] for k in ("key", "language", "ref", "text", "pivot_ref", "division", "url")} for h in result["hits"]],
@@ -180,4 +204,4 @@ async def search_view(datasette, request):
         "prev_url": page_url(page - 1) if page > 1 else None,
         "next_url": page_url(page + 1) if page < pages else None,
         "first": (page - 1) * SEARCH_PAGE_SIZE + 1,
-    })
+    }, status=400 if problem else 200)
