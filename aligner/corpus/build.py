@@ -87,7 +87,7 @@ def build_signature(segmenter: dict, align: dict | None = None) -> dict:
 def segment_version(work: Work, version: Version) -> Document:
     """Read and segment one version's text file with the structure and sentence rules of its language."""
     path = work.path / version.file  # type: ignore[operator]
-    text = read_text(path)
+    text = read_text(path, inside=work.path)
     lang = version.language
     if is_tsv(path):
         return segment_tsv(text, lang, path=str(path))

@@ -96,9 +96,9 @@ def decode_text(data: bytes, path: str | None = None) -> str:
     return _decode(data, path).replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_text(path: str | Path, *, max_bytes: int = MAX_TEXT_BYTES) -> str:
-    """Read and decode a text file; ``-`` is standard input."""
-    return _read_text(path, max_bytes=max_bytes).replace("\r\n", "\n").replace("\r", "\n")
+def read_text(path: str | Path, *, max_bytes: int = MAX_TEXT_BYTES, inside: str | Path | None = None) -> str:
+    """Read and decode a text file; ``-`` is standard input; with ``inside``, only a regular file in that folder."""
+    return _read_text(path, max_bytes=max_bytes, inside=inside).replace("\r\n", "\n").replace("\r", "\n")
 
 
 # ---------------------------------------------------------------------------
