@@ -332,9 +332,12 @@ def search_segments(conn: sqlite3.Connection, match: str, vids: list[str], *, li
     # One index holds every work's segments. A build writes each work's segments with consecutive ids, so
     # the ids of the versions searched bound the hits: FTS5 takes the rowid range with the MATCH and
     # counts and ranks only the hits inside it, not every hit of a common word in the whole corpus.
-    lo, hi = conn.execute(f"select min(id), max(id) from segments where version in ({_marks(vids)})", vids).fetchone()
-    if lo is None:
+    # Per version, so that each min and max is one seek in the index on segments(version).
+    ends = [conn.execute("select min(id), max(id) from segments where version = ?", [vid]).fetchone() for vid in vids]
+    ends = [e for e in ends if e[0] is not None]
+    if not ends:
         return {"total": 0, "rows": []}
+    lo, hi = min(e[0] for e in ends), max(e[1] for e in ends)
     base = (
         "from segments_fts join segments s on s.id = segments_fts.rowid"
         # The unary + keeps SQLite from driving the join from the version's segments (one FTS

@@ -280,3 +280,9 @@ def m003_link_revisions(db: sqlite_utils.Database) -> None:
     instead of retyping text."""
     for column in ("op", "before", "after"):
         db["revisions"].add_column(column, str)
+
+
+@migrations()
+def m004_segment_id_range(db: sqlite_utils.Database) -> None:
+    """The id range of a version's segments in two index seeks (the plugin's search bounds FTS by it)."""
+    db["segments"].create_index(["version"], if_not_exists=True)
