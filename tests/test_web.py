@@ -65,3 +65,20 @@ async def test_hostile_text_is_escaped_everywhere(edited_db):
     data = (await get(ds, f"/-/read/{WORK}.json?with=ru")).json()
     texts = [s["text"] for b in data["rows"] for s in b["slots"]["ru"]]
     assert HOSTILE + " заложник" in texts
+
+
+def test_each_status_has_its_own_colour_everywhere():
+    """empty, auto, draft, confirmed and stale: five colours, and an empty slot on the map is drawn as empty."""
+    import re
+
+    from aligner.web.pages import STATIC
+
+    css = (STATIC / "aligner.css").read_text("utf-8")
+    colour = {name: re.search(rf"--al-{name}: ([^;]+);", css).group(1).strip()
+              for name in ("empty", "auto", "draft", "confirmed", "warn")}
+    assert len(set(colour.values())) == 5, colour
+    assert ".align-map .map-gap { fill: var(--al-empty)" in css
+    assert ".legend-item .map-gap { fill: var(--al-empty)" in css
+    for status in ("confirmed", "draft", "auto", "empty"):
+        assert f".mark.st-{status} {{ color: var(--al-{status}); }}" in css
+        assert f".status-bar .st-{status}, .align-map .st-{status} {{ fill: var(--al-{status}); }}" in css
