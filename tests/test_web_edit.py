@@ -217,3 +217,19 @@ async def test_hostile_text_round_trips_escaped(ds, db_path):
 def test_bidi_controls_are_named_once_each():
     assert bidi_controls("a\u202eb\u202cc\u202e") == ["U+202E", "U+202C"]
     assert bidi_controls("plain") == [] and bidi_controls(None) == []
+
+
+@pytest.mark.asyncio
+async def test_text_typed_into_an_empty_slot_is_never_dropped(ds, db_path):
+    cookies = signed_in(ds, "anna")
+    empty = f"/-/edit/{WORK}/ru/2.1"
+    tok, cookies = await csrf(ds, empty, cookies)
+    form = (await ds.client.get(empty, cookies=cookies)).text
+    checked = re.findall(r'name="status" value="(\w+)" checked', form)
+    assert checked == ["draft"]
+    token = re.search(r'name="token" value="(\w+)"', form).group(1)
+    # Even with "empty" still chosen (as the form used to pre-select), the typed text is saved as a draft.
+    r = await post(ds, empty, {"text": "Два письма", "status": "empty", "token": token, "csrftoken": tok}, cookies)
+    assert r.status_code == 302
+    slot = Store(db_path).slot(WORK, "ru", "2.1")
+    assert (slot.text, slot.status) == ("Два письма", "draft")

@@ -531,9 +531,16 @@ def _text(seg: dict, texts: dict[int, str] | None) -> str:
 
 
 def _leftover_position(conn, vid: str, target: int) -> float:
-    """Place a 0:1 row just after the row whose text comes before its sentence."""
+    """Place a 0:1 row just after the row whose text comes before its sentence; for a sentence before all the
+    linked text (a title), just before the row whose text comes after it, so it stays beside its text."""
     row = conn.execute(
         "select max(a.position) from alignments a join alignment_targets at on at.alignment = a.id"
         " join segments s on s.id = at.segment where a.version = ? and a.address is not null and s.position < "
         "(select position from segments where id = ?)", [vid, target]).fetchone()
-    return (row[0] if row and row[0] is not None else -1.0) + 0.5
+    if row and row[0] is not None:
+        return row[0] + 0.5
+    row = conn.execute(
+        "select min(a.position) from alignments a join alignment_targets at on at.alignment = a.id"
+        " join segments s on s.id = at.segment where a.version = ? and a.address is not null and s.position > "
+        "(select position from segments where id = ?)", [vid, target]).fetchone()
+    return (row[0] if row and row[0] is not None else 0.0) - 0.5

@@ -155,15 +155,18 @@ async def _edit_post(datasette, request, db, w, key, address, editor, json_wante
         return await bad(f"Status must be one of {', '.join(HUMAN_STATUSES)}.")
     if not token:
         return await bad("The form has no revision token: reload the page and try again.")
-    if status == "empty":
-        text = ""
     actor_id = str(request.actor.get("id"))
     tdir = texts_dir(datasette)
 
     def write(conn):
+        nonlocal text, status
         store = _store(conn, tdir)
         queries.wait_when_locked(conn, 10_000)
         try:
+            if status == "empty":
+                # "empty" clears a slot's text; text typed into an empty slot is kept, as a draft, never dropped.
+                typed = bool(text.strip()) and not store.slot(slug, key, address).text.strip()
+                status, text = ("draft", text) if typed else ("empty", "")
             rid = store.set_slot(slug, key, address, text, status, actor=actor_id, channel="web", token=token)
         except ConflictError as e:
             latest = queries.history(conn, slug, key=key, address=address, limit=1)["revisions"]

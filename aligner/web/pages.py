@@ -90,6 +90,11 @@ def edit_url(work: str, key: str, address: str, base: str = "/") -> str:
     return f"{base}-/edit/{q(work)}/{q(key)}/{q(address)}"
 
 
+def op_url(work: str, key: str, base: str = "/") -> str:
+    """The editor's endpoint for the row operations on one version (:mod:`.editor`)."""
+    return f"{base}-/op/{q(work)}/{q(key)}"
+
+
 def base(datasette) -> str:
     return str(datasette.urls.path("/"))
 
