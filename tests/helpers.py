@@ -111,9 +111,9 @@ def fill_bible(db: Path, chapters: list[tuple[str, int]], *, verses: int = 40) -
 
 def make_shifted_book(tmp_path: Path, *, chapters: int = 4, verses: int = 40) -> tuple[Path, Path]:
     """A work ``mark``: a book as a KJV-like pivot TSV and a WEB-like TSV of its own, aligned, then spoiled the
-    way an aligner spoils one: in chapter 2 verse 10 holds verses 10 and 11, verses 11-20 hold the next verse
-    each (a run of 10 rows shifted by one) and verse 21 is empty; in chapter 3 verse 5 holds verse 6 too
-    (a merged verse) and verse 6 is empty. Returns ``(db, texts)``."""
+    way an aligner spoils one: in chapter 2 verse 11 is empty, verses 12-20 hold the verse before each and
+    verse 21 holds verses 20 and 21 (a run of 10 verses shifted by one row); in chapter 3 verse 5 holds
+    verse 6 too (a merged verse) and verse 6 is empty. Returns ``(db, texts)``."""
     from aligner.corpus import Store, build
 
     texts = tmp_path / "texts"
@@ -133,8 +133,8 @@ def make_shifted_book(tmp_path: Path, *, chapters: int = 4, verses: int = 40) ->
     db = tmp_path / "mark.db"
     build(texts, db)
     store = Store(db, texts)
-    store.shift("mark", "web", "Mark.2.11.1", "up", actor="aligner-sim")
-    store.shift("mark", "web", "Mark.2.21.1", "down", actor="aligner-sim")
+    store.shift("mark", "web", "Mark.2.11.1", "down", actor="aligner-sim")
+    store.shift("mark", "web", "Mark.2.22.1", "up", actor="aligner-sim")  # the rest as it was, 2.21 holding two
     store.move("mark", "web", "Mark.3.6.1", "up", actor="aligner-sim")
     return db, texts
 

@@ -210,3 +210,30 @@ def test_old_typed_copies_of_unlinked_sentences_become_links_on_build(ru_store):
     assert row_of(again, "22.1") == (["22.1"], ["2.1"], "confirmed")
     uses, typed = target_uses(again)
     assert typed == 0 and set(uses.values()) == {1}
+
+
+def test_undoing_an_attach_puts_the_leftover_back_in_its_place(ru_store):
+    def leftover_position(store):
+        v = store.version(WORK, "ru")
+        return [l["position"] for l in store._links(v["id"]) if not l["pivots"]]
+
+    ru_store.detach(WORK, "ru", "3.1", actor="anna")
+    place = leftover_position(ru_store)
+    assert place == [48.5]  # after 22.1, the row holding the sentence before it
+    rid = ru_store.attach(WORK, "ru", "3.1", "22.1", actor="anna")
+    assert leftover_position(ru_store) == []
+    ru_store.revert(rid, actor="anna")
+    assert leftover_position(ru_store) == place
+
+
+def test_a_shift_stops_where_the_displacement_is_made_up_for(ru_store):
+    # Down: the first empty row below takes what is pushed into it; the rows after it stay.
+    ru_store.detach(WORK, "ru", "3.1", actor="anna")  # 23.1 is empty now
+    ru_store.shift(WORK, "ru", "21.1", "down", actor="anna")
+    assert [row_of(ru_store, r)[1] for r in ("21.1", "22.1", "23.1", "24.1", "25.1")] == \
+        [[], ["1.1"], ["2.1"], ["4.1"], ["5.1"]]
+    # Up: the first row below holding two sentences gives its first one to the row above and keeps the rest.
+    ru_store.move(WORK, "ru", "25.1", "up", actor="anna")  # 24.1-24.2 holds 4.1 and 5.1
+    ru_store.shift(WORK, "ru", "22.1", "up", actor="anna")
+    assert [row_of(ru_store, r)[1] for r in ("21.1", "22.1", "23.1", "24.1", "25.1")] == \
+        [["1.1"], ["2.1"], ["4.1"], ["5.1"], []]

@@ -74,8 +74,9 @@ def version_rows(conn: sqlite3.Connection, work: str) -> list[dict]:
     return rows(conn, "select * from versions where work = ? order by position, key", [work])
 
 
-def versions(conn: sqlite3.Connection, work: str) -> list[dict]:
-    """Versions of a work, pivot first then in ``work.toml`` order, each with ``is_pivot``, ``filled`` and ``label``."""
+def versions(conn: sqlite3.Connection, work: str, *, counts: bool = True) -> list[dict]:
+    """Versions of a work, pivot first then in ``work.toml`` order, each with ``is_pivot``, ``filled`` (how many
+    alignments have text; None with ``counts=False``, which spares counting every alignment) and ``label``."""
     w = work_row(conn, work)
     vs = version_rows(conn, work)
     filled = {
@@ -85,10 +86,10 @@ def versions(conn: sqlite3.Connection, work: str) -> list[dict]:
             "select version, count(*) as n from alignments where work = ? and status != 'empty' group by version",
             [work],
         )
-    }
+    } if counts else {}
     for v in vs:
         v["is_pivot"] = bool(w and v["key"] == w["pivot"])
-        v["filled"] = filled.get(v["id"], 0)
+        v["filled"] = filled.get(v["id"], 0) if counts else None
         v["label"] = v["title"] or v["key"]
     vs.sort(key=lambda v: (not v["is_pivot"], v["position"] or 0))
     return vs
@@ -291,6 +292,13 @@ def last_own_revision(conn: sqlite3.Connection, work: str, key: str, actor: str)
                  " and not exists (select 1 from revisions u where u.reverts = r.id)"
                  " order by r.id desc limit 1", [work, key, actor])
     return found[0] if found else None
+
+
+def first_ref(conn: sqlite3.Connection, pivot_vid: str, division: int) -> str | None:
+    """The ref of a division's first pivot sentence."""
+    row = conn.execute("select ref from segments where version = ? and division = ? order by position limit 1",
+                       [pivot_vid, division]).fetchone()
+    return row[0] if row else None
 
 
 def division_of_ref(conn: sqlite3.Connection, pivot_vid: str, ref: str) -> int | None:

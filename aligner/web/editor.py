@@ -23,13 +23,16 @@ from ..corpus import Store, queries, version_id
 from ..errors import AlignerError
 from ..model import make_address, slot_token
 from .edit import _forbidden, _store
-from .pages import base, can_edit, find_work, fragment, json_response, read_url, safe_next, slot_anchor, texts_dir, wants_json
+from .pages import (
+    base, can_edit, choose_part, find_work, fragment, json_response, pivot_divisions, read_url, safe_next, slot_anchor,
+    texts_dir, wants_json,
+)
 from .read import page_state, rows_context
 
 #: Every operation a row offers: what it calls on the store, from the posted fields.
 OPERATIONS = {
     "confirm": lambda s, w, k, f: s.set_status(w, k, f["row"], "confirmed", **f["who"]),
-    "confirm-through": lambda s, w, k, f: s.confirm_through(w, k, f["row"], **f["who"]),
+    "confirm-through": lambda s, w, k, f: s.confirm_through(w, k, f["row"], start=f["start"], **f["who"]),
     "move-up": lambda s, w, k, f: s.move(w, k, f["row"], "up", **f["who"]),
     "move-down": lambda s, w, k, f: s.move(w, k, f["row"], "down", **f["who"]),
     "shift-up": lambda s, w, k, f: s.shift(w, k, f["row"], "up", **f["who"]),
@@ -120,6 +123,9 @@ async def op_view(datasette, request):
             elif op in OPERATIONS:
                 if not fields["row"]:
                     return {"error": "No row given.", "code": 400}
+                if op == "confirm-through":
+                    # Up to here on the page shown: a long work is shown a part at a time.
+                    fields["start"] = _first_row_of_part(conn, version_id(slug, w["pivot"]), part_arg)
                 now = row_token(conn, slug, key, w["pivot"], fields["row"])
                 if now != (post.get("token") or ""):
                     return {"error": f"Not done: row {fields['row']} of {key} changed since the page was loaded. "
@@ -141,7 +147,7 @@ async def op_view(datasette, request):
 
     result = await db.execute_write_fn(write)
     if json_wanted:
-        state = await db.execute_fn(lambda conn: page_state(conn, slug, with_args, part_arg))
+        state = await db.execute_fn(lambda conn: page_state(conn, slug, with_args, part_arg, counts=False))
         context = rows_context(datasette, w, state, True)
         context["here"] = next_url
         html = await datasette.render_template("aligner_rows.html", context, request=request)
@@ -157,6 +163,12 @@ async def op_view(datasette, request):
     if result["warning"]:
         datasette.add_message(request, result["warning"], datasette.WARNING)
     return Response.redirect(next_url.split("#", 1)[0] + _fragment(key, result["focus"]))
+
+
+def _first_row_of_part(conn, pivot_vid: str, part_arg: str | None) -> str | None:
+    """The first pivot ref of the part a reading page shows (None when it shows the whole work)."""
+    n, _ = choose_part(part_arg, pivot_divisions(conn, pivot_vid))
+    return None if n is None else queries.first_ref(conn, pivot_vid, n)
 
 
 def _fragment(key: str, row: str) -> str:

@@ -17,7 +17,7 @@ from ..model import make_address, slot_token
 from ..corpus.schema import version_id
 from .pages import (
     ONE_PAGE_LIMIT, anchor, base, can_edit, choose_part, common, corpus_databases, edit_url, find_work, fragment, json_response,
-    op_url, part_label, part_links, pivot_of, q, render, short_ref, slot_anchor, wants_json,
+    op_url, part_label, pivot_divisions, part_links, pivot_of, q, render, short_ref, slot_anchor, wants_json,
 )
 
 def default_with(vs: list[dict]) -> list[str]:
@@ -307,7 +307,7 @@ async def work_view(datasette, request):
         for v in vs:
             v["counts"] = counts.get((slug, v["key"]))
         pv = pivot_of(vs)
-        divs = queries.divisions(conn, pv["id"])
+        divs = pivot_divisions(conn, pv["id"])
         return vs, divs
 
     vs, divs = await db.execute_fn(fn)
@@ -320,11 +320,15 @@ async def work_view(datasette, request):
     })
 
 
-def page_state(conn: sqlite3.Connection, slug: str, with_args: list[str], part_arg: str | None) -> dict:
-    """What the reading page of a work shows for ``?with=..&part=..``: versions, parts, keys and the bands."""
-    vs = queries.versions(conn, slug)
+def page_state(conn: sqlite3.Connection, slug: str, with_args: list[str], part_arg: str | None, *,
+               counts: bool = True) -> dict:
+    """What the reading page of a work shows for ``?with=..&part=..``: versions, parts, keys and the bands.
+
+    ``counts=False`` skips counting each version's filled alignments (the editor's re-rendered rows, which
+    always name their versions, need no counts)."""
+    vs = queries.versions(conn, slug, counts=counts)
     pv = pivot_of(vs)
-    divs = queries.divisions(conn, pv["id"])
+    divs = pivot_divisions(conn, pv["id"])
     keys, unknown = parse_with(with_args, vs)
     if keys is None:
         keys = default_with(vs)

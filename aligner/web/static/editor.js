@@ -13,7 +13,11 @@
   var msg = bar && bar.querySelector(".msg");
   var busy = false;
   var current = null;
-  if (bar) { bar.querySelector(".jumps").hidden = false; }
+  var gotoBox = bar && bar.querySelector(".goto input");
+  if (bar) {
+    bar.querySelector(".jumps").hidden = false;
+    bar.querySelector(".goto").hidden = false;
+  }
 
   function say(text, isError) {
     if (!msg) { return; }
@@ -70,6 +74,30 @@
       if (JUMPS[kind](list[j])) { select(list[j]); say(""); return; }
     }
     say("No " + JUMP_NAMES[kind] + " row after this one in this part.", false);
+  }
+
+  // "Go to": a row by its name or the end of it ("3.20" finds Mark.3.20.1, "ru:1.1" a leftover).
+  function goTo(text) {
+    var want = (text || "").trim();
+    if (!want) { return false; }
+    var list = cells(current ? current.getAttribute("data-key") : null);
+    var hits = list.filter(function (c) {
+      var name = c.getAttribute("data-row");
+      return name === want || name === want + ".1" || name.slice(-(want.length + 1)) === "." + want ||
+        name.slice(-(want.length + 3)) === "." + want + ".1";
+    });
+    // A pivot row before a leftover that holds the same ref, unless the name was given whole.
+    var hit = hits.filter(function (c) { return c.getAttribute("data-row") === want; })[0] ||
+      hits.filter(function (c) { return !c.classList.contains("leftover"); })[0] || hits[0];
+    if (hit) { select(hit); say(""); return true; }
+    say("No row " + want + " in this part.", true);
+    return false;
+  }
+  if (gotoBox) {
+    gotoBox.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter") { ev.preventDefault(); if (goTo(gotoBox.value)) { gotoBox.value = ""; } }
+      if (ev.key === "Escape") { gotoBox.value = ""; if (current) { current.focus(); } else { gotoBox.blur(); } }
+    });
   }
 
   function restore(key, row) {
@@ -156,6 +184,7 @@
     if (k === "n") { jump("unconfirmed"); return; }
     if (k === "l") { jump("low"); return; }
     if (k === "o") { jump("odd"); return; }
+    if (k === "g" && gotoBox) { ev.preventDefault(); gotoBox.focus(); return; }
     if (k === "z") {
       var undo = bar && bar.querySelector("form.undo");
       if (undo) { ev.preventDefault(); post(undo, undo.querySelector("button[name=op]")); }
