@@ -90,12 +90,13 @@ def sample_rows(db: Path, n: int, seed: int) -> list[tuple[str, int]]:
     the whole text."""
     conn = sqlite3.connect(db)
     rows = conn.execute(
-        "select s.ref, s.division, a.position, (select count(*) from alignment_targets t where t.alignment = a.id)"
+        "select s.ref, s.division, a.position, (select count(*) from alignment_targets t where t.alignment = a.id),"
+        " (select count(*) from alignment_pivots p where p.alignment = a.id)"
         " from alignments a join alignment_pivots ap on ap.alignment = a.id join segments s on s.id = ap.segment"
         " where a.version = 'bible/web' and a.address is not null order by a.position").fetchall()
     conn.close()
     good = [rows[i][:2] for i in range(1, len(rows) - 2)
-            if rows[i][3] == 1 and rows[i + 1][3] == 1 and rows[i - 1][3] == 1 and rows[i + 2][3] == 1
+            if all(rows[j][3] == 1 and rows[j][4] == 1 for j in (i - 1, i, i + 1, i + 2))
             and rows[i][1] == rows[i + 1][1]]
     rng = random.Random(seed)
     return rng.sample(good, n)
@@ -152,7 +153,9 @@ async def run(db: Path, texts: Path, n: int, seed: int, dump: bool) -> dict[str,
         await op("shift-down", ref, part)
         await op("shift-up", nxt(ref), part)
         body = await op("detach", ref, part)
-        left = re.search(r'data-row="(web:[^"]+)"', body["html"]).group(1)
+        found = re.search(rf'data-row="(web:[^"]+)"[^>]*>\s*<span class="tref"', body["html"])
+        assert found, f"no leftover row on the page after detaching {ref} (part {part})"
+        left = found.group(1)
         below = re.search(rf'name="row" value="{re.escape(left)}">.*?name="below" value="([^"]+)"', body["html"],
                           re.S).group(1)
         await op("attach-down", left, part, below=below)

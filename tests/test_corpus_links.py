@@ -237,3 +237,17 @@ def test_a_shift_stops_where_the_displacement_is_made_up_for(ru_store):
     ru_store.shift(WORK, "ru", "22.1", "up", actor="anna")
     assert [row_of(ru_store, r)[1] for r in ("21.1", "22.1", "23.1", "24.1", "25.1")] == \
         [["1.1"], ["2.1"], ["4.1"], ["5.1"], []]
+
+
+def test_a_shift_with_no_gap_below_stops_at_the_end_of_the_part_and_shift_up_undoes_it(tmp_path):
+    from .helpers import make_shifted_book, web_rows
+
+    db, texts = make_shifted_book(tmp_path)  # chapter 1: every verse in its own row, no gap
+    store = Store(db, texts)
+    before = web_rows(db)
+    store.shift("mark", "web", "Mark.1.38.1", "down", actor="anna")
+    after = web_rows(db)
+    assert [after[f"Mark.1.{v}.1"][0] for v in (38, 39, 40)] == [[], ["Mark.1.38.1"], ["Mark.1.39.1", "Mark.1.40.1"]]
+    assert after["Mark.2.1.1"] == before["Mark.2.1.1"]  # the next chapter is another part: untouched
+    store.shift("mark", "web", "Mark.1.39.1", "up", actor="anna")
+    assert {r: t for r, (t, _) in web_rows(db).items()} == {r: t for r, (t, _) in before.items()}

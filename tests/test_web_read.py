@@ -180,3 +180,18 @@ async def test_leftover_sentences_show_in_their_place(ru_store):
     assert left[0]["pivot"] == []
     other = (await get(ds, f"/-/read/{WORK}.json?with=ru&part=1")).json()
     assert not [b for b in other["rows"] if b["leftover"]]
+
+
+@pytest.mark.asyncio
+async def test_a_leftover_between_two_parts_shows_on_both(tmp_path):
+    from .helpers import make_shifted_book
+
+    db, texts = make_shifted_book(tmp_path, verses=440)  # past the one-page limit: a chapter a page
+    Store(db, texts).detach("mark", "web", "web:Mark.2.1.1", actor="anna")  # it stands after Mark 1:440's row
+    ds = datasette(db)
+    for part, where in ((1, -1), (2, 0)):
+        data = (await get(ds, f"/-/read/mark.json?with=web&part={part}")).json()
+        rows = data["rows"]
+        assert rows[where]["leftover"] and rows[where]["slots"]["web"][0]["address"] == "web:Mark.2.1.1", part
+    data = (await get(ds, "/-/read/mark.json?with=web&part=3")).json()
+    assert not [b for b in data["rows"] if b["leftover"]]

@@ -330,7 +330,8 @@ class LinkEditor:
 
         A run of rows shifted by one ends where the aligner made up for it, and that is where a shift stops: going
         ``down``, at the first empty row below (it takes the text pushed into it); going ``up``, at the first row
-        below holding two or more sentences (it gives its first one to the row above and keeps the rest). With
+        from this one holding two or more sentences (it gives its first one to the row above and keeps the rest;
+        on this row itself, that is a move up). With
         no such row the rest of the column moves to the end of the part (the pivot's division: a letter, a
         chapter) that holds this row: ``down``, the part's last row takes what would fall off its end; ``up``,
         the part's last row is left empty. So one shift fixes a shifted run, a shift up undoes a shift down (and
@@ -346,14 +347,15 @@ class LinkEditor:
                     above = self._neighbour(v, above, -1)
                 if above is None:
                     raise AlignerError(f"row {ref} is the first row")
-                rows = self._rows_until(v, row, lambda r: len(r["targets"]) > 1, self._part_end(row))
+                several = lambda r: len(r["targets"]) > 1  # noqa: E731
+                rows = [row] if several(row) else self._rows_until(v, row, several, self._part_end(row))
                 chain = [above] + rows
-                if len(rows) > 1 and len(rows[-1]["targets"]) > 1:  # stopped at a row of several sentences
-                    last = rows[-1]["targets"]
-                    cols = ([above["targets"] + rows[0]["targets"]] + [r["targets"] for r in rows[1:-1]]
-                            + [last[:1], last[1:]])
+                if several(rows[-1]):  # stopped at a row of several sentences: it gives up its first one only
+                    seq = [r["targets"] for r in rows[:-1]] + [rows[-1]["targets"][:1]]
+                    rest = rows[-1]["targets"][1:]
                 else:
-                    cols = [above["targets"] + rows[0]["targets"]] + [r["targets"] for r in rows[1:]] + [[]]
+                    seq, rest = [r["targets"] for r in rows], []
+                cols = [above["targets"] + seq[0]] + seq[1:] + [rest]
             else:
                 rows = self._rows_until(v, row, lambda r: not r["targets"], self._part_end(row))
                 if len(rows) < 2:

@@ -226,8 +226,9 @@ def version_leftovers(conn: sqlite3.Connection, vid: str, pivot_vid: str, divisi
     """The leftover (0:1) rows of version ``vid`` that fall among the pivot's sentences of one division (or all).
 
     A leftover row has no pivot sentence; its ``position`` puts it just after the row whose text precedes its
-    sentence. One whose position lies before a division's first sentence belongs to the division before, except
-    before the very first sentence (it opens the first division); likewise after the last.
+    sentence. One that stands between two divisions belongs to both (the end of one page, the start of the
+    next: wherever a translator took it out, it is in view); before the first sentence it opens the first
+    division, after the last it closes the last.
     In row order: ``[{"id", "position", "status", "score", "stale", "method", "actor", "at", "texts", "trefs",
     "tkinds"}]``.
     """
@@ -239,13 +240,13 @@ def version_leftovers(conn: sqlite3.Connection, vid: str, pivot_vid: str, divisi
                               [pivot_vid, division]).fetchone()
         if lo is None:
             return []
-        before = conn.execute("select 1 from segments where version = ? and position < ? limit 1",
-                              [pivot_vid, lo]).fetchone()
+        before = conn.execute("select max(position) from segments where version = ? and position < ?",
+                              [pivot_vid, lo]).fetchone()[0]
         after = conn.execute("select min(position) from segments where version = ? and position > ?",
                              [pivot_vid, hi]).fetchone()[0]
-        if before:
-            sql += " and position >= ?"
-            params.append(lo)
+        if before is not None:
+            sql += " and position > ?"
+            params.append(before)
         if after is not None:
             sql += " and position < ?"
             params.append(after)

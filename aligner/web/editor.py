@@ -82,7 +82,7 @@ async def op_view(datasette, request):
     if request.method != "POST":
         return Response.text("Method not allowed: the editor's operations are posted from the reading page.",
                              status=405, headers={"Allow": "POST"})
-    vs = await db.execute_fn(lambda conn: queries.versions(conn, slug))
+    vs = await db.execute_fn(lambda conn: queries.versions(conn, slug, counts=False))
     editor = await can_edit(datasette, request, db, slug)
     if not editor:
         return await _forbidden(datasette, request, w, vs, json_wanted)
