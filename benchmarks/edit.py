@@ -14,7 +14,9 @@ the time is the whole round trip a translator waits for: the store's transaction
 chapter's page rows. Operations come in pairs that undo each other (move down / move up, merge / split,
 shift down / shift up, detach / attach), so every one acts on a realistic row. Prints p50, p95 and max per
 operation (goal: every p95 < 100 ms). ``--dump`` also writes the text record after each operation, as a
-server configured with ``texts_dir`` does (it rewrites the version's whole ``.slots.jsonl``).
+server configured with ``texts_dir`` does: in the write thread right after the answer, rewriting the version's
+whole ``.slots.jsonl``, so an operation posted before that is done waits for it; ``--pause S`` leaves S
+seconds between operations, as a translator reading each row does.
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ def sample_rows(db: Path, n: int, seed: int) -> list[tuple[str, int]]:
     return rng.sample(good, n)
 
 
-async def run(db: Path, texts: Path, n: int, seed: int, dump: bool) -> dict[str, list[float]]:
+async def run(db: Path, texts: Path, n: int, seed: int, dump: bool, pause: float = 0.0) -> dict[str, list[float]]:
     from datasette.app import Datasette
 
     from aligner.web import auth, ensure_registered
@@ -126,6 +128,8 @@ async def run(db: Path, texts: Path, n: int, seed: int, dump: bool) -> dict[str,
     times: dict[str, list[float]] = {}
 
     async def op(name: str, row: str, part: int, **fields) -> dict:
+        if pause:
+            await asyncio.sleep(pause)  # a translator reading the row (and the text record being written)
         token = row_token(conn, "bible", "web", "kjv", row)
         data = {"op": name, "row": row, "token": token, "csrftoken": tok,
                 "next": f"/-/read/bible?with=web&part={part}", **fields}
@@ -160,6 +164,8 @@ async def run(db: Path, texts: Path, n: int, seed: int, dump: bool) -> dict[str,
                           re.S).group(1)
         await op("attach-down", left, part, below=below)
         await op("confirm-through", ref, part)
+        if pause:
+            await asyncio.sleep(pause)
         t = time.perf_counter()
         r = await ds.client.post("/-/op/bible/web", data={"op": "undo", "csrftoken": tok,
                                                           "next": f"/-/read/bible?with=web&part={part}"},
@@ -178,6 +184,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=30, help="rows to act on (each gets every operation once)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--dump", action="store_true", help="write the text record after each operation too")
+    ap.add_argument("--pause", type=float, default=0.0, help="seconds between operations (not timed)")
     args = ap.parse_args()
     use_generated = args.generated or not (BIBLE / "en-web.tsv").is_file()
     db = args.db or Path(tempfile.mkdtemp(prefix="aligner-edit-")) / ("edit-generated.db" if use_generated
@@ -188,8 +195,9 @@ def main() -> None:
     nrows = conn.execute("select count(*) from alignments where version = 'bible/web'").fetchone()[0]
     conn.close()
     print(f"{'generated book' if use_generated else 'KJV + WEB'}: {nrows:,} rows in the version;"
-          f" {args.rows} rows acted on, seed {args.seed}{', text record dumped' if args.dump else ''}")
-    times = asyncio.run(run(db, texts, args.rows, args.seed, args.dump))
+          f" {args.rows} rows acted on, seed {args.seed}{', text record dumped' if args.dump else ''}"
+          f"{f', {args.pause:g} s between operations' if args.pause else ''}")
+    times = asyncio.run(run(db, texts, args.rows, args.seed, args.dump, args.pause))
     print()
     print("| operation       | n   | p50 ms | p95 ms | max ms |")
     print("|-----------------|-----|--------|--------|--------|")

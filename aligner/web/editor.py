@@ -11,10 +11,12 @@ A request names its row as the page does (a pivot ref, or ``KEY:REF`` for a left
 token as the page showed it: when the row changed since, nothing is done and the answer is 409 with the rows as
 they are now. With ``Accept: application/json`` the answer holds the re-rendered rows of the part the page shows
 (``html``) and the row to keep the cursor on (``focus``); a plain form post is redirected back to that row.
+The version's text record (``texts_dir``) is written right after the answer, in the same write thread.
 """
 
 from __future__ import annotations
 
+import sys
 from urllib.parse import parse_qs, urlsplit
 
 from datasette.utils.asgi import NotFound, Response
@@ -137,15 +139,11 @@ async def op_view(datasette, request):
                 return {"error": f"Unknown operation {op!r}.", "code": 400}
         except AlignerError as e:
             return {"error": str(e), "code": 400}
-        warning = None
-        if tdir is not None and rid is not None:
-            try:
-                store.dump(tdir, work=slug, key=key)
-            except (AlignerError, OSError) as e:
-                warning = f"Done, but the text files were not updated: {e}"
-        return {"revision": rid, "focus": focus, "message": message, "warning": warning}
+        return {"revision": rid, "focus": focus, "message": message, "warning": None}
 
     result = await db.execute_write_fn(write)
+    if tdir is not None and result.get("revision") is not None:
+        await _dump_later(db, tdir, slug, key)
     if json_wanted:
         state = await db.execute_fn(lambda conn: page_state(conn, slug, with_args, part_arg, counts=False))
         context = rows_context(datasette, w, state, True)
@@ -163,6 +161,32 @@ async def op_view(datasette, request):
     if result["warning"]:
         datasette.add_message(request, result["warning"], datasette.WARNING)
     return Response.redirect(next_url.split("#", 1)[0] + _fragment(key, result["focus"]))
+
+
+#: Text records waiting to be written: (database, folder, work, version).
+_PENDING_DUMPS: set[tuple] = set()
+
+
+async def _dump_later(db, tdir, work: str, key: str) -> None:
+    """Write the version's text record in the write thread after this answer, as the next write in line.
+
+    Rewriting a Bible's record takes seconds, far longer than the operation; written behind the answer, every
+    operation still reaches the files in order (the next write waits for it), and a burst of operations
+    writes them once (a dump already waiting covers the later changes too).
+    """
+    mark = (db.name, str(tdir), work, key)
+    if mark in _PENDING_DUMPS:
+        return
+    _PENDING_DUMPS.add(mark)
+
+    def dump(conn):
+        _PENDING_DUMPS.discard(mark)
+        try:
+            _store(conn, tdir).dump(tdir, work=work, key=key)
+        except (AlignerError, OSError) as e:
+            print(f"aligner: the text record of {work} {key} was not updated: {e}", file=sys.stderr)
+
+    await db.execute_write_fn(dump, block=False)
 
 
 def _first_row_of_part(conn, pivot_vid: str, part_arg: str | None) -> str | None:
