@@ -185,3 +185,14 @@ async def test_refusals(site):
     assert r.status_code == 400 and "Unknown operation" in r.json()["error"]
     assert (await ds.client.get(OP, cookies=cookies)).status_code == 405
     assert rows(fresh(store)) == before
+
+
+async def test_confirm_up_to_here_confirms_the_part_shown(site):
+    ds, store = site
+    store.link(WORK, "ru", "20.1", "1.1", status="auto", actor="boris")  # a row of part 1, the letter before
+    page, tok, cookies = await page_and_cookies(ds)  # part 2
+    r = await op(ds, page, tok, cookies, "confirm-through", "23.1")
+    assert r.status_code == 200
+    got = {tuple(p): s for p, t, s in rows(fresh(store)) if t}
+    assert got[("22.1",)] == got[("23.1",)] == "confirmed"
+    assert got[("20.1",)] == "auto" and got[("24.1", "24.2")] == "auto"

@@ -258,3 +258,17 @@ def test_the_keyboard_alone_does_every_operation(page, mark):
     act.move("n")  # next unconfirmed
     assert act.current() == ref(3, 22)
     assert act.actions == 10  # one key for each operation: d m s x a z a C c c
+
+
+def test_jumps_to_the_next_low_confidence_and_unconfirmed_rows(page, mark):
+    from tests.helpers import set_alignment
+
+    set_alignment(mark["db"], "mark", "web", ref(4, 2), status="auto", score=0.2)
+    page.reload()
+    act = Counter(page)
+    act.move("l")
+    assert act.current() == ref(4, 2)
+    act.goto("1.1")
+    act.click(ref(1, 1), "confirm-through")  # rows from 1.1 up to here: just this one
+    act.move("n")
+    assert act.current() == ref(1, 2)  # the next row not yet confirmed
