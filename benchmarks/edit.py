@@ -107,6 +107,7 @@ def sample_rows(db: Path, n: int, seed: int) -> list[tuple[str, int]]:
 async def run(db: Path, texts: Path, n: int, seed: int, dump: bool, pause: float = 0.0) -> dict[str, list[float]]:
     from datasette.app import Datasette
 
+    from aligner.corpus import queries
     from aligner.web import auth, ensure_registered
     from aligner.web.editor import row_token
 
@@ -156,10 +157,10 @@ async def run(db: Path, texts: Path, n: int, seed: int, dump: bool, pause: float
         await op("split", ref, part)
         await op("shift-down", ref, part)
         await op("shift-up", nxt(ref), part)
+        trefs = queries.row_state(conn, "bible/web", "bible/kjv", "web", ref)["trefs"]
         body = await op("detach", ref, part)
-        found = re.search(rf'data-row="(web:[^"]+)"[^>]*>\s*<span class="tref"', body["html"])
-        assert found, f"no leftover row on the page after detaching {ref} (part {part})"
-        left = found.group(1)
+        left = f"web:{trefs[0]}"
+        assert f'data-row="{left}"' in body["html"], f"no leftover row {left} on the page after detaching {ref}"
         below = re.search(rf'name="row" value="{re.escape(left)}">.*?name="below" value="([^"]+)"', body["html"],
                           re.S).group(1)
         await op("attach-down", left, part, below=below)

@@ -139,7 +139,7 @@ async def op_view(datasette, request):
                 return {"error": f"Unknown operation {op!r}.", "code": 400}
         except AlignerError as e:
             return {"error": str(e), "code": 400}
-        return {"revision": rid, "focus": focus, "message": message, "warning": None}
+        return {"revision": rid, "focus": focus, "message": message}
 
     result = await db.execute_write_fn(write)
     if tdir is not None and result.get("revision") is not None:
@@ -153,13 +153,11 @@ async def op_view(datasette, request):
             return json_response({"ok": False, "error": result["error"], "conflict": result["code"] == 409,
                                   "html": html}, status=result["code"])
         return json_response({"ok": True, "revision": result["revision"], "focus": result["focus"],
-                              "message": result["message"], "warning": result["warning"], "html": html})
+                              "message": result["message"], "html": html})
     if "error" in result:
         datasette.add_message(request, result["error"], datasette.ERROR)
         return Response.redirect(next_url.split("#", 1)[0] + _fragment(key, fields["row"]))
     datasette.add_message(request, result["message"], datasette.INFO)
-    if result["warning"]:
-        datasette.add_message(request, result["warning"], datasette.WARNING)
     return Response.redirect(next_url.split("#", 1)[0] + _fragment(key, result["focus"]))
 
 

@@ -136,7 +136,7 @@
         var ukey = body.get("key") || key;
         restore(ukey, d.focus || focusRow);
         if (!current && key) { restore(key, focusRow); }
-        say(d.message + (d.warning ? " " + d.warning : ""), !!d.warning);
+        say(d.message, false);
       } else {
         restore(key, focusRow);
         say(d.error || "Not done.", true);
