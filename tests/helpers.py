@@ -130,6 +130,51 @@ def fill_bible(db: Path, chapters: list[tuple[str, int]], *, verses: int = 40) -
     Store(db).apply_edits("bible", "web", edits, actor="loader", channel="import")
 
 
+def make_shifted_book(tmp_path: Path, *, chapters: int = 4, verses: int = 40) -> tuple[Path, Path]:
+    """A work ``mark``: a book as a KJV-like pivot TSV and a WEB-like TSV of its own, aligned, then spoiled the
+    way an aligner spoils one: in chapter 2 verse 11 is empty, verses 12-20 hold the verse before each and
+    verse 21 holds verses 20 and 21 (a run of 10 verses shifted by one row); in chapter 3 verse 5 holds
+    verse 6 too (a merged verse) and verse 6 is empty. Returns ``(db, texts)``."""
+    from aligner.corpus import Store, build
+
+    texts = tmp_path / "texts"
+    wdir = texts / "mark"
+    wdir.mkdir(parents=True)
+    for name, variant in (("en-kjv.tsv", 0), ("en-web.tsv", 1)):
+        lines = ["book\tchapter\tverse\ttext"] + [
+            f"Mark\t{c}\t{v}\t{verse_text('Mark', c, v, variant)}"
+            for c in range(1, chapters + 1) for v in range(1, verses + 1)]
+        (wdir / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (wdir / "work.toml").write_text(
+        'title = "Mark (sample)"\npivot = "kjv"\n'
+        '[versions.kjv]\nlanguage = "en"\nrole = "pivot"\ntitle = "King James"\nfile = "en-kjv.tsv"\n'
+        '[versions.web]\nlanguage = "en"\nrole = "translation"\ntitle = "World English"\nfile = "en-web.tsv"\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "mark.db"
+    build(texts, db)
+    store = Store(db, texts)
+    store.shift("mark", "web", "Mark.2.11.1", "down", actor="aligner-sim")
+    store.shift("mark", "web", "Mark.2.22.1", "up", actor="aligner-sim")  # the rest as it was, 2.21 holding two
+    store.move("mark", "web", "Mark.3.6.1", "up", actor="aligner-sim")
+    return db, texts
+
+
+def web_rows(db: Path, work: str = "mark", key: str = "web") -> dict[str, tuple[list[str], str]]:
+    """Each pivot row of a version: its first pivot ref -> (the version's refs in it, status)."""
+    from aligner.corpus import Store
+
+    store = Store(db)
+    v = store.version(work, key)
+    out = {}
+    for link in store._links(v["id"]):
+        segs = store._segment_rows(link["pivots"] + link["targets"])
+        refs = [segs[t]["ref"] for t in link["targets"]]
+        name = segs[link["pivots"][0]]["ref"] if link["pivots"] else f"{key}:{refs[0]}"
+        out[name] = (refs, link["status"])
+    return out
+
+
 def datasette(db: Path, *, users: Path | None = None, texts: Path | None = None, immutable: bool = False):
     """A Datasette over ``db`` with the plugin (registered even when the package is not installed)."""
     from datasette.app import Datasette

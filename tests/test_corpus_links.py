@@ -213,3 +213,47 @@ def test_old_typed_copies_of_unlinked_sentences_become_links_on_build(ru_store):
     assert row_of(again, "22.1") == (["22.1"], ["2.1"], "confirmed")
     uses, typed = target_uses(again)
     assert typed == 0 and set(uses.values()) == {1}
+
+
+def test_undoing_an_attach_puts_the_leftover_back_in_its_place(ru_store):
+    def leftover_position(store):
+        """Where the leftover row holding ru 3.1 stands (the title, which the English lacks, is one too)."""
+        v = store.version(WORK, "ru")
+        return [l["position"] for l in store._links(v["id"])
+                if not l["pivots"] and [s["ref"] for s in store._segment_rows(l["targets"]).values()] == ["3.1"]]
+
+    ru_store.detach(WORK, "ru", "3.1", actor="anna")
+    place = leftover_position(ru_store)
+    assert place == [48.5]  # after 22.1, the row holding the sentence before it
+    rid = ru_store.attach(WORK, "ru", "3.1", "22.1", actor="anna")
+    assert leftover_position(ru_store) == []
+    ru_store.revert(rid, actor="anna")
+    assert leftover_position(ru_store) == place
+
+
+def test_a_shift_stops_where_the_displacement_is_made_up_for(ru_store):
+    # Down: the first empty row below takes what is pushed into it; the rows after it stay.
+    ru_store.attach(WORK, "ru", "1.1", "21.1", actor="anna")  # the title on the dateline's row, to push it down
+    ru_store.detach(WORK, "ru", "3.1", actor="anna")  # 23.1 is empty now
+    ru_store.shift(WORK, "ru", "21.1", "down", actor="anna")
+    assert [row_of(ru_store, r)[1] for r in ("21.1", "22.1", "23.1", "24.1", "25.1")] == \
+        [[], ["1.1"], ["2.1"], ["4.1"], ["5.1"]]
+    # Up: the first row below holding two sentences gives its first one to the row above and keeps the rest.
+    ru_store.move(WORK, "ru", "25.1", "up", actor="anna")  # 24.1-24.2 holds 4.1 and 5.1
+    ru_store.shift(WORK, "ru", "22.1", "up", actor="anna")
+    assert [row_of(ru_store, r)[1] for r in ("21.1", "22.1", "23.1", "24.1", "25.1")] == \
+        [["1.1"], ["2.1"], ["4.1"], ["5.1"], []]
+
+
+def test_a_shift_with_no_gap_below_stops_at_the_end_of_the_part_and_shift_up_undoes_it(tmp_path):
+    from .helpers import make_shifted_book, web_rows
+
+    db, texts = make_shifted_book(tmp_path)  # chapter 1: every verse in its own row, no gap
+    store = Store(db, texts)
+    before = web_rows(db)
+    store.shift("mark", "web", "Mark.1.38.1", "down", actor="anna")
+    after = web_rows(db)
+    assert [after[f"Mark.1.{v}.1"][0] for v in (38, 39, 40)] == [[], ["Mark.1.38.1"], ["Mark.1.39.1", "Mark.1.40.1"]]
+    assert after["Mark.2.1.1"] == before["Mark.2.1.1"]  # the next chapter is another part: untouched
+    store.shift("mark", "web", "Mark.1.39.1", "up", actor="anna")
+    assert {r: t for r, (t, _) in web_rows(db).items()} == {r: t for r, (t, _) in before.items()}

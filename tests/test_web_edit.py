@@ -230,3 +230,19 @@ async def test_save_and_cancel_never_leave_the_site(ds, db_path):
     r = await post(ds, EDIT, {"text": RU, "status": "draft", "token": token, "csrftoken": tok,
                               "next": "/\t/evil.example/"}, cookies)
     assert r.status_code == 302 and r.headers["location"] == f"/-/read/{WORK}?part=2&with=ru#s-24.1"
+
+
+@pytest.mark.asyncio
+async def test_text_typed_into_an_empty_slot_is_never_dropped(ds, db_path):
+    cookies = signed_in(ds, "anna")
+    empty = f"/-/edit/{WORK}/ru/2.1"
+    tok, cookies = await csrf(ds, empty, cookies)
+    form = (await ds.client.get(empty, cookies=cookies)).text
+    checked = re.findall(r'name="status" value="(\w+)" checked', form)
+    assert checked == ["draft"]
+    token = re.search(r'name="token" value="(\w+)"', form).group(1)
+    # Even with "empty" still chosen (as the form used to pre-select), the typed text is saved as a draft.
+    r = await post(ds, empty, {"text": "Два письма", "status": "empty", "token": token, "csrftoken": tok}, cookies)
+    assert r.status_code == 302
+    slot = Store(db_path).slot(WORK, "ru", "2.1")
+    assert (slot.text, slot.status) == ("Два письма", "draft")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from aligner.corpus import Store
+from aligner.corpus import Store, queries
 from aligner.web import pages
 from aligner.web.read import default_with, parse_with
 
@@ -140,3 +140,58 @@ async def test_whole_text_only_when_not_too_long(tmp_path, monkeypatch):
     monkeypatch.setattr(pages, "ALL_PAGE_LIMIT", 5000)
     t = (await get(ds, "/-/read/bible?part=all")).text
     assert t.count('class="cell pivot') == 26 * 40
+
+
+# -- leftover sentences (0:1 rows) ---------------------------------------------------------------
+
+RU_TITLE = "О заложниках: Письмо В. И. Ленину"
+
+
+def _band_texts(page: str) -> list[tuple[str, str]]:
+    """Each band of a reading page in order: ("leftover" or the first pivot ref, the text of its ru cell)."""
+    out = []
+    for band in re.split(r'<div class="band ', page)[2:]:
+        kind = "leftover" if band.startswith("k-") and " leftover" in band.split('"', 1)[0] else None
+        pivot = re.search(r'id="s-([^"]+)"', band)
+        ru = re.search(r'data-key="ru".*?<span class="text[^"]*" dir="auto">([^<]*)</span>', band, re.S)
+        out.append((kind or (pivot.group(1) if pivot else "?"), html.unescape(ru.group(1)) if ru else ""))
+    return out
+
+
+@pytest.mark.asyncio
+async def test_leftover_sentences_show_in_their_place(ru_store):
+    ru_store.set_slot(WORK, "ru", "21.1", "", actor="anna")  # the Russian title: no English counterpart
+    ru_store.detach(WORK, "ru", "3.1", actor="anna")  # a sentence taken out of its row
+    ds = datasette(queries.database_file(ru_store.db.conn))
+    page = (await get(ds, f"/-/read/{WORK}?with=ru")).text
+    bands = _band_texts(page)
+    # Each right after the row that holds the text before it (the title: before the row that holds the next).
+    i = bands.index(("21.1", ""))
+    assert bands[i + 1] == ("leftover", RU_TITLE)
+    assert bands[i + 2] == ("22.1", "Владимир Ильич!")
+    assert bands[i + 3][0] == "leftover" and bands[i + 3][1].startswith("В «Известиях»")
+    assert bands[i + 4] == ("23.1", "")
+    assert 'data-row="ru:1.1"' in page and 'data-row="ru:3.1"' in page
+    # The part that holds the row before a leftover shows it; the other parts do not.
+    data = (await get(ds, f"/-/read/{WORK}.json?with=ru&part=2")).json()
+    left = [b for b in data["rows"] if b["leftover"]]
+    assert [b["slots"]["ru"][0]["text"] for b in left][0] == RU_TITLE
+    assert [b["slots"]["ru"][0]["address"] for b in left] == ["ru:1.1", "ru:3.1"]
+    assert left[0]["pivot"] == []
+    other = (await get(ds, f"/-/read/{WORK}.json?with=ru&part=1")).json()
+    assert not [b for b in other["rows"] if b["leftover"]]
+
+
+@pytest.mark.asyncio
+async def test_a_leftover_between_two_parts_shows_on_both(tmp_path):
+    from .helpers import make_shifted_book
+
+    db, texts = make_shifted_book(tmp_path, verses=440)  # past the one-page limit: a chapter a page
+    Store(db, texts).detach("mark", "web", "web:Mark.2.1.1", actor="anna")  # it stands after Mark 1:440's row
+    ds = datasette(db)
+    for part, where in ((1, -1), (2, 0)):
+        data = (await get(ds, f"/-/read/mark.json?with=web&part={part}")).json()
+        rows = data["rows"]
+        assert rows[where]["leftover"] and rows[where]["slots"]["web"][0]["address"] == "web:Mark.2.1.1", part
+    data = (await get(ds, "/-/read/mark.json?with=web&part=3")).json()
+    assert not [b for b in data["rows"] if b["leftover"]]

@@ -100,8 +100,10 @@ _direction_command("move", "move", """Move one sentence of the version from ROW 
     """)
 _direction_command("shift", "shift", """Shift the version's column from ROW on by one row: up closes a gap, down opens one.
 
-    Up: ROW's text joins the row above and every later row takes the text of the row after it.
-    Down: ROW is left empty and every later row takes the text of the row before it.
+    Up: ROW's text joins the row above and each later row takes the text of the row after it, as far as the
+    first row holding several sentences (it gives up its first one only).
+    Down: ROW is left empty and each later row takes the text of the row before it, as far as the first
+    empty row (it takes the text pushed into it). With no such row, to the end of the part (a chapter).
 
     Example:
 

@@ -51,16 +51,23 @@ class LinkEditor:
     # -- reading links ---------------------------------------------------------
 
     def _links(self, vid: str, where: str = "", params: list | None = None, *, backwards: bool = False,
-               limit: int | None = None) -> list[dict]:
-        """Alignments of a version (narrowed by ``where`` on ``a``) in row order, each with its segment ids."""
+               limit: int | None = None, ids: list[int] | None = None) -> list[dict]:
+        """Alignments of a version (narrowed by ``where`` on ``a``, or to the alignments ``ids``) in row order,
+        each with its segment ids."""
         conn = self.db.conn
+        version = "a.version = ?"
+        if ids is not None:
+            if not ids:
+                return []
+            # Looked up by id: the unary + keeps SQLite from walking every alignment of the version instead.
+            version, where, params = "+a.version = ?", f"a.id in ({_marks(ids)})", list(ids)
         cur = conn.execute(
             "select a.id, a.address, a.position, a.status, a.score, a.method, a.actor, a.at, a.stale,"
             " (select group_concat(segment) from (select ap.segment from alignment_pivots ap join segments s"
             "  on s.id = ap.segment where ap.alignment = a.id order by s.position)),"
             " (select group_concat(segment) from (select at.segment from alignment_targets at join segments s"
             "  on s.id = at.segment where at.alignment = a.id order by s.position))"
-            f" from alignments a where a.version = ? {('and ' + where) if where else ''}"
+            f" from alignments a where {version} {('and ' + where) if where else ''}"
             f" order by a.position {'desc' if backwards else ''}, a.id {'desc' if backwards else ''}"
             f"{f' limit {int(limit)}' if limit else ''}",
             [vid, *(params or [])])
@@ -74,16 +81,13 @@ class LinkEditor:
 
     def _links_with(self, vid: str, pivots: list[int] = (), targets: list[int] = ()) -> list[dict]:
         """The alignments holding any of these pivot or target segments."""
-        conds, params = [], []
-        if pivots:
-            conds.append(f"a.id in (select alignment from alignment_pivots where segment in ({_marks(pivots)}))")
-            params += list(pivots)
-        if targets:
-            conds.append(f"a.id in (select alignment from alignment_targets where segment in ({_marks(targets)}))")
-            params += list(targets)
-        if not conds:
-            return []
-        return self._links(vid, "(" + " or ".join(conds) + ")", params)
+        ids: set[int] = set()
+        for table, segs in (("alignment_pivots", list(pivots)), ("alignment_targets", list(targets))):
+            for i in range(0, len(segs), 500):
+                chunk = segs[i:i + 500]
+                ids.update(r[0] for r in self.db.conn.execute(
+                    f"select alignment from {table} where segment in ({_marks(chunk)})", chunk))
+        return self._links(vid, ids=sorted(ids))
 
     def _segment_rows(self, ids) -> dict[int, dict]:
         ids = list(ids)
@@ -170,14 +174,19 @@ class LinkEditor:
             for table in ("alignment_pivots", "alignment_targets"):
                 conn.execute(f"delete from {table} where alignment = ?", [link["id"]])
             conn.execute("delete from alignments where id = ?", [link["id"]])
-        for link in new:
+        unchanged = {}
+        for o in old:
+            unchanged.setdefault((tuple(o["pivots"]), tuple(o["targets"]), o["status"]), o)
+        # Rows with pivot sentences first: a leftover with no place given is placed after them (by its text).
+        for link in sorted(new, key=lambda l: not l["pivots"]):
             pos = (min(segs[p]["position"] for p in link["pivots"]) if link["pivots"]
-                   else link.get("position", 0.0))
+                   else link.get("position"))
+            if pos is None:
+                pos = leftover_position(conn, v["id"], min(link["targets"], key=lambda t: segs[t]["position"]))
             first = min(link["pivots"], key=lambda p: segs[p]["position"]) if link["pivots"] else None
             last = max(link["pivots"], key=lambda p: segs[p]["position"]) if link["pivots"] else None
             address = make_address(segs[first]["ref"], segs[last]["ref"]) if first else None
-            same = next((o for o in old if o["pivots"] == link["pivots"] and o["targets"] == link["targets"]
-                         and o["status"] == link["status"]), None)
+            same = unchanged.get((tuple(link["pivots"]), tuple(link["targets"]), link["status"]))
             if same:
                 who = (same["method"], same["actor"], same["at"], same["score"])
             elif "id" in link and not link.get("touched"):
@@ -315,29 +324,76 @@ class LinkEditor:
     def shift(self, work: str, key: str, ref: str, direction: str, *, actor: str | None = None,
               channel: str = "cli") -> int | None:
         """From this row on, move the version's column one row ``up`` (this row's text joins the row above) or
-        ``down`` (this row is left empty; the last row takes what would fall off the end)."""
+        ``down`` (this row is left empty), as far as the displacement goes.
+
+        A run of rows shifted by one ends where the aligner made up for it, and that is where a shift stops: going
+        ``down``, at the first empty row below (it takes the text pushed into it); going ``up``, at the first row
+        from this one holding two or more sentences (it gives its first one to the row above and keeps the rest;
+        on this row itself, that is a move up). With
+        no such row the rest of the column moves to the end of the part (the pivot's division: a letter, a
+        chapter) that holds this row: ``down``, the part's last row takes what would fall off its end; ``up``,
+        the part's last row is left empty. So one shift fixes a shifted run, a shift up undoes a shift down (and
+        the other way round), and only the rows up to the stop are read and rewritten, never a whole Bible.
+        """
         step = _step(direction)
         work, v, tx = self._op(work, key)
         with tx:
             row = self._row(work, v, ref)
-            rows = [r for r in self._links(v["id"], "(a.position > ? or (a.position = ? and a.id >= ?))",
-                                           [row["position"]] * 2 + [row["id"]]) if r["pivots"]]
             if step < 0:
                 above = self._neighbour(v, row, -1)
                 while above is not None and not above["pivots"]:
                     above = self._neighbour(v, above, -1)
                 if above is None:
                     raise AlignerError(f"row {ref} is the first row")
-                cols = [above["targets"] + rows[0]["targets"]] + [r["targets"] for r in rows[1:]] + [[]]
+                several = lambda r: len(r["targets"]) > 1  # noqa: E731
+                rows = [row] if several(row) else self._rows_until(v, row, several, self._part_end(row))
                 chain = [above] + rows
+                if several(rows[-1]):  # stopped at a row of several sentences: it gives up its first one only
+                    seq = [r["targets"] for r in rows[:-1]] + [rows[-1]["targets"][:1]]
+                    rest = rows[-1]["targets"][1:]
+                else:
+                    seq, rest = [r["targets"] for r in rows], []
+                cols = [above["targets"] + seq[0]] + seq[1:] + [rest]
             else:
-                cols = [[]] + [r["targets"] for r in rows[:-2]] + [rows[-2]["targets"] + rows[-1]["targets"]] \
-                    if len(rows) > 1 else None
-                if cols is None:
+                rows = self._rows_until(v, row, lambda r: not r["targets"], self._part_end(row))
+                if len(rows) < 2:
                     raise AlignerError(f"row {ref} is the last row")
                 chain = rows
+                if not rows[-1]["targets"]:  # stopped at an empty row: it takes the text pushed into it
+                    cols = [[]] + [r["targets"] for r in rows[:-1]]
+                else:
+                    cols = [[]] + [r["targets"] for r in rows[:-2]] + [rows[-2]["targets"] + rows[-1]["targets"]]
             new = [_retarget(r, c, touched=True) for r, c in zip(chain, cols)]
             return self._commit(work, v, chain, new, op="shift", channel=channel, actor=actor)
+
+    def _part_end(self, row: dict) -> float | None:
+        """The position of the last pivot sentence in the division that holds the row's first one."""
+        if not row["pivots"]:
+            return None
+        found = self.db.conn.execute(
+            "select max(e.position) from segments s join segments e on e.version = s.version"
+            " and e.division = s.division where s.id = ?", [row["pivots"][0]]).fetchone()
+        return found[0] if found else None
+
+    def _rows_until(self, v: dict, row: dict, stop, end: float | None = None, batch: int = 64) -> list[dict]:
+        """``row`` and the pivot rows after it, up to and including the first (after ``row``) that ``stop``
+        accepts, else to the last one at position ``end`` (or the end); read a batch at a time, so a shift
+        reads only what it changes."""
+        out = [row]
+        last = row
+        limit = "" if end is None else " and a.position <= ?"
+        while True:
+            found = self._links(v["id"], "(a.position > ? or (a.position = ? and a.id > ?))" + limit,
+                                [last["position"]] * 2 + [last["id"]] + ([] if end is None else [end]), limit=batch)
+            for r in found:
+                if not r["pivots"]:
+                    continue
+                out.append(r)
+                if stop(r):
+                    return out
+            if len(found) < batch:
+                return out
+            last = found[-1]
 
     def merge(self, work: str, key: str, ref: str, *, actor: str | None = None, channel: str = "cli") -> int | None:
         """Merge this row with the row below it: both sides join into one n:m link."""
@@ -529,16 +585,16 @@ def _text(seg: dict, texts: dict[int, str] | None) -> str:
 
 
 def leftover_position(conn, vid: str, target: int) -> float:
-    """Where a 0:1 row stands: just after the row whose text comes before its sentence, else just before the
-    row whose text comes after it (a title before a letter's first linked sentence)."""
-    row = conn.execute(
-        "select max(a.position) from alignments a join alignment_targets at on at.alignment = a.id"
-        " join segments s on s.id = at.segment where a.version = ? and a.address is not null and s.position < "
-        "(select position from segments where id = ?)", [vid, target]).fetchone()
-    if row and row[0] is not None:
-        return row[0] + 0.5
-    row = conn.execute(
-        "select min(a.position) from alignments a join alignment_targets at on at.alignment = a.id"
-        " join segments s on s.id = at.segment where a.version = ? and a.address is not null and s.position > "
-        "(select position from segments where id = ?)", [vid, target]).fetchone()
-    return (row[0] if row and row[0] is not None else 0.0) - 0.5
+    """Place a 0:1 row just after the row that holds the nearest sentence before its own; for a sentence before
+    all the linked text (a title), just before the row that holds the nearest sentence after it, so it stays
+    beside its text. (Walks the version's sentences from this one, so it costs what the distance costs.)"""
+    pos = conn.execute("select position from segments where id = ?", [target]).fetchone()[0]
+    for op, order, shift in (("<", "desc", 0.5), (">", "asc", -0.5)):
+        row = conn.execute(
+            "select a.position from segments s join alignment_targets at on at.segment = s.id"
+            " join alignments a on a.id = at.alignment"
+            f" where s.version = ? and s.position {op} ? and a.address is not null"
+            f" order by s.position {order} limit 1", [vid, pos]).fetchone()
+        if row is not None:
+            return row[0] + shift
+    return -0.5

@@ -83,8 +83,9 @@ def version_rows(conn: sqlite3.Connection, work: str) -> list[dict]:
     return rows(conn, "select * from versions where work = ? order by position, key", [work])
 
 
-def versions(conn: sqlite3.Connection, work: str) -> list[dict]:
-    """Versions of a work, pivot first then in ``work.toml`` order, each with ``is_pivot``, ``filled`` and ``label``."""
+def versions(conn: sqlite3.Connection, work: str, *, counts: bool = True) -> list[dict]:
+    """Versions of a work, pivot first then in ``work.toml`` order, each with ``is_pivot``, ``filled`` (how many
+    alignments have text; None with ``counts=False``, which spares counting every alignment) and ``label``."""
     w = work_row(conn, work)
     vs = version_rows(conn, work)
     filled = {
@@ -94,10 +95,10 @@ def versions(conn: sqlite3.Connection, work: str) -> list[dict]:
             "select version, count(*) as n from alignments where work = ? and status != 'empty' group by version",
             [work],
         )
-    }
+    } if counts else {}
     for v in vs:
         v["is_pivot"] = bool(w and v["key"] == w["pivot"])
-        v["filled"] = filled.get(v["id"], 0)
+        v["filled"] = filled.get(v["id"], 0) if counts else None
         v["label"] = v["title"] or v["key"]
     vs.sort(key=lambda v: (not v["is_pivot"], v["position"] or 0))
     return vs
@@ -191,7 +192,8 @@ def version_alignments(conn: sqlite3.Connection, vid: str, pivot_vid: str, divis
     """The alignments of version ``vid`` over the pivot's sentences (of one division, or all).
 
     ``{alignment id: {"id", "address", "status", "score", "stale", "method", "actor", "at",
-    "segments": [pivot segment ids], "texts": [target texts in order]}}``.
+    "segments": [pivot segment ids], "texts": [target texts in order], "trefs": [their refs],
+    "tkinds": [their kinds]}}``.
     """
     # CROSS JOIN fixes the join order (pivot sentences, then their links, then alignments):
     # without ANALYZE statistics SQLite may otherwise probe every alignment of the version.
@@ -209,16 +211,104 @@ def version_alignments(conn: sqlite3.Connection, vid: str, pivot_vid: str, divis
         if a is None:
             a = out[r["id"]] = {k: r[k] for k in ("id", "address", "status", "score", "stale", "method", "actor", "at")}
             a["segments"] = []
-            a["texts"] = []
+            a["texts"], a["trefs"], a["tkinds"] = [], [], []
         a["segments"].append(r["seg"])
-    for chunk in _chunks(list(out)):
-        for aid, text in conn.execute(
-            "select at.alignment, s.text from alignment_targets at join segments s on s.id = at.segment"
+    _add_targets(conn, out)
+    return out
+
+
+def _add_targets(conn: sqlite3.Connection, alignments: dict[int, dict]) -> None:
+    """Fill ``texts``, ``trefs`` and ``tkinds`` of each alignment with its target segments, in text order."""
+    for chunk in _chunks(list(alignments)):
+        for aid, text, ref, kind in conn.execute(
+            "select at.alignment, s.text, s.ref, s.kind from alignment_targets at join segments s on s.id = at.segment"
             f" where at.alignment in ({_marks(chunk)}) order by at.alignment, s.position",
             chunk,
         ):
-            out[aid]["texts"].append(text)
-    return out
+            a = alignments[aid]
+            a["texts"].append(text)
+            a["trefs"].append(ref)
+            a["tkinds"].append(kind)
+
+
+def version_leftovers(conn: sqlite3.Connection, vid: str, pivot_vid: str, division: int | None) -> list[dict]:
+    """The leftover (0:1) rows of version ``vid`` that fall among the pivot's sentences of one division (or all).
+
+    A leftover row has no pivot sentence; its ``position`` puts it just after the row whose text precedes its
+    sentence. One that stands between two divisions belongs to both (the end of one page, the start of the
+    next: wherever a translator took it out, it is in view); before the first sentence it opens the first
+    division, after the last it closes the last.
+    In row order: ``[{"id", "position", "status", "score", "stale", "method", "actor", "at", "texts", "trefs",
+    "tkinds"}]``.
+    """
+    sql = ("select id, position, status, score, stale, method, actor, at from alignments"
+           " where version = ? and address is null")
+    params: list = [vid]
+    if division is not None:
+        lo, hi = conn.execute("select min(position), max(position) from segments where version = ? and division = ?",
+                              [pivot_vid, division]).fetchone()
+        if lo is None:
+            return []
+        before = conn.execute("select max(position) from segments where version = ? and position < ?",
+                              [pivot_vid, lo]).fetchone()[0]
+        after = conn.execute("select min(position) from segments where version = ? and position > ?",
+                             [pivot_vid, hi]).fetchone()[0]
+        if before is not None:
+            sql += " and position > ?"
+            params.append(before)
+        if after is not None:
+            sql += " and position < ?"
+            params.append(after)
+    found = {r["id"]: {**r, "texts": [], "trefs": [], "tkinds": []}
+             for r in rows(conn, sql + " order by position, id", params)}
+    _add_targets(conn, found)
+    return [a for a in found.values() if a["trefs"]]
+
+
+def row_state(conn: sqlite3.Connection, vid: str, pivot_vid: str, key: str, name: str) -> dict | None:
+    """The row of version ``vid`` a name points at, as the reading page names rows: a pivot ref (``24.1``, the
+    row holding that sentence) or ``KEY:REF`` (the row holding that sentence of the version's own).
+
+    ``{"id", "address" (a leftover's is its name ``KEY:REF``), "status", "text", "trefs"}``, or None when no
+    row holds that sentence.
+    """
+    if name.startswith(key + ":"):
+        ref = parse_address(name[len(key) + 1:])[0]
+        row = conn.execute("select a.id, a.address, a.status from segments s join alignment_targets at"
+                           " on at.segment = s.id join alignments a on a.id = at.alignment"
+                           " where s.version = ? and s.ref = ? and a.version = ?", [vid, ref, vid]).fetchone()
+    else:
+        ref = parse_address(name)[0]
+        row = conn.execute("select a.id, a.address, a.status from segments s join alignment_pivots ap"
+                           " on ap.segment = s.id join alignments a on a.id = ap.alignment"
+                           " where s.version = ? and s.ref = ? and a.version = ?", [pivot_vid, ref, vid]).fetchone()
+    if row is None:
+        return None
+    targets = conn.execute("select s.ref, s.text from alignment_targets at join segments s on s.id = at.segment"
+                           " where at.alignment = ? order by s.position", [row[0]]).fetchall()
+    trefs = [t[0] for t in targets]
+    address = row[1] if row[1] is not None else (
+        f"{key}:" + (trefs[0] if len(trefs) == 1 else f"{trefs[0]}-{trefs[-1]}") if trefs else None)
+    return {"id": row[0], "address": address or ref, "status": row[2], "text": " ".join(t[1] for t in targets),
+            "trefs": trefs}
+
+
+def last_own_revision(conn: sqlite3.Connection, work: str, key: str, actor: str) -> dict | None:
+    """A person's latest revision of a version that is neither a revert nor reverted already (what undo undoes):
+    ``{"id", "address"}`` or None."""
+    found = rows(conn,
+                 "select r.id, r.address from revisions r join versions v on v.id = r.version"
+                 " where r.work = ? and v.key = ? and r.actor = ? and r.reverts is null"
+                 " and not exists (select 1 from revisions u where u.reverts = r.id)"
+                 " order by r.id desc limit 1", [work, key, actor])
+    return found[0] if found else None
+
+
+def first_ref(conn: sqlite3.Connection, pivot_vid: str, division: int) -> str | None:
+    """The ref of a division's first pivot sentence."""
+    row = conn.execute("select ref from segments where version = ? and division = ? order by position limit 1",
+                       [pivot_vid, division]).fetchone()
+    return row[0] if row else None
 
 
 def division_of_ref(conn: sqlite3.Connection, pivot_vid: str, ref: str) -> int | None:

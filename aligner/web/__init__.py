@@ -12,6 +12,7 @@ the hooks only; each page family is a module beside it:
 * ``/-/map/<work>/<key>``: :mod:`.map`, the alignment path as a picture (:mod:`.svg`);
 * ``/-/history/<work>``: :mod:`.history`, recent changes;
 * ``/-/edit/<work>/<key>/<address>``: :mod:`.edit`, the editing form and its POST endpoint;
+* ``/-/op/<work>/<key>``: :mod:`.editor`, the row operations of the editor on the reading page (POST);
 * ``/-/aligner-login``, ``/-/aligner-logout``: :mod:`.login`, sign-in for translators (:mod:`.auth`).
 
 What the pages read comes from :mod:`aligner.corpus.queries`; what they write
@@ -33,6 +34,7 @@ from .. import roles
 from . import auth, guard
 from .compare import compare_view
 from .edit import edit_view
+from .editor import op_view
 from .history import history_view
 from .login import login_view, logout_view
 from .map import map_view
@@ -66,6 +68,7 @@ def register_routes():
         (rf"^/-/map/{work}/(?P<key>[^/]+?)" + fmt + "$", map_view),
         (rf"^/-/history/{work}" + fmt + "$", history_view),
         (r"^/-/edit/(?P<work>[^/]+)/(?P<key>[^/]+)/(?P<address>[^/]+)$", edit_view),
+        (r"^/-/op/(?P<work>[^/]+)/(?P<key>[^/]+)$", op_view),
         (r"^/-/aligner-login$", login_view),
         (r"^/-/aligner-logout$", logout_view),
     ]

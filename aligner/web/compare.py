@@ -92,6 +92,10 @@ def compare(conn: sqlite3.Connection, work: str, pivot_key: str, a: str, b: str,
     rows = []
     changed = words = 0
     for band in bands:
+        if not band["rows"]:
+            # A leftover sentence of one version (no pivot counterpart) has nothing to be compared with here;
+            # the reading page shows it in its place.
+            continue
         ta, ca = _side_text(band, a, pivot_key)
         tb, cb = _side_text(band, b, pivot_key)
         if ta and tb:

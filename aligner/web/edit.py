@@ -157,8 +157,6 @@ async def _edit_post(datasette, request, db, w, key, address, editor, json_wante
         return await bad(f"Status must be one of {', '.join(HUMAN_STATUSES)}.")
     if not token:
         return await bad("The form has no revision token: reload the page and try again.")
-    if status == "empty":
-        text = ""
     refused = await guard.save_refusal(datasette, request.actor, db, slug, key, address, status)
     if refused:
         return await _forbidden(datasette, request, w, vs, json_wanted, refused)
@@ -173,7 +171,12 @@ async def _edit_post(datasette, request, db, w, key, address, editor, json_wante
             return save(conn, store)
 
     def save(conn, store):
+        nonlocal text, status
         try:
+            if status == "empty":
+                # "empty" clears a slot's text; text typed into an empty slot is kept, as a draft, never dropped.
+                typed = bool(text.strip()) and not store.slot(slug, key, address).text.strip()
+                status, text = ("draft", text) if typed else ("empty", "")
             rid = store.set_slot(slug, key, address, text, status, actor=actor_id, channel="web", token=token)
         except ConflictError as e:
             latest = queries.history(conn, slug, key=key, address=address, limit=1)["revisions"]

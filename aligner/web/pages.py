@@ -92,6 +92,11 @@ def edit_url(work: str, key: str, address: str, base: str = "/") -> str:
     return f"{base}-/edit/{q(work)}/{q(key)}/{q(address)}"
 
 
+def op_url(work: str, key: str, base: str = "/") -> str:
+    """The editor's endpoint for the row operations on one version (:mod:`.editor`)."""
+    return f"{base}-/op/{q(work)}/{q(key)}"
+
+
 def base(datasette) -> str:
     return str(datasette.urls.path("/"))
 
@@ -304,6 +309,23 @@ def part_links(page_base: str, params: dict, divs: list, n) -> dict:
         "next": {"url": url(nxt["n"]), "label": nxt["label"]} if nxt else None,
         "url": url,
     }
+
+
+_DIVISIONS: dict[tuple, list[dict]] = {}
+
+
+def pivot_divisions(conn, pivot_vid: str) -> list[dict]:
+    """:func:`queries.divisions` of a pivot, kept until the database is built again (a pivot's text changes only
+    through a build): counting the sentences of every part of a Bible takes longer than an editor's operation."""
+    key = (queries.database_file(conn), pivot_vid, queries.build_stamp(conn))
+    if key[2] is None:
+        return queries.divisions(conn, pivot_vid)
+    found = _DIVISIONS.get(key)
+    if found is None:
+        if len(_DIVISIONS) > 64:
+            _DIVISIONS.clear()
+        found = _DIVISIONS[key] = queries.divisions(conn, pivot_vid)
+    return [dict(d) for d in found]
 
 
 def part_label(divs: list[dict], n) -> str | None:

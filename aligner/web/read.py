@@ -9,14 +9,15 @@ n:m alignment reads as one row beside the sentences it renders.
 from __future__ import annotations
 
 import sqlite3
+from bisect import bisect_right
 from urllib.parse import urlencode
 
 from ..corpus import queries
-from ..model import slot_token
+from ..model import make_address, slot_token
 from ..corpus.schema import version_id
 from .pages import (
     ONE_PAGE_LIMIT, anchor, base, can_edit, choose_part, common, corpus_databases, edit_url, find_work, fragment, json_response,
-    part_label, part_links, pivot_of, q, read_fn, render, short_ref, slot_anchor, wants_json,
+    op_url, part_label, pivot_divisions, part_links, pivot_of, q, read_fn, render, short_ref, slot_anchor, wants_json,
 )
 
 def default_with(vs: list[dict]) -> list[str]:
@@ -59,10 +60,14 @@ def _cell(a: dict, key: str, pivots: list[dict], lo: int) -> dict:
     address = a["address"] or pivots[lo]["ref"]
     score = a["score"]
     low = score is not None and score < queries.LOW_SCORE
+    refs = [pivots[i]["ref"] for i in sorted(a["rows"])]
     return {
         "key": key,
         "address": address,
-        "refs": [pivots[i]["ref"] for i in sorted(a["rows"])],
+        "name": refs[0],
+        "leftover": False,
+        "trefs": a["trefs"],
+        "refs": refs,
         "text": text,
         "status": a["status"],
         "token": slot_token(address, text, a["status"]),
@@ -74,7 +79,71 @@ def _cell(a: dict, key: str, pivots: list[dict], lo: int) -> dict:
         "at": a["at"],
         "kind": pivots[lo]["kind"],
         "anchor": slot_anchor(key, address),
+        # Worth a second look: not one sentence to one, or a title beside a dateline (until a person confirms it).
+        "odd": a["status"] != "confirmed" and (
+            len(refs) != 1 or len(a["trefs"]) != 1 or pivots[lo]["kind"] != a["tkinds"][0]),
     }
+
+
+def _leftover_cell(a: dict, key: str) -> dict:
+    """A 0:1 row: the version's own sentences with no pivot sentence, named ``KEY:REF`` as the editor names it."""
+    address = f"{key}:" + make_address(a["trefs"][0], a["trefs"][-1])
+    text = " ".join(a["texts"])
+    return {
+        "key": key, "address": address, "name": address, "leftover": True, "trefs": a["trefs"], "refs": [],
+        "text": text, "status": a["status"], "token": slot_token(address, text, a["status"]),
+        "stale": bool(a["stale"]), "score": a["score"], "low": False, "method": a["method"], "actor": a["actor"],
+        "at": a["at"], "kind": a["tkinds"][0], "anchor": slot_anchor(key, address), "row": 1, "span": 1,
+        "odd": a["status"] != "confirmed",
+    }
+
+
+def _with_leftovers(bands: list[dict], leftovers: dict[str, list[dict]], first_positions: list[float]) -> list[dict]:
+    """The bands with each leftover row as a band of its own, after the band its position follows."""
+    keys = list(leftovers)
+    placed: list[list[dict]] = [[] for _ in range(len(bands) + 1)]  # [0]: before the first band
+    for key, found in leftovers.items():
+        for a in found:
+            i = bisect_right(first_positions, a["position"])
+            placed[i].append({"position": a["position"], "id": a["id"], "cell": _leftover_cell(a, key)})
+    out: list[dict] = []
+    for i in range(len(bands) + 1):
+        if i:
+            out.append(bands[i - 1])
+        for item in sorted(placed[i], key=lambda it: (it["position"], it["id"])):
+            cell = item["cell"]
+            near = bands[i - 1] if i else (bands[0] if bands else None)
+            out.append({
+                "rows": [], "leftover": True, "cells": {k: ([cell] if k == cell["key"] else []) for k in keys},
+                "kind": cell["kind"], "block_start": False, "division": near["division"] if near else None,
+                "division_label": None, "nrows": 1,
+            })
+    if out and bands and out[0].get("leftover") and bands[0]["division_label"]:
+        out[0]["division_label"], bands[0]["division_label"] = bands[0]["division_label"], None
+    return out
+
+
+def _mark_neighbours(bands: list[dict], keys: list[str]) -> None:
+    """Give each leftover cell the names of the rows above and below it in its column (where it may be attached),
+    and each other cell the leftover right below it, else right above it (what it may take in)."""
+    for key in keys:
+        cells = [c for b in bands for c in b["cells"].get(key, [])]
+        above = None
+        for i, c in enumerate(cells):
+            if c["leftover"]:
+                c["above"] = above
+            else:
+                above = c["name"]
+                after = cells[i + 1] if i + 1 < len(cells) else None
+                before = cells[i - 1] if i else None
+                c["near_leftover"] = (after["name"] if after and after["leftover"] else
+                                      before["name"] if before and before["leftover"] else None)
+        below = None
+        for c in reversed(cells):
+            if c["leftover"]:
+                c["below"] = below
+            else:
+                below = c["name"]
 
 
 def _on_page(alignments: dict[int, dict], index: dict[int, int]) -> dict[int, dict]:
@@ -90,7 +159,8 @@ def parallel(conn: sqlite3.Connection, work: str, pivot_key: str, keys: list[str
 
     Each band: ``{"rows": [pivot sentence...], "cells": {key: [cell...]}, "kind", "block_start",
     "division", "division_label" (when a division starts here)}``; each cell
-    has ``row`` (1-based inside the band) and ``span``.
+    has ``row`` (1-based inside the band) and ``span``. A version's leftover sentences (0:1 rows, aligned to
+    no pivot sentence) are bands of their own (``leftover``, no ``rows``) in their place.
     """
     pivot_vid = version_id(work, pivot_key)
     pivots = queries.pivot_segments(conn, pivot_vid, division)
@@ -122,6 +192,7 @@ def parallel(conn: sqlite3.Connection, work: str, pivot_key: str, keys: list[str
             starts[key][lo] = cell
             covered[key].update(range(lo, hi + 1) if contiguous else [lo])
     bands: list[dict] = []
+    firsts: list[float] = []
     i = 0
     prev_division = None
     while i < n:
@@ -148,10 +219,11 @@ def parallel(conn: sqlite3.Connection, work: str, pivot_key: str, keys: list[str
                     # No alignment at all for this sentence: show the gap, editable over the sentence itself.
                     ref = pivots[k]["ref"]
                     out.append({
-                        "key": key, "address": ref, "refs": [ref], "text": "", "status": "empty",
+                        "key": key, "address": ref, "name": ref, "leftover": False, "trefs": [], "refs": [ref],
+                        "text": "", "status": "empty",
                         "token": slot_token(ref, "", "empty"), "stale": False, "score": None, "low": False,
                         "method": None, "actor": None, "at": None, "kind": pivots[k]["kind"],
-                        "anchor": slot_anchor(key, ref), "row": k - i + 1, "span": 1,
+                        "anchor": slot_anchor(key, ref), "row": k - i + 1, "span": 1, "odd": True,
                     })
             cells[key] = out
         first = pivots[i]
@@ -168,7 +240,11 @@ def parallel(conn: sqlite3.Connection, work: str, pivot_key: str, keys: list[str
             band["division_label"] = (labels or {}).get(first["division"]) or str(first["division"])
             prev_division = first["division"]
         bands.append(band)
+        firsts.append(first["position"])
         i = j + 1
+    leftovers = {key: queries.version_leftovers(conn, version_id(work, key), pivot_vid, division) for key in per_version}
+    bands = _with_leftovers(bands, leftovers, firsts)
+    _mark_neighbours(bands, list(per_version))
     return bands
 
 
@@ -177,10 +253,12 @@ def band_json(band: dict) -> dict:
     return {
         "division": band["division"],
         "kind": band["kind"],
+        "leftover": bool(band.get("leftover")),
         "pivot": [{k: r[k] for k in ("ref", "text", "kind", "anchor")} for r in band["rows"]],
         "slots": {
             key: [
-                {k: c[k] for k in ("address", "refs", "text", "status", "token", "stale", "score", "method", "actor", "at")}
+                {k: c[k] for k in ("address", "refs", "trefs", "text", "status", "token", "stale", "score", "method",
+                                   "actor", "at")}
                 for c in cells
             ]
             for key, cells in band["cells"].items()
@@ -229,7 +307,7 @@ async def work_view(datasette, request):
         for v in vs:
             v["counts"] = counts.get((slug, v["key"]))
         pv = pivot_of(vs)
-        divs = queries.divisions(conn, pv["id"])
+        divs = pivot_divisions(conn, pv["id"])
         return vs, divs
 
     vs, divs = await read_fn(datasette, db, fn)
@@ -242,24 +320,51 @@ async def work_view(datasette, request):
     })
 
 
+def page_state(conn: sqlite3.Connection, slug: str, with_args: list[str], part_arg: str | None, *,
+               counts: bool = True) -> dict:
+    """What the reading page of a work shows for ``?with=..&part=..``: versions, parts, keys and the bands.
+
+    ``counts=False`` skips counting each version's filled alignments (the editor's re-rendered rows, which
+    always name their versions, need no counts)."""
+    vs = queries.versions(conn, slug, counts=counts)
+    pv = pivot_of(vs)
+    divs = pivot_divisions(conn, pv["id"])
+    keys, unknown = parse_with(with_args, vs)
+    if keys is None:
+        keys = default_with(vs)
+    n, note = choose_part(part_arg, divs)
+    labels = {d["n"]: d["label"] for d in divs}
+    bands = parallel(conn, slug, pv["key"], keys, n, labels)
+    return {"vs": vs, "pv": pv, "divs": divs, "keys": keys, "unknown": unknown, "n": n, "note": note, "bands": bands}
+
+
+def rows_context(datasette, w: dict, state: dict, editor: bool) -> dict:
+    """The context ``aligner_rows.html`` (and the page around it) renders from a :func:`page_state`."""
+    slug, vs, keys, n = w["id"], state["vs"], state["keys"], state["n"]
+    b = base(datasette)
+    read_base = b + "-/read/" + q(slug)
+    with_param = ",".join(keys)
+    here = read_base + "?" + urlencode({k: v for k, v in {"part": n, "with": with_param}.items()
+                                        if v is not None and v != ""}, safe=",")
+    for band in state["bands"]:
+        for r in band["rows"]:
+            r["href"] = fragment(r["ref"])
+    by_key = {v["key"]: v for v in vs}
+    return {
+        **common(datasette, w, vs),
+        "pivot": state["pv"], "keys": keys, "columns": [by_key[k] for k in keys], "bands": state["bands"],
+        "can_edit": editor, "here": here, "read_base": read_base, "with_param": with_param,
+        "edit_url": lambda key, address: edit_url(slug, key, address, b) + "?" + urlencode({"next": here}),
+        "op_url": lambda key: op_url(slug, key, b),
+    }
+
+
 async def read_view(datasette, request):
     slug, fmt = request.url_vars["work"], request.url_vars.get("format")
     db, w = await find_work(datasette, request, slug)
     editor = await can_edit(datasette, request, db, slug)
-
-    def fn(conn):
-        vs = queries.versions(conn, slug)
-        pv = pivot_of(vs)
-        divs = queries.divisions(conn, pv["id"])
-        keys, unknown = parse_with(request.args.getlist("with"), vs)
-        if keys is None:
-            keys = default_with(vs)
-        n, note = choose_part(request.args.get("part"), divs)
-        labels = {d["n"]: d["label"] for d in divs}
-        bands = parallel(conn, slug, pv["key"], keys, n, labels)
-        return vs, pv, divs, keys, unknown, n, note, bands
-
-    vs, pv, divs, keys, unknown, n, note, bands = await read_fn(datasette, db, fn)
+    state = await read_fn(datasette, db, lambda conn: page_state(conn, slug, request.args.getlist("with"), request.args.get("part")))
+    vs, pv, divs, keys, n, bands = (state[k] for k in ("vs", "pv", "divs", "keys", "n", "bands"))
     if wants_json(request, fmt):
         return json_response({
             "work": slug, "pivot": pv["key"], "with": keys, "part": n,
@@ -267,27 +372,18 @@ async def read_view(datasette, request):
             "can_edit": editor,
             "rows": [band_json(b) for b in bands],
         }, headers={"Cache-Control": "no-store"} if editor else None)
-    read_base = base(datasette) + "-/read/" + q(slug)
-    with_param = ",".join(keys)
-    links = part_links(read_base, {"with": with_param}, divs, n)
-    here = read_base + "?" + urlencode({k: v for k, v in {"part": n, "with": with_param}.items() if v is not None and v != ""}, safe=",")
-    by_key = {v["key"]: v for v in vs}
+    context = rows_context(datasette, w, state, editor)
+    read_base, here = context["read_base"], context["here"]
+    links = part_links(read_base, {"with": context["with_param"]}, divs, n)
     messages = []
-    if unknown:
-        messages.append("No version called " + ", ".join(repr(u) for u in unknown) + " in this work.")
-    if note:
-        messages.append(note)
-    for band in bands:
-        for r in band["rows"]:
-            r["href"] = fragment(r["ref"])
-    context = {
-        **common(datasette, w, vs),
-        "pivot": pv, "keys": keys, "columns": [by_key[k] for k in keys], "others": [v for v in vs if not v["is_pivot"]],
-        "bands": bands, "parts": divs, "part": n, "links": links, "notes": messages,
-        "can_edit": editor, "here": here, "read_base": read_base,
+    if state["unknown"]:
+        messages.append("No version called " + ", ".join(repr(u) for u in state["unknown"]) + " in this work.")
+    if state["note"]:
+        messages.append(state["note"])
+    context.update({
+        "others": [v for v in vs if not v["is_pivot"]], "parts": divs, "part": n, "links": links, "notes": messages,
         "json_url": base(datasette) + "-/read/" + q(slug) + ".json" + here[len(read_base):],
-        "edit_url": lambda key, address: edit_url(slug, key, address, base(datasette)) + "?" + urlencode({"next": here}),
         "part_label": part_label(divs, n),
         "total": sum(d["count"] for d in divs),
-    }
+    })
     return await render(datasette, request, "aligner_read.html", context, editor=editor)

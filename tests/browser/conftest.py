@@ -1,7 +1,7 @@
 """Real-browser tests: they run in their own pytest process, never inside ``pytest tests``.
 
 Playwright's sync API and pytest-asyncio's event loops do not mix in one
-process, so ``test_browser.py`` is only collected when this folder is what
+process, so the test files here are only collected when this folder is what
 pytest was asked to run (or ``ALIGNER_BROWSER=1`` is set)::
 
     python -m pytest tests/browser -p no:asyncio
@@ -27,7 +27,7 @@ def _asked_for_directly(config) -> bool:
 
 
 def pytest_ignore_collect(collection_path, config):
-    if collection_path.name != "test_browser.py":
+    if not (collection_path.name.startswith("test_") and collection_path.suffix == ".py"):
         return None
     if os.environ.get("ALIGNER_BROWSER") == "1" or _asked_for_directly(config):
         return None
