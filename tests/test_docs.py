@@ -51,7 +51,7 @@ def readme_commands():
 def test_readme_has_two_commands_that_make_their_own_environment():
     main, tests = readme_commands()
     for command in (main, tests):
-        assert command.startswith("python3 -m venv .venv && .venv/bin/python -m pip install"), command
+        assert command.startswith("{ [ -x .venv/bin/python ] || python3 -m venv .venv; } && .venv/bin/python -m pip install"), command
         assert " pip install -e" not in command.replace(".venv/bin/python -m pip install -q -e", ""), command
     assert main.endswith(".venv/bin/aligner build && .venv/bin/aligner serve")
     assert ".venv/bin/python -m pytest" in tests
