@@ -329,3 +329,19 @@ def test_the_reading_page_prints_as_columns_only(page, site, shots):
     assert page.locator(".parallel").is_visible()
     assert "Respected Vladimir Illich," in page.locator(".parallel").inner_text()
     page.screenshot(path=str(shots / "print-read.png"), full_page=False)
+
+
+def test_status_bars_sit_inside_their_rows_with_their_counts_under_them(page, site, shots):
+    page.goto(f"{site['base']}/-/work/{WORK}")
+    boxes = page.evaluate("""() => [...document.querySelectorAll('table.versions tbody tr')]
+        .filter(tr => tr.querySelector('svg.status-bar'))
+        .map(tr => { const r = tr.getBoundingClientRect(), b = tr.querySelector('svg.status-bar').getBoundingClientRect(),
+                           h = tr.querySelector('svg.status-bar + .hint').getBoundingClientRect(),
+                           label = tr.querySelector('th').getBoundingClientRect();
+                     return [r.top, r.bottom, b.top, b.bottom, h.top, label.top]; })""")
+    assert len(boxes) == 2  # ru and es
+    for row_top, row_bottom, bar_top, bar_bottom, hint_top, label_top in boxes:
+        assert row_top <= bar_top and bar_bottom <= row_bottom
+        assert abs(bar_top - label_top) < 16  # level with the version's name
+        assert 0 <= hint_top - bar_bottom < 10  # the counts right under their bar
+    page.screenshot(path=str(shots / "work-status-bars.png"), full_page=False)
