@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -38,3 +40,26 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     folder = getattr(config, "_aligner_screenshots", None)
     if folder:
         terminalreporter.write_line(f"screenshots: {folder}")
+
+
+@pytest.fixture(scope="module")
+def shots(request) -> Path:
+    """Where screenshots go: ``$ALIGNER_SCREENSHOTS``, else a temporary folder printed at the end of the run."""
+    import tempfile
+
+    folder = Path(os.environ.get("ALIGNER_SCREENSHOTS") or tempfile.mkdtemp(prefix="aligner-screens-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    request.config._aligner_screenshots = folder
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+    from support import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

@@ -8,50 +8,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
+from support import LAUNCH, PASSWORD, ROOT, WORK, free_port, sign_in
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-ROOT = Path(__file__).resolve().parents[2]
-WORK = "kropotkin-two-letters-to-lenin"
-CHROMIUM = os.environ.get("ALIGNER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
-PASSWORD = "correct horse battery"
 RU_24 = "Неужели нет никого около Вас, чтобы напомнить о заложниках?"
-
-# Datasette with this plugin registered whether or not the package is installed.
-LAUNCH = (
-    "import sys; from aligner.web import ensure_registered; ensure_registered(); "
-    "from datasette.cli import cli; cli(sys.argv[1:])"
-)
-
-if not Path(CHROMIUM).exists():  # pragma: no cover
-    if os.environ.get("ALIGNER_REQUIRE_BROWSER"):
-        raise RuntimeError(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def shots(request) -> Path:
-    folder = Path(os.environ.get("ALIGNER_SCREENSHOTS") or tempfile.mkdtemp(prefix="aligner-screens-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    request.config._aligner_screenshots = folder  # printed at the end of the run (conftest.py)
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -109,29 +75,12 @@ def site(tmp_path_factory):
     log.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     yield pg
     context.close()
-
-
-def sign_in(page, base: str, user: str = "anna", next_path: str = "/-/works") -> None:
-    page.goto(f"{base}/-/aligner-login?next={next_path}")
-    page.fill("#username", user)
-    page.fill("#password", PASSWORD)
-    page.click(".login-form button[type=submit]")
-    page.wait_for_load_state()
-    assert "/-/aligner-login" not in page.url, page.content()[:2000]
 
 
 def slot(page, key: str, address: str):

@@ -17,7 +17,7 @@ import time
 import urllib.request
 
 import pytest
-from test_browser import ARGS, CHROMIUM, LAUNCH, PASSWORD, ROOT, free_port, shots, sign_in  # noqa: F401
+from support import LAUNCH, PASSWORD, ROOT, free_port, sign_in
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -60,14 +60,6 @@ def mark(tmp_path):
     proc.terminate()
     proc.wait(10)
     log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
