@@ -202,7 +202,7 @@ class Store(LinkEditor):
         """The slot of one pivot segment (or the current state over a span of them)."""
         v = self.version(work, key)
         span = self._pivot_span(work, address)
-        affected = self._affected(v["id"], [s["id"] for s in span])
+        affected = self._links_with(v["id"], pivots=[s["id"] for s in span])
         if len(affected) == 1:
             return self._alignment_slot(affected[0], work, v["key"])
         parts = [self._alignment_slot(a, work, v["key"]) for a in affected]
@@ -210,13 +210,6 @@ class Store(LinkEditor):
         status = combined_status([p.status for p in parts])
         return Slot(work=work, version=v["key"], address=address, pivot_refs=[s["ref"] for s in span],
                     pivot_text=" ".join(s["text"] for s in span), text=text, status=status)
-
-    def _affected(self, vid: str, pivot_ids: list[int]) -> list[dict]:
-        marks = ",".join("?" * len(pivot_ids))
-        return list(self.db.query(
-            f"select distinct a.* from alignments a join alignment_pivots ap on ap.alignment = a.id"
-            f" where a.version = ? and ap.segment in ({marks}) order by a.position, a.id",
-            [vid, *pivot_ids]))
 
     # -- writes --------------------------------------------------------------
 
@@ -262,7 +255,7 @@ class Store(LinkEditor):
             status = "empty"
         span = self._pivot_span(work, address)
         address = make_address(span[0]["ref"], span[-1]["ref"])
-        affected = self._affected(v["id"], [s["id"] for s in span])
+        affected = self._links_with(v["id"], pivots=[s["id"] for s in span])
         parts = [self._alignment_slot(a, work, v["key"]) for a in affected]
         old_text = " ".join(p.text for p in parts if p.text)
         old_status = combined_status([p.status for p in parts])
@@ -284,7 +277,7 @@ class Store(LinkEditor):
         if same_span and parts[0].text == text and parts[0].status == status:
             return None
         span_ids = [s["id"] for s in span]
-        links = self._links_with(v["id"], pivots=span_ids)
+        links = affected  # the alignments over the span, read once above
         targets = [t for link in links for t in link["targets"]]
         texts = None
         if text and " ".join(text.split()) == " ".join(old_text.split()):
