@@ -37,6 +37,7 @@ from ..text.segment import Document, Segment, is_tsv, read_text, segment_text, s
 from ..text.sentences import splitter_signature
 from .autoalign import align_version, unaligned_warning
 from .lock import writer_lock
+from .counts import enable_counts
 from .schema import DEFAULT_DB, create_views, enable_search, migrations, version_id
 
 DEFAULT_TEXTS = "texts"
@@ -615,6 +616,7 @@ def _build(texts: Path, db_path: Path, progress, force: bool) -> BuildReport:
                 db.execute(sql)
             builder.insert_history()
             create_views(db)
+            enable_counts(db)
             sig = build_signature(builder.segmenter_sig, builder.align_sig)
             db["build"].insert({"id": 1, "built_at": now(), "texts": str(texts), **sig}, replace=True)
         enable_search(db)
