@@ -8,12 +8,13 @@ from .helpers import WORK, shared_file
 
 def kept(conn) -> dict:
     return {(r[0], r[1], r[2], r[3]): r[4] for r in conn.execute(
-        "select tbl, col, version, value, n from facet_counts where n > 0")}
+        "select tbl, col, version, value, n from facet_counts where n > 0 or col = ''")}
 
 
 def actual(conn) -> dict:
     out = {}
     for table, columns in COUNTED.items():
+        out[(table, "", "", "")] = conn.execute(f"select count(*) from [{table}]").fetchone()[0]
         for column in columns:
             for version, value, n in conn.execute(
                     f"select version, [{column}], count(*) from [{table}] where [{column}] is not null "
@@ -62,3 +63,14 @@ def test_counted_values_by_work_and_version(ru_store):
     assert sum(n for _, n in by_work) == total
     assert [n for _, n in by_work] == sorted((n for _, n in by_work), reverse=True)
     assert counted_values(conn, "alignments", "status", versions=["no/such"]) == []
+
+
+def test_filled_slots_per_version_come_from_the_counts(ru_store):
+    from aligner.corpus.counts import kept_filled
+
+    conn = ru_store.db.conn
+    ru_store.set_slot(WORK, "ru", "24.1", "Совсем новый текст.", "draft", actor="anna")
+    counted = dict(conn.execute("select version, count(*) from alignments where work = ? and status != 'empty'"
+                                " group by version", [WORK]).fetchall())
+    assert {k: v for k, v in kept_filled(conn, WORK).items() if v} == counted
+    assert counted[WORK + "/ru"] > 0

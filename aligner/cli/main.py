@@ -224,10 +224,10 @@ def serve(db_path, host, port, metadata_path, texts_dir, immutable, rebuild, sec
         do_build(texts_dir, db_path)
     if not Path(db_path).exists():
         raise click.ClickException(f"{db_path}: no such database (run 'aligner build' first)")
+    # Settings that depend on the corpus's size (facet suggestions) are chosen by the plugin at start-up, so
+    # plain `datasette db/corpus.db -m db/metadata.yml` serves the same way.
     args = [sys.executable, "-m", "datasette", "serve", "--host", host, "--port", str(port),
-            "--setting", "truncate_cells_html", "0", "--setting", "sql_time_limit_ms", "3000",
-            # Facet suggestions scan whole tables on every page: the largest cost on a big corpus.
-            "--setting", "suggest_facets", "off"]
+            "--setting", "truncate_cells_html", "0", "--setting", "sql_time_limit_ms", "3000"]
     args += ["--immutable" if immutable else "", db_path]
     args = [a for a in args if a]
     if Path(metadata_path).exists():

@@ -5,7 +5,8 @@ shows: at a million sentences that is a scan of 2.7 million alignments on every 
 however it is indexed. These columns take a handful of values per version, so the build counts them once
 into ``facet_counts`` and triggers keep the counts right through every later insert, update and delete
 (editor, CLI, imports: no writer needs to know). A facet filtered by nothing but its version or work is then
-a sum over a few dozen rows (:mod:`aligner.web.facets` decides when that applies).
+a sum over a few dozen rows (:mod:`aligner.web.scale` decides when that applies). The row count of each
+counted table is kept too (column, version and value empty), for the count Datasette shows on its page.
 
 The table is created with its triggers at the end of a build (as the full-text index is), after the bulk
 insert, so a build pays one ``GROUP BY`` instead of a trigger per row; a database built before it has neither
@@ -18,8 +19,10 @@ import sqlite3
 
 import sqlite_utils
 
-#: Per table, the columns whose counts are kept: the default facets of ``db/metadata.yml``.
-COUNTED: dict[str, tuple[str, ...]] = {"alignments": ("status",), "segments": ("kind",)}
+#: Per table whose row count is kept, the columns whose counts per version and value are kept too: the default
+#: facets of ``db/metadata.yml``. The tables are the ones that grow with the corpus.
+COUNTED: dict[str, tuple[str, ...]] = {"alignments": ("status",), "segments": ("kind",), "alignment_pivots": (),
+                                       "alignment_targets": (), "revisions": (), "revision_segments": ()}
 #: Tables whose rows carry a ``work`` column (segments know their work through their version).
 HAS_WORK = {"alignments"}
 TABLE = "facet_counts"
@@ -44,6 +47,16 @@ def _triggers(table: str, column: str) -> list[str]:
     ]
 
 
+def _row_triggers(table: str) -> list[str]:
+    key = f"tbl = '{table}' AND col = '' AND version = '' AND value = ''"
+    return [
+        f"CREATE TRIGGER [{TABLE}_{table}_rows_ai] AFTER INSERT ON [{table}] BEGIN UPDATE {TABLE} SET n = n + 1 "
+        f"WHERE {key}; END",
+        f"CREATE TRIGGER [{TABLE}_{table}_rows_ad] AFTER DELETE ON [{table}] BEGIN UPDATE {TABLE} SET n = n - 1 "
+        f"WHERE {key}; END",
+    ]
+
+
 def enable_counts(db: sqlite_utils.Database) -> None:
     """Create ``facet_counts`` from the rows there are now, and the triggers that keep it (idempotent)."""
     if TABLE in db.table_names():
@@ -51,12 +64,23 @@ def enable_counts(db: sqlite_utils.Database) -> None:
     db.execute(f"CREATE TABLE {TABLE} (tbl TEXT NOT NULL, col TEXT NOT NULL, version TEXT NOT NULL, "
                f"value TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (tbl, col, version, value)) WITHOUT ROWID")
     for table, columns in COUNTED.items():
+        # The table's row count: column, version and value empty.
+        db.execute(f"INSERT INTO {TABLE} (tbl, col, version, value, n) SELECT ?, '', '', '', count(*) FROM [{table}]",
+                   [table])
+        for sql in _row_triggers(table):
+            db.execute(sql)
         for column in columns:
             db.execute(f"INSERT INTO {TABLE} (tbl, col, version, value, n) SELECT ?, ?, version, [{column}], count(*) "
                        f"FROM [{table}] WHERE [{column}] IS NOT NULL AND version IS NOT NULL "
                        f"GROUP BY version, [{column}]", [table, column])
             for sql in _triggers(table, column):
                 db.execute(sql)
+
+
+#: The row count of a counted table, as a query (the plugin hands it to Datasette in place of a ``count(*)``).
+#: A database whose counts were made before row counts were kept counts the rows.
+ROWS_SQL = (f"SELECT coalesce((SELECT n FROM {TABLE} WHERE tbl = '{{table}}' AND col = '' AND version = '' "
+            f"AND value = ''), (SELECT count(*) FROM [{{table}}]))")
 
 
 def has_counts(conn: sqlite3.Connection) -> bool:
@@ -67,7 +91,7 @@ def counted_values(conn: sqlite3.Connection, table: str, column: str, *, version
                    works: list[str] | None = None) -> list[tuple[object, int]]:
     """``(value, count)`` of ``table.column`` over the rows of ``versions`` and ``works`` (None: all), most
     frequent first, as Datasette orders a facet. ``works`` is matched through the versions table."""
-    where, params = ["tbl = ?", "col = ?", "n > 0"], [table, column]
+    where, params = ["tbl = ?", "col = ?", "n > 0", "version != ''"], [table, column]
     if versions is not None:
         where.append(f"version IN ({','.join('?' * len(versions))})")
         params += versions
@@ -77,3 +101,13 @@ def counted_values(conn: sqlite3.Connection, table: str, column: str, *, version
     sql = (f"SELECT value, sum(n) AS count FROM {TABLE} WHERE {' AND '.join(where)} "
            f"GROUP BY value ORDER BY count DESC, value")
     return [(v, n) for v, n in conn.execute(sql, params)]
+
+
+def kept_filled(conn: sqlite3.Connection, work: str) -> dict[str, int] | None:
+    """Per version of ``work``, how many alignments have text (status not ``empty``), from the kept counts;
+    None for a database without them. Every reading, search and work page asks this."""
+    if not has_counts(conn):
+        return None
+    return dict(conn.execute(
+        f"SELECT version, sum(n) FROM {TABLE} WHERE tbl = 'alignments' AND col = 'status' AND value != 'empty' "
+        f"AND version IN (SELECT id FROM versions WHERE work = ?) GROUP BY version", [work]).fetchall())

@@ -13,6 +13,7 @@ import sqlite3
 
 from ..errors import AlignerError
 from ..model import STATUSES, parse_address
+from .counts import kept_filled
 from .schema import version_id
 
 #: Below this score an automatic alignment is a low-confidence bead.
@@ -88,14 +89,14 @@ def versions(conn: sqlite3.Connection, work: str, *, counts: bool = True) -> lis
     alignments have text; None with ``counts=False``, which spares counting every alignment) and ``label``."""
     w = work_row(conn, work)
     vs = version_rows(conn, work)
-    filled = {
+    filled = (kept_filled(conn, work) or {
         r["version"]: r["n"]
         for r in rows(
             conn,
             "select version, count(*) as n from alignments where work = ? and status != 'empty' group by version",
             [work],
         )
-    } if counts else {}
+    }) if counts else {}
     for v in vs:
         v["is_pivot"] = bool(w and v["key"] == w["pivot"])
         v["filled"] = filled.get(v["id"], 0) if counts else None
@@ -423,7 +424,9 @@ def search_segments(conn: sqlite3.Connection, match: str, vids: list[str], *, li
     # the ids of the versions searched bound the hits: FTS5 takes the rowid range with the MATCH and
     # counts and ranks only the hits inside it, not every hit of a common word in the whole corpus.
     # Per version, so that each min and max is one seek in the index on segments(version).
-    ends = [conn.execute("select min(id), max(id) from segments where version = ?", [vid]).fetchone() for vid in vids]
+    # Two statements: SQLite answers a lone min() or max() with one seek, both at once by reading every entry.
+    ends = [(conn.execute("select min(id) from segments where version = ?", [vid]).fetchone()[0],
+             conn.execute("select max(id) from segments where version = ?", [vid]).fetchone()[0]) for vid in vids]
     ends = [e for e in ends if e[0] is not None]
     if not ends:
         return {"total": 0, "rows": []}

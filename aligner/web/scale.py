@@ -10,6 +10,10 @@ rows (0.2-0.3 s) and the suggestions cost seconds. So, with nothing for a publis
   way (:func:`facet_rewriter`). Any other filter (a search, a comparison) counts the rows themselves, as
   Datasette does, unless they are more than :data:`MAX_FACET_ROWS` on a large corpus: then the facet is
   listed as not computed ("timed out") instead of taking the page's time;
+* the row count Datasette puts at the top of a page is read the same way where it can be: a whole counted
+  table's count from ``facet_counts``, and a search's hits from the full-text index alone (every segment
+  is in it, kept by triggers): ``count(*)`` over the table's 3.7 million rows, or a lookup of each of
+  60,000 hits in a 4 GB table, becomes one row or one index read. Same numbers, exact (:func:`faster_count`);
 * on a large corpus (:data:`LARGE` segments or more, looked up at start-up) facet suggestions are off;
 * every connection maps the database file into memory (``PRAGMA mmap_size``): row lookups by id, which a
   search page makes by the ten thousand, take about half the time they take through SQLite's page cache.
@@ -46,7 +50,7 @@ def is_large(datasette, database: str) -> bool:
 
 
 async def note_sizes(datasette) -> None:
-    """At start-up: which corpus databases are large, and suggestions off if any is."""
+    """At start-up: which corpus databases are large (suggestions off if any is); counts read where kept."""
     large = set()
     for name, db in datasette.databases.items():
         if name.startswith("_"):
@@ -57,10 +61,43 @@ async def note_sizes(datasette) -> None:
             continue
         if (rows.first()[0] or 0) >= LARGE:
             large.add(name)
+        if await db.execute_fn(counts.has_counts):
+            _count_from_kept(db)
     _large[datasette] = large
     if large:
         # Datasette 0.65 has no public way for a plugin to choose a setting; its settings live in this dict.
         datasette._settings["suggest_facets"] = False
+
+
+#: Datasette 0.65's count of a whole table (table page: ``from_sql`` ends with a space; index page: brackets).
+_TABLE_COUNT = re.compile(r"select count\(\*\) from \[?(?P<table>\w+)\]?\s*", re.I)
+#: Its count of a search and nothing else (``metadata.yml``: ``fts_table: segments_fts``, ``fts_pk: id``).
+_SEARCH_COUNT = re.compile(r"select count\(\*\) from segments where id in \(select rowid from segments_fts "
+                           r"where segments_fts match (?P<match>:\w+|escape_fts\(:\w+\))\)\s*")
+
+
+def faster_count(sql: str) -> str | None:
+    """The same count from what is kept, for the two count queries Datasette makes on every big page; else None."""
+    m = _TABLE_COUNT.fullmatch(sql)
+    if m and m["table"] in counts.COUNTED:
+        return counts.ROWS_SQL.format(table=m["table"])
+    m = _SEARCH_COUNT.fullmatch(sql)
+    if m:
+        return f"select count(*) from segments_fts where segments_fts match {m['match']}"
+    return None
+
+
+def _count_from_kept(db) -> None:
+    """Route this database's counts through :func:`faster_count` (Datasette 0.65 has no hook for its counts)."""
+    if getattr(db, "_aligner_counts", False):
+        return
+    execute = db.execute
+
+    async def counted(sql, params=None, *args, **kwargs):
+        return await execute(faster_count(sql) or sql, params, *args, **kwargs)
+
+    db.execute = counted
+    db._aligner_counts = True
 
 
 def map_file(conn) -> None:
