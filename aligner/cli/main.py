@@ -170,8 +170,11 @@ def segment(file, lang, no_structure, as_json):
 @db_option
 @click.option("--force", is_flag=True, help="Replace a database that holds revisions not yet dumped to text")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Worker processes reading the next works while one is written [default: processors - 1 for a "
+                   "large corpus, else 0]")
 @_errors
-def build(texts_dir, db_path, force, as_json):
+def build(texts_dir, db_path, force, as_json, jobs):
     """Build the corpus database from the work folders in TEXTS_DIR.
 
     Builds into a temporary file and swaps it in only when everything
@@ -179,14 +182,14 @@ def build(texts_dir, db_path, force, as_json):
 
     Example:
 
-        aligner build texts -d db/corpus.db
+        aligner build texts -d db/corpus.db --jobs 3
     """
     from ..record import find_works
     from ..corpus import build as do_build
 
     n = len(find_works(texts_dir))
     with click.progressbar(length=n, label="Building", file=sys.stderr, show_pos=True) as bar:
-        report = do_build(texts_dir, db_path, force=force, progress=lambda _: bar.update(1))
+        report = do_build(texts_dir, db_path, force=force, jobs=jobs, progress=lambda _: bar.update(1))
     if as_json:
         click.echo(json.dumps(report.__dict__, ensure_ascii=False))
     else:
