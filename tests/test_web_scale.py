@@ -125,7 +125,8 @@ def test_segments_ids_follow_each_versions_reading_order(shipped_texts, tmp_path
 @pytest.mark.asyncio
 async def test_page_counts_come_from_what_is_kept_and_are_exact(db_path):
     conn = sqlite3.connect(db_path)
-    true = {t: conn.execute(f"select count(*) from {t}").fetchone()[0] for t in ("segments", "alignments", "revisions")}
+    true = {t: conn.execute(f"select count(*) from {t}").fetchone()[0]
+            for t in ("segments", "alignments", "revisions", "parallel", "slot_texts")}
     hits = conn.execute("select count(*) from segments where text like '%hostage%'").fetchone()[0]
     conn.close()
     ds = served(db_path)
@@ -149,7 +150,18 @@ def test_only_the_counts_datasette_makes_on_big_pages_are_rewritten():
     assert fast("select count(*) from segments ") and fast("select count(*) from [alignments]")
     assert fast("select count(*) from segments where id in (select rowid from segments_fts where segments_fts "
                 "match :search) ") == "select count(*) from segments_fts where segments_fts match :search"
-    for other in ("select count(*) from works ", "select count(*) from segments where version = :p0 ",
+    assert fast("select count(*) from parallel ") and fast("select count(*) from slot_texts ")
+    for other in ("select count(*) from works ", "select count(*) from parallel where \"work\" = :p0 ", "select count(*) from segments where version = :p0 ",
                   "select count(*) from segments where version = :p0 and id in (select rowid from segments_fts "
                   "where segments_fts match :search) ", "select count(*) from (select * from segments)"):
         assert fast(other) is None, other
+
+
+@pytest.mark.asyncio
+async def test_the_version_facet_is_counted_too(db_path):
+    tamper(db_path, "segments", "version", WORK + "/en", 999)
+    ds = served(db_path)
+    data = (await ds.client.get("/corpus/segments.json?_facet=version")).json()
+    assert facet(data, "version") == {WORK + "/en": 999}
+    (value,) = data["facet_results"]["version"]["results"]
+    assert value["label"] == "en"  # the version's label column, as Datasette's own facet shows it

@@ -21,8 +21,11 @@ import sqlite_utils
 
 #: Per table whose row count is kept, the columns whose counts per version and value are kept too: the default
 #: facets of ``db/metadata.yml``. The tables are the ones that grow with the corpus.
-COUNTED: dict[str, tuple[str, ...]] = {"alignments": ("status",), "segments": ("kind",), "alignment_pivots": (),
-                                       "alignment_targets": (), "revisions": (), "revision_segments": ()}
+#: ``version`` counted by itself (value = version) gives the rows per version: the version facet, and the row
+#: counts of the views over one version's or the pivots' rows.
+COUNTED: dict[str, tuple[str, ...]] = {"alignments": ("status", "version"), "segments": ("kind", "version"),
+                                       "alignment_pivots": (), "alignment_targets": (), "revisions": (),
+                                       "revision_segments": ()}
 #: Tables whose rows carry a ``work`` column (segments know their work through their version).
 HAS_WORK = {"alignments"}
 TABLE = "facet_counts"
@@ -39,7 +42,8 @@ def _triggers(table: str, column: str) -> list[str]:
         f"CREATE TRIGGER [{name}_ai] AFTER INSERT ON [{table}] WHEN new.[{column}] IS NOT NULL "
         f"AND new.version IS NOT NULL BEGIN {add} END",
         f"CREATE TRIGGER [{name}_ad] AFTER DELETE ON [{table}] BEGIN {sub} END",
-        f"CREATE TRIGGER [{name}_au] AFTER UPDATE OF [{column}], version ON [{table}] "
+        f"CREATE TRIGGER [{name}_au] AFTER UPDATE OF {', '.join(dict.fromkeys([f'[{column}]', 'version']))} "
+        f"ON [{table}] "
         f"WHEN old.[{column}] IS NOT new.[{column}] OR old.version IS NOT new.version BEGIN {sub} "
         f"INSERT INTO {TABLE} (tbl, col, version, value, n) SELECT {key}, new.version, new.[{column}], 1 "
         f"WHERE new.[{column}] IS NOT NULL AND new.version IS NOT NULL "
@@ -81,6 +85,14 @@ def enable_counts(db: sqlite_utils.Database) -> None:
 #: A database whose counts were made before row counts were kept counts the rows.
 ROWS_SQL = (f"SELECT coalesce((SELECT n FROM {TABLE} WHERE tbl = '{{table}}' AND col = '' AND version = '' "
             f"AND value = ''), (SELECT count(*) FROM [{{table}}]))")
+#: The rows of the views (schema.create_views): ``parallel`` has one per pivot sentence, ``slot_texts`` one per
+#: alignment. The sum is NULL, and the view is counted, where the counts per version are not kept.
+VIEW_ROWS_SQL = {
+    "parallel": (f"SELECT coalesce((SELECT sum(n) FROM {TABLE} WHERE tbl = 'segments' AND col = 'version' AND version "
+                 f"IN (SELECT pv.id FROM versions pv JOIN works w ON w.id = pv.work AND w.pivot = pv.key)), "
+                 f"(SELECT count(*) FROM parallel))"),
+    "slot_texts": ROWS_SQL.format(table="alignments"),
+}
 
 
 def has_counts(conn: sqlite3.Connection) -> bool:

@@ -261,14 +261,17 @@ def create_views(db: sqlite_utils.Database) -> None:
         )
     # The ordered rows come from an inner query and the per-version texts are added outside it: a count or a
     # facet over the view (Datasette runs both on every page) then never computes those texts, which at a
-    # million sentences made each of them take seconds.
+    # million sentences made each of them take seconds. The inner query walks works in order, then each
+    # pivot's segments in the order of their (version, position) index (CROSS JOIN and INDEXED BY fix that
+    # plan): the first page of the whole view reads 101 rows instead of sorting a million (5 s at 1M).
     db.execute("DROP VIEW IF EXISTS parallel")
     db.execute(
         f"""
         CREATE VIEW parallel AS
         SELECT p.work, p.segment, p.division, p.kind, p.pivot{''.join(', ' + c for c in cols)}
         FROM (SELECT w.id AS work, s.ref AS segment, s.division, s.kind, s.text AS pivot, s.id AS sid
-              FROM segments s JOIN versions pv ON pv.id = s.version JOIN works w ON w.id = pv.work AND w.pivot = pv.key
+              FROM works w JOIN versions pv ON pv.work = w.id AND pv.key = w.pivot
+              CROSS JOIN segments s INDEXED BY idx_segments_version_position ON s.version = pv.id
               ORDER BY w.id, s.position) p
         """
     )

@@ -81,6 +81,8 @@ def faster_count(sql: str) -> str | None:
     m = _TABLE_COUNT.fullmatch(sql)
     if m and m["table"] in counts.COUNTED:
         return counts.ROWS_SQL.format(table=m["table"])
+    if m and m["table"] in counts.VIEW_ROWS_SQL:
+        return counts.VIEW_ROWS_SQL[m["table"]]
     m = _SEARCH_COUNT.fullmatch(sql)
     if m:
         return f"select count(*) from segments_fts where segments_fts match {m['match']}"
@@ -170,10 +172,12 @@ class CountedFacet(ColumnFacet):
                     timed_out.append(column)
                     continue
                 rows = [(r["value"], r["count"]) for r in found.rows]
-            results.append(self._result(column, c["source"], rows, size))
+            # Labels of foreign keys (a version's key), as Datasette's column facet shows them.
+            labels = await self.ds.expand_foreign_keys(self.database, self.table, column, [v for v, _ in rows[:size]])
+            results.append(self._result(column, c["source"], rows, size, labels))
         return results, timed_out
 
-    def _result(self, column: str, source: str, rows: list, size: int) -> dict:
+    def _result(self, column: str, source: str, rows: list, size: int, labels: dict) -> dict:
         """One facet in the shape of Datasette's column facet (toggle links add or remove ``column=value``)."""
         pairs = self.get_querystring_pairs()
         values = []
@@ -181,7 +185,8 @@ class CountedFacet(ColumnFacet):
             selected = (column, str(value)) in pairs
             path = (path_with_removed_args(self.request, {column: str(value)}) if selected
                     else path_with_added_args(self.request, {column: value}))
-            values.append({"value": value, "label": value, "count": count, "selected": selected,
+            values.append({"value": value, "label": labels.get((column, value), value), "count": count,
+                           "selected": selected,
                            "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(path))})
         return {"name": column, "type": "column", "hideable": source != "metadata",
                 "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_counted": column})),
