@@ -161,8 +161,15 @@ def targets(db: str, n: int, seed: int) -> dict[str, list[str]]:
             f"/-/read/{quote(big)}?part={rng.choice(parts)}" for _ in range(m)]
         out["reading page JSON: /-/read/<work>.json"] = [
             f"/-/read/{quote(big)}.json?part={rng.choice(parts)}&with={','.join(keys)}" for _ in range(m)]
+        out["compare page: /-/compare/<work>?a=..&b=..&part=N"] = [
+            f"/-/compare/{quote(big)}?" + urlencode({"a": keys[0], "b": keys[-1], "part": rng.choice(parts)})
+            for _ in range(m)]
+        out["work page: /-/work/<work>"] = [f"/-/work/{quote(rng.choice(works))}" for _ in range(m)]
         out["plugin search: /-/search/<work>?q="] = [
             f"/-/search/{quote(big)}?" + urlencode({"q": rng.choice(EN_WORDS + RU_WORDS)}) for _ in range(m)]
+    out["database page: /corpus"] = ["/corpus"] * m
+    for table in ("segments", "alignments", "revisions", "parallel", "slot_texts"):
+        out[f"whole table: /corpus/{table}"] = [f"/corpus/{table}"] * m
     out["segment row: /corpus/segments/<id>"] = [f"/corpus/segments/{rng.randint(1, max_id)}" for _ in range(m)]
     out["FTS English: /corpus/segments?_search="] = [
         "/corpus/segments?" + urlencode({"_search": rng.choice(EN_WORDS)}) for _ in range(m)]

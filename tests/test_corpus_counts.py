@@ -15,12 +15,23 @@ def actual(conn) -> dict:
     out = {}
     for table, columns in COUNTED.items():
         out[(table, "", "", "")] = conn.execute(f"select count(*) from [{table}]").fetchone()[0]
-        for column in columns:
-            for version, value, n in conn.execute(
-                    f"select version, [{column}], count(*) from [{table}] where [{column}] is not null "
-                    f"group by version, [{column}]"):
-                out[(table, column, version, value)] = n
+        for name, expr in columns.items():
+            value = expr.format(row=table)
+            for version, v, n in conn.execute(f"select version, {value}, count(*) from [{table}] "
+                                              f"where ({value}) is not null group by version, {value}"):
+                out[(table, name, version, v)] = n
     return out
+
+
+def same_status_rows(conn, monkeypatch) -> bool:
+    """The work pages' counts from the kept counts equal the ones a scan of the alignments gives."""
+    from aligner.corpus import queries
+
+    kept = queries.status_rows(conn)
+    with monkeypatch.context() as m:
+        m.setattr(queries, "kept_status_rows", lambda *a, **k: None)
+        scanned = queries.status_rows(conn)
+    return [{k: v or 0 for k, v in r.items()} for r in kept] == [{k: v or 0 for k, v in r.items()} for r in scanned]
 
 
 def test_a_build_counts_every_faceted_column(shipped_texts, tmp_path):
@@ -34,9 +45,9 @@ def test_a_build_counts_every_faceted_column(shipped_texts, tmp_path):
     assert ("segments", "kind", "mark/en-kjv", "verse") in kept(conn)
 
 
-def test_counts_follow_every_kind_of_change(ru_store, texts):
+def test_counts_follow_every_kind_of_change(ru_store, texts, monkeypatch):
     conn = ru_store.db.conn
-    assert kept(conn) == actual(conn)
+    assert kept(conn) == actual(conn) and same_status_rows(conn, monkeypatch)
     before = dict(counted_values(conn, "alignments", "status", versions=[WORK + "/ru"]))
     ru_store.set_slot(WORK, "ru", "22.1", "Владимир Ильич!", "confirmed", actor="anna")
     ru_store.set_slot(WORK, "ru", "24.1", "Совсем новый текст.", "draft", actor="anna")  # a typed segment
@@ -48,7 +59,14 @@ def test_counts_follow_every_kind_of_change(ru_store, texts):
     ru_store.revert(rev, actor="anna")
     assert kept(conn) == actual(conn)
     ru_store.realign(WORK, "ru", start="23.1")
-    assert kept(conn) == actual(conn)
+    assert kept(conn) == actual(conn) and same_status_rows(conn, monkeypatch)
+    with conn:  # a machine's change (stale, score), committed
+        conn.execute("update alignments set stale = 1, score = 0.2 where id = (select min(id) from alignments"
+                     " where status = 'auto' and address is not null and version = ?)", [WORK + "/ru"])
+    assert kept(conn) == actual(conn) and same_status_rows(conn, monkeypatch)
+    from aligner.corpus import queries
+
+    assert any(r["stale"] and r["low"] for r in queries.status_rows(conn))
     # A version imported into the live database: rows inserted, then re-linked.
     ru_store.dump()
     add_version(texts, WORK, "es", shared_file("texts", "kropotkin-letter2-opening.ru.txt"), role="translation",

@@ -19,35 +19,48 @@ import sqlite3
 
 import sqlite_utils
 
-#: Per table whose row count is kept, the columns whose counts per version and value are kept too: the default
-#: facets of ``db/metadata.yml``. The tables are the ones that grow with the corpus.
-#: ``version`` counted by itself (value = version) gives the rows per version: the version facet, and the row
-#: counts of the views over one version's or the pivots' rows.
-COUNTED: dict[str, tuple[str, ...]] = {"alignments": ("status", "version"), "segments": ("kind", "version"),
-                                       "alignment_pivots": (), "alignment_targets": (), "revisions": (),
-                                       "revision_segments": ()}
+#: Below this score an automatic alignment is a low-confidence bead (the review queue, the map, the work page).
+LOW_SCORE = 0.5
+
+#: Per table whose row count is kept, what is counted per version and value: a column's values (the default
+#: facets of ``db/metadata.yml``), or an expression over the row (``{row}``: ``new`` or ``old``). ``version``
+#: counted by itself gives the rows per version (the version facet, the row counts of the views over them);
+#: ``slot`` gives what the work pages show per version: a slot's status, whether it is stale and whether it is
+#: a low-confidence automatic one ("auto|0|1"), for rows that are slots (leftover rows have no address).
+COUNTED: dict[str, dict[str, str]] = {
+    "alignments": {
+        "status": "{row}.status",
+        "version": "{row}.version",
+        "slot": ("CASE WHEN {row}.address IS NULL OR {row}.status IS NULL THEN NULL ELSE {row}.status || '|' || "
+                 "(coalesce({row}.stale, 0) != 0) || '|' || ({row}.status = 'auto' AND {row}.score IS NOT NULL "
+                 "AND {row}.score < " + repr(LOW_SCORE) + ") END"),
+    },
+    "segments": {"kind": "{row}.kind", "version": "{row}.version"},
+    "alignment_pivots": {}, "alignment_targets": {}, "revisions": {}, "revision_segments": {},
+}
+#: The columns each counted expression reads (an update of any of them may change its value).
+_READS = {"slot": ("address", "status", "stale", "score")}
 #: Tables whose rows carry a ``work`` column (segments know their work through their version).
 HAS_WORK = {"alignments"}
 TABLE = "facet_counts"
 
 
-def _triggers(table: str, column: str) -> list[str]:
-    name = f"{TABLE}_{table}_{column}"
-    key = f"'{table}', '{column}'"
-    add = (f"INSERT INTO {TABLE} (tbl, col, version, value, n) VALUES ({key}, new.version, new.[{column}], 1) "
+def _triggers(table: str, name: str) -> list[str]:
+    expr = COUNTED[table][name]
+    new, old = expr.format(row="new"), expr.format(row="old")
+    trigger = f"{TABLE}_{table}_{name}"
+    key = f"'{table}', '{name}'"
+    add = (f"INSERT INTO {TABLE} (tbl, col, version, value, n) SELECT {key}, new.version, {new}, 1 "
+           f"WHERE ({new}) IS NOT NULL AND new.version IS NOT NULL "
            f"ON CONFLICT (tbl, col, version, value) DO UPDATE SET n = n + 1;")
-    sub = (f"UPDATE {TABLE} SET n = n - 1 WHERE tbl = '{table}' AND col = '{column}' AND version = old.version "
-           f"AND value = old.[{column}];")
+    sub = (f"UPDATE {TABLE} SET n = n - 1 WHERE tbl = '{table}' AND col = '{name}' AND version = old.version "
+           f"AND value = ({old});")
+    reads = ", ".join(f"[{c}]" for c in dict.fromkeys([*_READS.get(name, (name,)), "version"]))
     return [
-        f"CREATE TRIGGER [{name}_ai] AFTER INSERT ON [{table}] WHEN new.[{column}] IS NOT NULL "
-        f"AND new.version IS NOT NULL BEGIN {add} END",
-        f"CREATE TRIGGER [{name}_ad] AFTER DELETE ON [{table}] BEGIN {sub} END",
-        f"CREATE TRIGGER [{name}_au] AFTER UPDATE OF {', '.join(dict.fromkeys([f'[{column}]', 'version']))} "
-        f"ON [{table}] "
-        f"WHEN old.[{column}] IS NOT new.[{column}] OR old.version IS NOT new.version BEGIN {sub} "
-        f"INSERT INTO {TABLE} (tbl, col, version, value, n) SELECT {key}, new.version, new.[{column}], 1 "
-        f"WHERE new.[{column}] IS NOT NULL AND new.version IS NOT NULL "
-        f"ON CONFLICT (tbl, col, version, value) DO UPDATE SET n = n + 1; END",
+        f"CREATE TRIGGER [{trigger}_ai] AFTER INSERT ON [{table}] BEGIN {add} END",
+        f"CREATE TRIGGER [{trigger}_ad] AFTER DELETE ON [{table}] BEGIN {sub} END",
+        f"CREATE TRIGGER [{trigger}_au] AFTER UPDATE OF {reads} ON [{table}] "
+        f"WHEN ({old}) IS NOT ({new}) OR old.version IS NOT new.version BEGIN {sub} {add} END",
     ]
 
 
@@ -73,11 +86,12 @@ def enable_counts(db: sqlite_utils.Database) -> None:
                    [table])
         for sql in _row_triggers(table):
             db.execute(sql)
-        for column in columns:
-            db.execute(f"INSERT INTO {TABLE} (tbl, col, version, value, n) SELECT ?, ?, version, [{column}], count(*) "
-                       f"FROM [{table}] WHERE [{column}] IS NOT NULL AND version IS NOT NULL "
-                       f"GROUP BY version, [{column}]", [table, column])
-            for sql in _triggers(table, column):
+        for name, expr in columns.items():
+            value = expr.format(row=f"[{table}]")
+            db.execute(f"INSERT INTO {TABLE} (tbl, col, version, value, n) SELECT ?, ?, version, {value}, count(*) "
+                       f"FROM [{table}] WHERE ({value}) IS NOT NULL AND version IS NOT NULL "
+                       f"GROUP BY version, {value}", [table, name])
+            for sql in _triggers(table, name):
                 db.execute(sql)
 
 
@@ -123,3 +137,25 @@ def kept_filled(conn: sqlite3.Connection, work: str) -> dict[str, int] | None:
     return dict(conn.execute(
         f"SELECT version, sum(n) FROM {TABLE} WHERE tbl = 'alignments' AND col = 'status' AND value != 'empty' "
         f"AND version IN (SELECT id FROM versions WHERE work = ?) GROUP BY version", [work]).fetchall())
+
+
+def kept_status_rows(conn: sqlite3.Connection, work: str | None = None) -> list[dict] | None:
+    """:func:`aligner.corpus.queries.status_rows` from the kept ``slot`` counts; None where they are not kept."""
+    if not has_counts(conn) or conn.execute(
+            f"SELECT 1 FROM {TABLE} WHERE tbl = 'alignments' AND col = 'slot' LIMIT 1").fetchone() is None:
+        return None
+    from ..model import STATUSES
+
+    out: dict[tuple, dict] = {}
+    sql = (f"SELECT v.work, v.key, v.language, c.value, c.n FROM {TABLE} c JOIN versions v ON v.id = c.version "
+           f"WHERE c.tbl = 'alignments' AND c.col = 'slot' AND c.n > 0" + (" AND v.work = ?" if work else "")
+           + " ORDER BY v.work, v.position")
+    for w, key, language, value, n in conn.execute(sql, [work] if work else []):
+        r = out.setdefault((w, key), {"work": w, "version": key, "language": language,
+                                      **{s: 0 for s in STATUSES}, "stale": 0, "low": 0, "total": 0})
+        status, stale, low = value.split("|")
+        r[status] = r.get(status, 0) + n
+        r["stale"] += n * int(stale)
+        r["low"] += n * int(low)
+        r["total"] += n
+    return list(out.values())

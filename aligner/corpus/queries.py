@@ -13,11 +13,9 @@ import sqlite3
 
 from ..errors import AlignerError
 from ..model import STATUSES, parse_address
-from .counts import kept_filled
+from .counts import LOW_SCORE, kept_filled, kept_status_rows
 from .schema import version_id
 
-#: Below this score an automatic alignment is a low-confidence bead.
-LOW_SCORE = 0.5
 #: The tables a database needs to be an aligner corpus.
 CORPUS_TABLES = {"works", "versions", "segments", "alignments", "alignment_pivots", "alignment_targets"}
 
@@ -122,6 +120,9 @@ def divisions(conn: sqlite3.Connection, pivot_vid: str) -> list[dict]:
 def status_rows(conn: sqlite3.Connection, work: str | None = None) -> list[dict]:
     """Per work and version, in order: how many slots are ``empty``, ``auto``, ``draft``, ``confirmed``, ``stale``,
     ``low`` (automatic alignments scored below :data:`LOW_SCORE`) and in all (``total``)."""
+    kept = kept_status_rows(conn, work)
+    if kept is not None:
+        return kept
     sql = (
         "select a.work, v.key as version, v.language,"
         + "".join(f" sum(a.status = '{s}') as {s}," for s in STATUSES)
