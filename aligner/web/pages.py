@@ -310,7 +310,8 @@ async def old_part_redirect(datasette, request, db, w: dict) -> Response | None:
         return None
     first = str(divs[0]["n"])
     params = [(k, first if k == "part" else v) for k, v in parse_qsl(request.query_string, keep_blank_values=True)]
-    return Response.redirect(request.path + "?" + urlencode(params, safe=","), status=301)
+    # The path as the client asked for it (with any base_url), never one a browser reads as another host ("//").
+    return Response.redirect("/" + request.path.lstrip("/") + "?" + urlencode(params, safe=","), status=301)
 
 
 def neighbours(divs: list[dict], n: int | None) -> tuple[dict | None, dict | None]:
