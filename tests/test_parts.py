@@ -208,3 +208,16 @@ def test_serve_brings_the_database_up_to_date_first(shipped_db, monkeypatch):
     monkeypatch.setattr(os, "execve", lambda exe, args, env: None)
     assert CliRunner().invoke(cli, ["serve", str(shipped_db)]).exit_code == 0
     assert numbering(shipped_db) == want
+
+
+def test_tei_keeps_the_title_page_before_part_1(shipped_db, tmp_path):
+    out = tmp_path / "work.tei.xml"
+    r = CliRunner().invoke(cli, ["export", WORK, "--lang", "ru", "--format", "tei", "-o", str(out),
+                                 "-d", str(shipped_db)])
+    assert r.exit_code == 0, r.output
+    tei = out.read_text("utf-8")
+    english = tei[tei.index('<text type="pivot"'):tei.index("</text>")]
+    divs = re.findall(r'<div type="(\w+)"(?: n="(\d+)")?>', english)
+    assert divs == [("front", ""), ("part", "1"), ("part", "2")]
+    front = english[english.index('<div type="front">'):english.index('<div type="part" n="1">')]
+    assert "Two letters to Lenin" in front and "Dmitrov" not in front
