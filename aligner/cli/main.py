@@ -227,6 +227,10 @@ def serve(db_path, host, port, metadata_path, texts_dir, immutable, rebuild, sec
         do_build(texts_dir, db_path)
     if not Path(db_path).exists():
         raise click.ClickException(f"{db_path}: no such database (run 'aligner build' first)")
+    if not immutable:
+        from ..corpus.schema import upgrade
+
+        upgrade(db_path)
     # Settings that depend on the corpus's size (facet suggestions) are chosen by the plugin at start-up, so
     # plain `datasette db/corpus.db -m db/metadata.yml` serves the same way.
     args = [sys.executable, "-m", "datasette", "serve", "--host", host, "--port", str(port),

@@ -466,7 +466,7 @@ class _Builder:
             if g["text"]:
                 first = pivots[0] if pivots else None
                 seg = Segment(0, pivot.kind_of(first) if first else "paragraph", 0, g["text"], 0, 0,
-                              pivot.division_of(first) if first else 0)
+                              pivot.division_of(first) if first else 1)
                 targets.append(self._typed_segment(vid, v.language, "@" + (address or f"line{g.get('line')}"), seg, g["pos"]))
             # A row confirmed with nothing in it is a decision (no counterpart); any other row without text is empty.
             status = g["status"] if targets or g["status"] == "confirmed" else "empty"

@@ -104,7 +104,10 @@ def versions(conn: sqlite3.Connection, work: str, *, counts: bool = True) -> lis
 
 
 def divisions(conn: sqlite3.Connection, pivot_vid: str) -> list[dict]:
-    """The pivot's divisions that hold sentences: ``n``, ``label``, ``count``, in order."""
+    """The pivot's divisions that hold sentences: ``n``, ``label``, ``count``, in order.
+
+    These are the parts a reader pages through (``?part=n``), counted from 1 in every work: the front matter
+    opens part 1 (:data:`aligner.text.segment.FRONT_KINDS`), a keyed text's chapter N is part N."""
     counts = {
         r[0]: r[1]
         for r in conn.execute("select division, count(*) from segments where version = ? group by division", [pivot_vid])
@@ -112,7 +115,7 @@ def divisions(conn: sqlite3.Connection, pivot_vid: str) -> list[dict]:
     labels = {r[0]: r[1] for r in conn.execute("select n, label from divisions where version = ?", [pivot_vid])}
     out = []
     for n in sorted(counts):
-        label = " ".join((labels.get(n) or (f"Part {n}" if n else "Front matter")).split())
+        label = " ".join((labels.get(n) or f"Part {n}").split())
         out.append({"n": n, "label": label, "count": counts[n]})
     return out
 

@@ -209,6 +209,14 @@ def connect(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:
     return db
 
 
+def upgrade(path: str | Path) -> None:
+    """Bring a database built by an earlier version of the tool up to date (its pending migrations).
+
+    Every command that opens a corpus does this (:func:`connect`); ``aligner serve`` does it before the server
+    starts, so its pages never read a database that a first save would then migrate under them."""
+    connect(path).conn.close()
+
+
 @contextmanager
 def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """One write transaction, taken with BEGIN IMMEDIATE so two writers queue, not deadlock."""
@@ -289,3 +297,15 @@ def m003_link_revisions(db: sqlite_utils.Database) -> None:
 def m004_segment_id_range(db: sqlite_utils.Database) -> None:
     """The id range of a version's segments in two index seeks (the plugin's search bounds FTS by it)."""
     db["segments"].create_index(["version"], if_not_exists=True)
+
+
+@migrations()
+def m005_parts_counted_from_1(db: sqlite_utils.Database) -> None:
+    """Parts (divisions) counted from 1 in every version: the front matter, once a division 0 of its own, opens
+    division 1, as a build from the same texts now puts it (:func:`aligner.text.segment.structure`)."""
+    db.execute("UPDATE segments SET division = 1 WHERE division = 0")
+    # The first division keeps its own label (a letter's dateline); a version that had only front matter, or
+    # text with no structure, gets the label a build gives it.
+    db.execute("DELETE FROM divisions WHERE n = 0 AND EXISTS"
+               " (SELECT 1 FROM divisions d WHERE d.version = divisions.version AND d.n = 1)")
+    db.execute("UPDATE divisions SET n = 1, label = 'Part 1' WHERE n = 0")

@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 from ..corpus import queries
 from . import svg
 from .pages import (
-    base, choose_part, common, find_work, json_response, part_label, part_links, pivot_of, q, read_fn, read_url, render,
-    wants_json,
+    base, choose_part, common, find_work, json_response, old_part_redirect, part_label, part_links, pivot_of, q, read_fn,
+    read_url, render, wants_json,
 )
 from .read import parallel
 
@@ -219,6 +219,8 @@ _summaries = SummaryCache()
 async def compare_view(datasette, request):
     slug, fmt = request.url_vars["work"], request.url_vars.get("format")
     db, w = await find_work(datasette, request, slug)
+    if moved := await old_part_redirect(datasette, request, db, w):
+        return moved
 
     def fn(conn):
         vs = queries.versions(conn, slug)
