@@ -33,7 +33,9 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
 
     ``path`` is a list of (i0, di, j0, dj) beads in order. The bead cost is
     :meth:`Model.cost`, written out here for speed, with a bound that skips
-    the anchor comparison when it cannot make the bead the best.
+    the anchor comparison when it cannot make the bead the best. What depends
+    only on the row (the source block, its length, the predecessor row) or
+    only on the column (the target block) is looked up once, not per bead.
     """
     n, m = len(S), len(T)
     types = model.coarse_types if coarse else model.types
@@ -53,6 +55,18 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
     Sat, Tat = S.atoms, T.atoms
     t10 = next(t for t, (di, dj, _) in enumerate(types) if di == 1 and dj == 0)
     t01 = next(t for t, (di, dj, _) in enumerate(types) if di == 0 and dj == 1)
+    # the target block (features, penalty, largest gain) of a bead ending at column j, per width dj,
+    # looked up once per column instead of once per bead; None where the bead would merge atoms
+    tcols: dict[int, list] = {}
+    for _, _, dj, _ in match_types:
+        if dj in tcols:
+            continue
+        col: list = [None] * (m + 1)
+        for j in range(dj, m + 1):
+            if Tat is not None and dj > 1 and Tat[j] > Tat[j - dj]:
+                continue
+            col[j] = block(T, j - dj, dj)
+        tcols[dj] = col
     D: list[list[float]] = []
     B: list[list[int]] = []
     for i in range(n + 1):
@@ -62,6 +76,14 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
         prow = D[i - 1] if i else None
         plo = lo[i - 1] if i else 0
         phi = hi[i - 1] if i else -1
+        # what a match type ending in this row needs from the row alone (source block, length)
+        specs = []
+        for t, di, dj, prior in match_types:
+            pi = i - di
+            if pi < 0 or (Sat is not None and di > 1 and Sat[i] > Sat[pi]):
+                continue
+            fs, ps, gs = block(S, pi, di)
+            specs.append((t, di, dj, prior, D[pi], lo[pi], hi[pi], Scum[i] - Scum[pi], fs, ps, gs, tcols[dj]))
         for j in range(a, b + 1):
             if i == 0 and j == 0:
                 row[0] = 0.0
@@ -82,34 +104,28 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                     c = prev + (skip if (i == 0 and ftl) or (i == n and ftt) else ins_t[j - 1])
                     if c < best:
                         best, arg = c, t01
-            for t, di, dj, prior in match_types:
-                pi = i - di
+            for t, di, dj, prior, drow, pa, pb, l1, fs, ps, gs, tcol in specs:
                 pj = j - dj
-                if pi < 0 or pj < 0:
+                if pj < pa or pj > pb:
                     continue
-                pa = lo[pi]
-                if pj < pa or pj > hi[pi]:
-                    continue
-                prev = D[pi][pj - pa]
+                prev = drow[pj - pa]
                 if prev == _INF:
                     continue
-                if (Sat is not None and di > 1 and Sat[i] > Sat[pi]) or (Tat is not None and dj > 1 and Tat[j] > Tat[pj]):
+                tb = tcol[j]
+                if tb is None:
                     continue
-                l1 = Scum[i] - Scum[pi]
                 l2 = Tcum[j] - Tcum[pj]
                 edge = di == 1 and ((fst and j == m) or (fsl and pj == 0)) and l1 * ratio > l2
-                if edge:
-                    l1 = l2 * inv_ratio  # partial: the target may begin/end inside this source unit
-                mean = (l1 + l2 * inv_ratio) * 0.5
-                x = abs(l2 - l1 * ratio) / sqrt(var * (mean if mean > 1.0 else 1.0))
+                x1 = l2 * inv_ratio if edge else l1  # partial: the target may begin/end inside this source unit
+                mean = (x1 + l2 * inv_ratio) * 0.5
+                x = abs(l2 - x1 * ratio) / sqrt(var * (mean if mean > 1.0 else 1.0))
                 p = erfc(x * inv_sqrt2)
                 if p > 1e-300:
                     c = prev + prior - log(p)
                 else:
                     z = x * inv_sqrt2
                     c = prev + prior + z * z + log(z * sqrt_pi)
-                fs, ps, gs = block(S, pi, di)
-                ft, pt, gt = block(T, pj, dj)
+                ft, pt, gt = tb
                 c += pt if edge else ps + pt  # an edge unit's uncovered part has no counterpart
                 if c - (gs if gs < gt else gt) >= best:
                     continue
