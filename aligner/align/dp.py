@@ -116,6 +116,13 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                     continue
                 l2 = Tcum[j] - Tcum[pj]
                 edge = di == 1 and ((fst and j == m) or (fsl and pj == 0)) and l1 * ratio > l2
+                ft, pt, gt = tb
+                pen = pt if edge else ps + pt  # an edge unit's uncovered part has no counterpart
+                gain = gs if gs < gt else gt
+                # the length term is >= 0 and float addition is monotone, so a bead that cannot win
+                # without it would be skipped below as well: skip it before the erfc and the log
+                if prev + prior + pen - gain >= best:
+                    continue
                 x1 = l2 * inv_ratio if edge else l1  # partial: the target may begin/end inside this source unit
                 mean = (x1 + l2 * inv_ratio) * 0.5
                 x = abs(l2 - x1 * ratio) / sqrt(var * (mean if mean > 1.0 else 1.0))
@@ -125,9 +132,8 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                 else:
                     z = x * inv_sqrt2
                     c = prev + prior + z * z + log(z * sqrt_pi)
-                ft, pt, gt = tb
-                c += pt if edge else ps + pt  # an edge unit's uncovered part has no counterpart
-                if c - (gs if gs < gt else gt) >= best:
+                c += pen
+                if c - gain >= best:
                     continue
                 if fs and ft:
                     shared = fs.keys() & ft.keys()
