@@ -36,7 +36,7 @@ def test_scores_are_probabilities_and_fixed_beads_keep_theirs():
 
 
 def test_a_kind_disagreement_and_a_stray_neighbour_lower_the_probability():
-    x = dict(zip(FEATURES, (1.0, 3.0, 0.5, 5.0, 1.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0, 4.0, 0.8, 0.0, 0.0)))
+    x = dict(zip(FEATURES, (1.0, 0.95, 0.5, 5.0, 1.0, 0.0, 0.0, 0.0, 0.95, 0.0, 0.0, 4.0, 0.8, 0.0, 0.0)))
     assert len(x) == len(FEATURES) == len(COEFFICIENTS)
     base = probability(tuple(x.values()), COEFFICIENTS)
     assert probability(tuple({**x, "kind": 1.0}.values()), COEFFICIENTS) < 0.5 < base

@@ -1,7 +1,7 @@
 """The dynamic programme finds each bead type where it belongs, and scores confident beads high."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from aligner.align import align_sentences
@@ -60,3 +60,55 @@ def test_the_best_path_is_the_cheapest_under_the_cost_model(src, tgt):
     best = min(sum(model.cost(S, T, i0, di, j0, dj, p) for i0, di, j0, dj, p in path)
                for path in _paths(len(src), len(tgt), model.types))
     assert found == pytest.approx(best, abs=1e-9)
+
+
+def _bead_cost(model, S, T, free, i0, di, j0, dj, prior):
+    """A bead's cost as the posteriors read it: Model.cost, or the skip cost at a free end."""
+    n, m = len(S), len(T)
+    fsl, fst, ftl, ftt = free
+    i, j = i0 + di, j0 + dj
+    if di == 1 and dj == 0 and ((j == 0 and fsl) or (j == m and fst)):
+        return model.opts["skip_cost"]
+    if di == 0 and dj == 1 and ((i == 0 and ftl) or (i == n and ftt)):
+        return model.opts["skip_cost"]
+    edge = di == 1 and dj > 0 and ((j == m and fst) or (j0 == 0 and fsl))
+    return model.cost(S, T, i0, di, j0, dj, prior, edge)
+
+
+def _brute_posteriors(model, S, T, lo, hi, path, free):
+    """Each bead's posterior by enumerating every path inside the band: the sum of exp(-cost / temperature)
+    over the paths that contain the bead, over that sum for all paths."""
+    import math
+
+    temp = model.opts["temperature"]
+    weight = {}
+    for p in _paths(len(S), len(T), model.types):
+        if any(not lo[i] <= j <= hi[i] for i0, di, j0, dj, _ in p for i, j in ((i0, j0), (i0 + di, j0 + dj))):
+            continue
+        weight[tuple(b[:4] for b in p)] = sum(_bead_cost(model, S, T, free, *b) for b in p) / temp
+    low = min(weight.values())
+    total = sum(math.exp(low - w) for w in weight.values())
+    return [sum(math.exp(low - w) for p, w in weight.items() if bead in p) / total for bead in path]
+
+
+@settings(max_examples=30, deadline=None)
+@example(["In 1924 we left.", EN[1], EN[2], "It was 1933."], [DE[1], "Es war 1933 und 1934."],
+         (True, True, False, False), 1.0, False)  # partial: edge beads, a number left unmatched at an edge
+@example(["Yes.", EN[3]], [DE[0], DE[3], "* *", "Ja."], (False, False, True, True), 0.7, True)
+@given(st.lists(st.sampled_from(EN + ["In 1924.", "* *", "Yes."]), min_size=1, max_size=4),
+       st.lists(st.sampled_from(DE + ["Im Jahr 1924.", "Es war 1933.", "Ja."]), min_size=1, max_size=4),
+       st.sampled_from([(False, False, False, False), (True, True, False, False), (False, False, True, True)]),
+       st.sampled_from([1.0, 0.7]), st.booleans())
+def test_posteriors_are_those_of_every_path(src, tgt, free, temperature, narrow):
+    """The forward-backward keeps each bead's cost from the forward pass for the backward pass: its posteriors
+    must still be those of enumerating every path through the band under Model.cost (with a narrow band too)."""
+    from aligner.align.dp import path_band, posteriors
+
+    model, S, T = model_and_sides(src, tgt, temperature=temperature)
+    n, m = len(src), len(tgt)
+    path, lo, hi = solve(model, S, T, free)
+    if narrow:
+        lo, hi = path_band(path, n, m, 1)
+    got = posteriors(model, S, T, lo, hi, path, free)
+    want = _brute_posteriors(model, S, T, lo, hi, [b[:4] for b in path], free)
+    assert got == pytest.approx(want, abs=1e-9)

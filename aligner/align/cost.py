@@ -122,7 +122,10 @@ class Model:
 
     def cost(self, S: Side, T: Side, i0: int, di: int, j0: int, dj: int, prior: float,
              edge: bool = False) -> float:
-        """Cost of the bead S[i0:i0+di] : T[j0:j0+dj] (``dp._dp`` has this written out; change both).
+        """Cost of the bead S[i0:i0+di] : T[j0:j0+dj].
+
+        ``dp._dp`` and ``dp.posteriors`` have this written out for speed: change all three
+        (``tests/test_align_dp.py`` compares both with this method).
 
         ``edge``: in partial mode, a bead at the start/end of the target whose one
         source unit may be only partly covered (its length counts up to the target's).

@@ -19,6 +19,7 @@ turning them into sentence beads is :mod:`aligner.align.blocks`' job.
 from __future__ import annotations
 
 import math
+from array import array
 
 from .cost import Model, Side, indel_costs
 
@@ -32,7 +33,9 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
 
     ``path`` is a list of (i0, di, j0, dj) beads in order. The bead cost is
     :meth:`Model.cost`, written out here for speed, with a bound that skips
-    the anchor comparison when it cannot make the bead the best.
+    the anchor comparison when it cannot make the bead the best. What depends
+    only on the row (the source block, its length, the predecessor row) or
+    only on the column (the target block) is looked up once, not per bead.
     """
     n, m = len(S), len(T)
     types = model.coarse_types if coarse else model.types
@@ -52,6 +55,18 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
     Sat, Tat = S.atoms, T.atoms
     t10 = next(t for t, (di, dj, _) in enumerate(types) if di == 1 and dj == 0)
     t01 = next(t for t, (di, dj, _) in enumerate(types) if di == 0 and dj == 1)
+    # the target block (features, penalty, largest gain) of a bead ending at column j, per width dj,
+    # looked up once per column instead of once per bead; None where the bead would merge atoms
+    tcols: dict[int, list] = {}
+    for _, _, dj, _ in match_types:
+        if dj in tcols:
+            continue
+        col: list = [None] * (m + 1)
+        for j in range(dj, m + 1):
+            if Tat is not None and dj > 1 and Tat[j] > Tat[j - dj]:
+                continue
+            col[j] = block(T, j - dj, dj)
+        tcols[dj] = col
     D: list[list[float]] = []
     B: list[list[int]] = []
     for i in range(n + 1):
@@ -61,6 +76,14 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
         prow = D[i - 1] if i else None
         plo = lo[i - 1] if i else 0
         phi = hi[i - 1] if i else -1
+        # what a match type ending in this row needs from the row alone (source block, length)
+        specs = []
+        for t, di, dj, prior in match_types:
+            pi = i - di
+            if pi < 0 or (Sat is not None and di > 1 and Sat[i] > Sat[pi]):
+                continue
+            fs, ps, gs = block(S, pi, di)
+            specs.append((t, di, dj, prior, D[pi], lo[pi], hi[pi], Scum[i] - Scum[pi], fs, ps, gs, tcols[dj]))
         for j in range(a, b + 1):
             if i == 0 and j == 0:
                 row[0] = 0.0
@@ -81,36 +104,36 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                     c = prev + (skip if (i == 0 and ftl) or (i == n and ftt) else ins_t[j - 1])
                     if c < best:
                         best, arg = c, t01
-            for t, di, dj, prior in match_types:
-                pi = i - di
+            for t, di, dj, prior, drow, pa, pb, l1, fs, ps, gs, tcol in specs:
                 pj = j - dj
-                if pi < 0 or pj < 0:
+                if pj < pa or pj > pb:
                     continue
-                pa = lo[pi]
-                if pj < pa or pj > hi[pi]:
-                    continue
-                prev = D[pi][pj - pa]
+                prev = drow[pj - pa]
                 if prev == _INF:
                     continue
-                if (Sat is not None and di > 1 and Sat[i] > Sat[pi]) or (Tat is not None and dj > 1 and Tat[j] > Tat[pj]):
+                tb = tcol[j]
+                if tb is None:
                     continue
-                l1 = Scum[i] - Scum[pi]
                 l2 = Tcum[j] - Tcum[pj]
                 edge = di == 1 and ((fst and j == m) or (fsl and pj == 0)) and l1 * ratio > l2
-                if edge:
-                    l1 = l2 * inv_ratio  # partial: the target may begin/end inside this source unit
-                mean = (l1 + l2 * inv_ratio) * 0.5
-                x = abs(l2 - l1 * ratio) / sqrt(var * (mean if mean > 1.0 else 1.0))
+                ft, pt, gt = tb
+                pen = pt if edge else ps + pt  # an edge unit's uncovered part has no counterpart
+                gain = gs if gs < gt else gt
+                # the length term is >= 0 and float addition is monotone, so a bead that cannot win
+                # without it would be skipped below as well: skip it before the erfc and the log
+                if prev + prior + pen - gain >= best:
+                    continue
+                x1 = l2 * inv_ratio if edge else l1  # partial: the target may begin/end inside this source unit
+                mean = (x1 + l2 * inv_ratio) * 0.5
+                x = abs(l2 - x1 * ratio) / sqrt(var * (mean if mean > 1.0 else 1.0))
                 p = erfc(x * inv_sqrt2)
                 if p > 1e-300:
                     c = prev + prior - log(p)
                 else:
                     z = x * inv_sqrt2
                     c = prev + prior + z * z + log(z * sqrt_pi)
-                fs, ps, gs = block(S, pi, di)
-                ft, pt, gt = block(T, pj, dj)
-                c += pt if edge else ps + pt  # an edge unit's uncovered part has no counterpart
-                if c - (gs if gs < gt else gt) >= best:
+                c += pen
+                if c - gain >= best:
                     continue
                 if fs and ft:
                     shared = fs.keys() & ft.keys()
@@ -143,77 +166,179 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
 
 
 def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> list[float]:
-    """Posterior probability of each bead of ``path`` (forward-backward in the band)."""
+    """Posterior probability of each bead of ``path`` (forward-backward in the band ``lo``..``hi``).
+
+    The costs are read as negative log probabilities (divided by the
+    ``temperature``); ``A[i][j]`` is the log of the summed probability of every
+    path (0, 0) -> (i, j) inside the band and ``Bk[i][j]`` that of every path
+    (i, j) -> (n, m), so a bead's posterior is ``A[start] - cost + Bk[end] - log Z``.
+
+    This ran over every bead of the band twice (forward and backward), each
+    time through :meth:`Model.cost`, and was more than half of the aligner's
+    time. Each bead's cost is now computed once, in the forward pass, written
+    out like :func:`_dp` does (the same operations in the same order as
+    :meth:`Model.cost`, so the same floats), and kept in a flat array per row
+    for the backward pass and the path. The source blocks of a row and the
+    target blocks of a column are looked up once, not per bead. The sums are
+    the same log-sum-exp, in the same order, so the result is what the
+    straightforward version gives (``tests/test_align_dp.py`` checks it against
+    every path of small problems).
+    """
     n, m = len(S), len(T)
     types = model.types
+    K = len(types)
     temp = model.opts["temperature"]
     skip = model.opts["skip_cost"]
-    cost = model.cost
-
     fsl, fst, ftl, ftt = free
+    ratio, var = model.ratio, model.var
+    length_cost = model.length_cost
+    weights = model.weights
+    block = model.block
+    del_s = indel_costs(model, S, True)
+    ins_t = indel_costs(model, T, False)
+    Scum, Tcum = S.cum, T.cum
+    erfc, log, sqrt, exp = math.erfc, math.log, math.sqrt, math.exp
+    sqrt2 = math.sqrt(2.0)
+    sqrt_pi = math.sqrt(math.pi)
+    NEG = -_INF
+    for di, dj, _ in types:
+        if (di == 0 or dj == 0) and di + dj != 1:  # pragma: no cover - Model has no such types
+            raise ValueError(f"bead type {di}:{dj} is not supported")
+    # target blocks (features, unmatched penalty) of the bead ending at column j, per width dj
+    tblocks: dict[int, list] = {}
+    for dj in {dj for _, dj, _ in types if dj}:
+        col = [None] * (m + 1)
+        for j in range(dj, m + 1):
+            f, pen, _ = block(T, j - dj, dj)
+            col[j] = (f, pen)
+        tblocks[dj] = col
 
-    def bead_cost(pi, di, pj, dj, prior, i, j):
-        if di == 1 and dj == 0 and ((j == 0 and fsl) or (j == m and fst)):
-            return skip
-        if di == 0 and dj == 1 and ((i == 0 and ftl) or (i == n and ftt)):
-            return skip
-        edge = di == 1 and dj > 0 and ((j == m and fst) or (pj == 0 and fsl))
-        return cost(S, T, pi, di, pj, dj, prior, edge)
-
-    def lse(vals):
-        mx = max(vals)
-        if mx == -_INF:
-            return -_INF
-        return mx + math.log(sum(math.exp(v - mx) for v in vals))
-
-    # forward: A[i][j] = log sum over paths (0,0)->(i,j) of exp(-cost/temp)
+    # forward, computing (and keeping) every bead's cost / temp once: W[i][(j - lo[i]) * K + t]
+    # is that of the bead of type t ending at (i, j)
     A: list[list[float]] = []
+    W: list[array] = []
     for i in range(n + 1):
         a, b = lo[i], hi[i]
-        row = [-_INF] * (b - a + 1)
+        width = b - a + 1
+        row = [NEG] * width
+        wrow = array("d", bytes(8 * width * K))
+        specs = []  # the bead types that can end in this row, with what depends on the row only
+        for t, (di, dj, prior) in enumerate(types):
+            pi = i - di
+            if pi < 0:
+                continue
+            if di == 0:
+                specs.append((t, di, dj, prior, row, a, b, 0, None, 0.0, None))
+                continue
+            fs = ps = None
+            if dj:
+                fs, ps, _ = block(S, pi, di)
+            specs.append((t, di, dj, prior, A[pi], lo[pi], hi[pi], Scum[i] - Scum[pi], fs, ps,
+                          tblocks.get(dj)))
         for j in range(a, b + 1):
             if i == 0 and j == 0:
                 row[0] = 0.0
                 continue
+            base = (j - a) * K
             vals = []
-            for di, dj, prior in types:
-                pi, pj = i - di, j - dj
-                if pi < 0 or pj < 0 or pj < lo[pi] or pj > hi[pi]:
+            for t, di, dj, prior, prow, plo, phi, l1, fs, ps, tcol in specs:
+                pj = j - dj
+                if pj < plo or pj > phi:
                     continue
-                prev = A[pi][pj - lo[pi]] if pi < i else row[pj - a]
-                if prev == -_INF:
-                    continue
-                vals.append(prev - bead_cost(pi, di, pj, dj, prior, i, j) / temp)
+                if dj == 0:  # 1:0
+                    c = skip if (j == 0 and fsl) or (j == m and fst) else del_s[i - 1]
+                elif di == 0:  # 0:1
+                    c = skip if (i == 0 and ftl) or (i == n and ftt) else ins_t[j - 1]
+                else:  # Model.cost, written out
+                    l2 = Tcum[j] - Tcum[pj]
+                    edge = di == 1 and ((j == m and fst) or (pj == 0 and fsl))
+                    if edge and l1 * ratio > l2:
+                        x1 = l2 / ratio
+                    else:
+                        x1 = l1
+                    if x1 == 0 or l2 == 0:
+                        c = prior + length_cost(x1, l2)
+                    else:
+                        mean = (x1 + l2 / ratio) / 2.0
+                        x = abs((l2 - x1 * ratio) / sqrt(var * (mean if mean > 1.0 else 1.0)))
+                        p = erfc(x / sqrt2)
+                        if p > 1e-300:
+                            c = prior + -log(p)
+                        else:
+                            z = x / sqrt2
+                            c = prior + (z * z + log(z * sqrt_pi))
+                    ft, pt = tcol[j]
+                    pss = 0.0 if edge else ps
+                    if fs and ft:
+                        shared = fs.keys() & ft.keys()
+                        if shared:
+                            gain = 0.0
+                            for fid in shared:
+                                u = fs[fid]
+                                v = ft[fid]
+                                gain += (u if u < v else v) * weights[fid][0]
+                            c += pss + pt - gain
+                        else:
+                            c += pss + pt
+                    else:
+                        c += pss + pt
+                cw = c / temp
+                wrow[base + t] = cw
+                prev = prow[pj - plo]
+                if prev != NEG:
+                    vals.append(prev - cw)
             if vals:
-                row[j - a] = lse(vals)
+                if len(vals) == 1:
+                    row[j - a] = vals[0]
+                else:
+                    mx = max(vals)
+                    row[j - a] = mx + log(sum([exp(v - mx) for v in vals]))
         A.append(row)
-    # backward: Bk[i][j] = log sum over paths (i,j)->(n,m)
-    Bk: list[list[float] | None] = [None] * (n + 1)
+        W.append(wrow)
+
+    # backward: Bk[i][j] = log sum over paths (i,j)->(n,m), with the costs kept above
+    Bk: list[list[float]] = [[]] * (n + 1)
     for i in range(n, -1, -1):
         a, b = lo[i], hi[i]
-        row = [-_INF] * (b - a + 1)
+        row = [NEG] * (b - a + 1)
+        specs = []
+        for t, (di, dj, _) in enumerate(types):
+            ni = i + di
+            if ni > n:
+                continue
+            if di == 0:
+                specs.append((t, dj, row, a, b, W[i]))
+            else:
+                specs.append((t, dj, Bk[ni], lo[ni], hi[ni], W[ni]))
         for j in range(b, a - 1, -1):
             if i == n and j == m:
                 row[j - a] = 0.0
                 continue
             vals = []
-            for di, dj, prior in types:
-                ni, nj = i + di, j + dj
-                if ni > n or nj > m or nj < lo[ni] or nj > hi[ni]:
+            for t, dj, nrow, nlo, nhi, wn in specs:
+                nj = j + dj
+                if nj < nlo or nj > nhi:
                     continue
-                nxt = Bk[ni][nj - lo[ni]] if ni > i else row[nj - a]
-                if nxt == -_INF:
+                nxt = nrow[nj - nlo]
+                if nxt == NEG:
                     continue
-                vals.append(nxt - bead_cost(i, di, j, dj, prior, ni, nj) / temp)
+                vals.append(nxt - wn[(nj - nlo) * K + t])
             if vals:
-                row[j - a] = lse(vals)
+                if len(vals) == 1:
+                    row[j - a] = vals[0]
+                else:
+                    mx = max(vals)
+                    row[j - a] = mx + log(sum([exp(v - mx) for v in vals]))
         Bk[i] = row
     logz = A[n][m - lo[n]]
+    type_of = {}
+    for t, (di, dj, _) in enumerate(types):
+        type_of.setdefault((di, dj), t)
     out = []
     for pi, di, pj, dj in path:
-        prior = next(p for a, b, p in types if a == di and b == dj)
         i, j = pi + di, pj + dj
-        lp = A[pi][pj - lo[pi]] - bead_cost(pi, di, pj, dj, prior, i, j) / temp + Bk[i][j - lo[i]] - logz
+        cw = W[i][(j - lo[i]) * K + type_of[di, dj]]
+        lp = A[pi][pj - lo[pi]] - cw + Bk[i][j - lo[i]] - logz
         out.append(min(1.0, max(0.0, math.exp(min(0.0, lp)))))
     return out
 
