@@ -11,7 +11,11 @@ The cost of a bead is the sum of
 * a lexical term from the anchors of :mod:`aligner.align.features`: an anchor
   shared by the two sides of a bead lowers its cost by a weight times its
   rarity (``-log`` of the share of sentences containing it); an unmatched
-  number or punctuation mark raises it a little.
+  number or punctuation mark raises it a little;
+* with sentence embeddings (the ``embeddings`` extra, :mod:`aligner.align.embed`),
+  ``w_emb * (tau_emb - sim)``: ``sim`` is the cosine of the summed sentence vectors
+  of the two sides, less each side's mean cosine to the other text (sentences that
+  are close to everything, "hubs", earn nothing for it): :class:`Similarity`.
 
 Costs are read as negative log probabilities, so the same model gives the
 best path (:mod:`aligner.align.dp`) and each bead's posterior ``score``.
@@ -29,9 +33,10 @@ from .features import is_junk, raw_features, script, words_for_lexicon
 class Side:
     """One side of an alignment problem at some resolution (possibly coarsened)."""
 
-    __slots__ = ("lens", "feats", "junk", "starts", "cum", "_blocks", "atoms")
+    __slots__ = ("lens", "feats", "junk", "starts", "cum", "_blocks", "atoms", "ids")
 
-    def __init__(self, lens: list[int], feats: list[dict], junk: list[bool], starts: list[int]):
+    def __init__(self, lens: list[int], feats: list[dict], junk: list[bool], starts: list[int],
+                 ids: list[int] | None = None):
         self.lens = lens
         self.feats = feats  # list of {feature_id: count}
         self.junk = junk  # unit has (almost) no letters: OCR debris, rules, page numbers
@@ -42,6 +47,9 @@ class Side:
         self._blocks: dict[tuple[int, int], tuple[dict, float]] = {}
         # prefix counts of units that may not be merged with others (special blocks); None = all mergeable
         self.atoms: list[int] | None = None
+        # the sentence index (in the problem's flat lists) of each unit, when units are sentences: what the
+        # embedding term looks vectors up by; None for coarsened sides and blocks (no embedding term there)
+        self.ids = ids
 
     def __len__(self) -> int:
         return len(self.lens)
@@ -63,8 +71,10 @@ class Side:
 class Model:
     """Bead costs for one pair of sides."""
 
-    def __init__(self, opts: dict, ratio: float, weights: dict[int, tuple[float, float]]):
+    def __init__(self, opts: dict, ratio: float, weights: dict[int, tuple[float, float]],
+                 emb: Similarity | None = None):
         self.opts = opts
+        self.emb = emb  # the embedding term, or None (no embeddings: the costs are exactly those without)
         self.ratio = ratio
         self.var = opts["variance"]
         # feature id -> (gain of a shared occurrence, penalty per unmatched occurrence);
@@ -153,7 +163,109 @@ class Model:
                     c += ps + pt
             else:
                 c += ps + pt
+            if self.emb is not None and S.ids is not None and T.ids is not None:
+                c += self.emb.cost(S.ids, i0, di, T.ids, j0, dj)
         return c
+
+
+class Similarity:
+    """The embedding term of a bead's cost: ``w_emb * (tau_emb - sim)``.
+
+    ``sim`` is the cosine of the sums of the sentence vectors on each side of the bead (so a 2:1 bead
+    is judged as the two sentences read together, as Vecalign does with concatenations), less each
+    side's mean cosine to the sentences of the other text: a sentence close to everything (short, formulaic)
+    is a "hub" and should not win every bead (the margin correction of Artetxe & Schwenk). The mean cosine
+    to the other text is taken against its mean vector, which is what averaging over random
+    sentences of it estimates, without the randomness.
+
+    Everything is computed from dot products of unit vectors: the cross products ``s_i . t_j`` lazily,
+    a row segment at a time (numpy for the real model, plain Python for small test vectors), and the
+    products of neighbouring sentences of one side once, so a bead costs a few additions.
+    """
+
+    def __init__(self, src_vecs: Sequence, tgt_vecs: Sequence, w: float, tau: float):
+        self.w, self.tau = w, tau
+        self.np = None
+        if src_vecs and hasattr(src_vecs[0], "dtype"):
+            import numpy as np  # only here when the embeddings extra is installed and in use
+
+            self.np = np
+            S = np.asarray(src_vecs, dtype=np.float32).reshape(len(src_vecs), -1)
+            T = np.asarray(tgt_vecs, dtype=np.float32).reshape(len(tgt_vecs), -1)
+            S /= np.maximum(np.linalg.norm(S, axis=1, keepdims=True), 1e-9)
+            T /= np.maximum(np.linalg.norm(T, axis=1, keepdims=True), 1e-9)
+            self.S, self.T = S, T
+            t_mean = T.mean(axis=0) if len(T) else np.zeros(S.shape[1], np.float32)
+            s_mean = S.mean(axis=0) if len(S) else np.zeros(T.shape[1], np.float32)
+            self.a = (S @ t_mean).tolist()  # s_i . mean(t): sum over a side, divided by its norm = mean cosine
+            self.b = (T @ s_mean).tolist()
+        else:
+            self.S = [tuple(v) for v in src_vecs]
+            self.T = [tuple(v) for v in tgt_vecs]
+            dim = len(self.S[0]) if self.S else (len(self.T[0]) if self.T else 0)
+            t_mean = [sum(v[k] for v in self.T) / len(self.T) for k in range(dim)] if self.T else [0.0] * dim
+            s_mean = [sum(v[k] for v in self.S) / len(self.S) for k in range(dim)] if self.S else [0.0] * dim
+            self.a = [_dot(v, t_mean) for v in self.S]
+            self.b = [_dot(v, s_mean) for v in self.T]
+        self._rows: dict[int, tuple[int, list[float]]] = {}
+        self._self: dict[tuple[int, int, int], float] = {}
+
+    def dot(self, i: int, j: int) -> float:
+        """``s_i . t_j``, computed with its neighbours along the row (the DP asks for a band of them)."""
+        r = self._rows.get(i)
+        if r is not None:
+            k = j - r[0]
+            if 0 <= k < len(r[1]):
+                return r[1][k]
+        a = max(0, j - 64)
+        b = min(len(self.T), j + 192)
+        if self.np is not None:
+            row = (self.T[a:b] @ self.S[i]).tolist()
+        else:
+            s = self.S[i]
+            row = [_dot(s, t) for t in self.T[a:b]]
+        self._rows[i] = (a, row)
+        return row[j - a]
+
+    def _pair(self, side: int, i: int, k: int) -> float:
+        key = (side, i, k)
+        v = self._self.get(key)
+        if v is None:
+            M = self.S if side == 0 else self.T
+            v = float(M[i] @ M[k]) if self.np is not None else _dot(M[i], M[k])
+            self._self[key] = v
+        return v
+
+    def sim(self, src: Sequence[int], tgt: Sequence[int]) -> float:
+        """Margin-corrected cosine of the summed vectors of sentences ``src`` and ``tgt``."""
+        cross = 0.0
+        for i in src:
+            for j in tgt:
+                cross += self.dot(i, j)
+        ns = float(len(src))
+        for x in range(len(src)):
+            for y in range(x + 1, len(src)):
+                ns += 2.0 * self._pair(0, src[x], src[y])
+        nt = float(len(tgt))
+        for x in range(len(tgt)):
+            for y in range(x + 1, len(tgt)):
+                nt += 2.0 * self._pair(1, tgt[x], tgt[y])
+        ns = math.sqrt(max(ns, 1e-9))
+        nt = math.sqrt(max(nt, 1e-9))
+        hub_s = sum(self.a[i] for i in src) / ns
+        hub_t = sum(self.b[j] for j in tgt) / nt
+        return cross / (ns * nt) - 0.5 * (hub_s + hub_t)
+
+    def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
+        """The term for the bead of units ``i0..i0+di-1`` : ``j0..j0+dj-1`` (``sids``/``tids``: their sentences)."""
+        if di == 1 and dj == 1:
+            i, j = sids[i0], tids[j0]
+            return self.w * (self.tau - self.dot(i, j) + 0.5 * (self.a[i] + self.b[j]))
+        return self.w * (self.tau - self.sim(sids[i0 : i0 + di], tids[j0 : j0 + dj]))
+
+
+def _dot(u: Sequence[float], v: Sequence[float]) -> float:
+    return sum(x * y for x, y in zip(u, v))
 
 
 _SQRT2 = math.sqrt(2.0)

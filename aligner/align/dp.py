@@ -50,6 +50,9 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
     inv_sqrt2 = 1.0 / math.sqrt(2.0)
     match_types = [(t, di, dj, prior) for t, (di, dj, prior) in enumerate(types) if di and dj]
     Sat, Tat = S.atoms, T.atoms
+    # the embedding term (Model.cost has it too): only where units are sentences, not on coarse passes
+    emb = model.emb.cost if model.emb is not None and S.ids is not None and T.ids is not None else None
+    Sids, Tids = S.ids, T.ids
     t10 = next(t for t, (di, dj, _) in enumerate(types) if di == 1 and dj == 0)
     t01 = next(t for t, (di, dj, _) in enumerate(types) if di == 0 and dj == 1)
     D: list[list[float]] = []
@@ -110,6 +113,8 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                 fs, ps, gs = block(S, pi, di)
                 ft, pt, gt = block(T, pj, dj)
                 c += pt if edge else ps + pt  # an edge unit's uncovered part has no counterpart
+                if emb is not None:
+                    c += emb(Sids, pi, di, Tids, pj, dj)
                 if c - (gs if gs < gt else gt) >= best:
                     continue
                 if fs and ft:
