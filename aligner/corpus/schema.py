@@ -286,3 +286,14 @@ def m003_link_revisions(db: sqlite_utils.Database) -> None:
 def m004_segment_id_range(db: sqlite_utils.Database) -> None:
     """The id range of a version's segments in two index seeks (the plugin's search bounds FTS by it)."""
     db["segments"].create_index(["version"], if_not_exists=True)
+
+
+@migrations()
+def m005_embeddings(db: sqlite_utils.Database) -> None:
+    """The aligner's sentence-embedding cache (the ``embeddings`` extra): one vector per sentence text and model,
+    as float16 bytes, so re-aligning a version (``aligner align``, ``--from``) embeds nothing twice.
+
+    Keyed by the text's content hash (:func:`aligner.model.text_hash`), not by segment id: the same sentence in
+    two versions or after a rebuild is the same vector."""
+    db["embeddings"].create({"hash": str, "model": str, "dim": int, "vector": bytes}, pk=("hash", "model"),
+                            not_null={"hash", "model", "dim", "vector"})
