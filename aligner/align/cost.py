@@ -200,8 +200,8 @@ class Similarity:
             self.a = (S @ t_mean).tolist()  # s_i . mean(t): sum over a side, divided by its norm = mean cosine
             self.b = (T @ s_mean).tolist()
         else:
-            self.S = [tuple(v) for v in src_vecs]
-            self.T = [tuple(v) for v in tgt_vecs]
+            self.S = [_unit(v) for v in src_vecs]
+            self.T = [_unit(v) for v in tgt_vecs]
             dim = len(self.S[0]) if self.S else (len(self.T[0]) if self.T else 0)
             t_mean = [sum(v[k] for v in self.T) / len(self.T) for k in range(dim)] if self.T else [0.0] * dim
             s_mean = [sum(v[k] for v in self.S) / len(self.S) for k in range(dim)] if self.S else [0.0] * dim
@@ -266,6 +266,11 @@ class Similarity:
 
 def _dot(u: Sequence[float], v: Sequence[float]) -> float:
     return sum(x * y for x, y in zip(u, v))
+
+
+def _unit(v: Sequence[float]) -> tuple[float, ...]:
+    n = math.sqrt(sum(x * x for x in v)) or 1.0
+    return tuple(x / n for x in v)
 
 
 _SQRT2 = math.sqrt(2.0)
