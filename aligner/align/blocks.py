@@ -231,6 +231,8 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, em
     if embedder is not None and src and tgt:
         vecs = embedder.vectors(list(src) + list(tgt))
         emb = Similarity(vecs[: len(src)], vecs[len(src):], opts["w_emb"], opts["tau_emb"])
+        # with embeddings a banded search around the coarse path is as good as the full matrix on small texts
+        opts = {**opts, "full_dp_cells": opts["emb_full_dp_cells"]}
     model = Model(opts, ratio, problem.weights, emb)
     groups = groups_fn(problem, model)
 

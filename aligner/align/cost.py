@@ -207,25 +207,33 @@ class Similarity:
             s_mean = [sum(v[k] for v in self.S) / len(self.S) for k in range(dim)] if self.S else [0.0] * dim
             self.a = [_dot(v, t_mean) for v in self.S]
             self.b = [_dot(v, s_mean) for v in self.T]
-        self._rows: dict[int, tuple[int, list[float]]] = {}
+        self._pref: dict[int, tuple[int, list[float]]] = {}  # row i: (first column, prefix sums of s_i . t_j)
         self._self: dict[tuple[int, int, int], float] = {}
+        self._groups: dict[tuple[int, int, int], tuple[float, float]] = {}
 
-    def dot(self, i: int, j: int) -> float:
-        """``s_i . t_j``, computed with its neighbours along the row (the DP asks for a band of them)."""
-        r = self._rows.get(i)
+    def _cross(self, i: int, j0: int, dj: int) -> float:
+        """``s_i . (t_j0 + ... + t_j0+dj-1)`` from prefix sums along row i, computed a row segment at a
+        time around where the DP asks (its band)."""
+        r = self._pref.get(i)
         if r is not None:
-            k = j - r[0]
-            if 0 <= k < len(r[1]):
-                return r[1][k]
-        a = max(0, j - 64)
-        b = min(len(self.T), j + 192)
+            k = j0 - r[0]
+            if k >= 0 and k + dj < len(r[1]):
+                return r[1][k + dj] - r[1][k]
+        a = max(0, j0 - 64)
+        b = min(len(self.T), j0 + dj + 192)
         if self.np is not None:
-            row = (self.T[a:b] @ self.S[i]).tolist()
+            row = self.np.concatenate(([0.0], self.np.cumsum(self.T[a:b] @ self.S[i], dtype=self.np.float64))).tolist()
         else:
             s = self.S[i]
-            row = [_dot(s, t) for t in self.T[a:b]]
-        self._rows[i] = (a, row)
-        return row[j - a]
+            row = [0.0]
+            for t in self.T[a:b]:
+                row.append(row[-1] + _dot(s, t))
+        self._pref[i] = (a, row)
+        return row[j0 + dj - a] - row[j0 - a]
+
+    def dot(self, i: int, j: int) -> float:
+        """``s_i . t_j``."""
+        return self._cross(i, j, 1)
 
     def _pair(self, side: int, i: int, k: int) -> float:
         key = (side, i, k)
@@ -236,8 +244,24 @@ class Similarity:
             self._self[key] = v
         return v
 
+    def _group(self, side: int, first: int, k: int) -> tuple[float, float]:
+        """Norm of the sum of sentences ``first..first+k-1`` of one side, and its mean cosine to the other text."""
+        key = (side, first, k)
+        g = self._groups.get(key)
+        if g is None:
+            ids = range(first, first + k)
+            n2 = float(k)
+            for x in ids:
+                for y in range(x + 1, first + k):
+                    n2 += 2.0 * self._pair(side, x, y)
+            n = math.sqrt(max(n2, 1e-9))
+            hub = self.a if side == 0 else self.b
+            g = (n, sum(hub[x] for x in ids) / n)
+            self._groups[key] = g
+        return g
+
     def sim(self, src: Sequence[int], tgt: Sequence[int]) -> float:
-        """Margin-corrected cosine of the summed vectors of sentences ``src`` and ``tgt``."""
+        """Margin-corrected cosine of the summed vectors of sentences ``src`` and ``tgt`` (any indices)."""
         cross = 0.0
         for i in src:
             for j in tgt:
@@ -257,10 +281,21 @@ class Similarity:
         return cross / (ns * nt) - 0.5 * (hub_s + hub_t)
 
     def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
-        """The term for the bead of units ``i0..i0+di-1`` : ``j0..j0+dj-1`` (``sids``/``tids``: their sentences)."""
+        """The term for the bead of units ``i0..i0+di-1`` : ``j0..j0+dj-1`` (``sids``/``tids``: their sentences).
+
+        Runs of consecutive sentences (all but those around a fixed deletion) take the fast path: a row of
+        prefix sums per source sentence and the norms of each run computed once; the same value as :meth:`sim`.
+        """
+        i, j = sids[i0], tids[j0]
         if di == 1 and dj == 1:
-            i, j = sids[i0], tids[j0]
-            return self.w * (self.tau - self.dot(i, j) + 0.5 * (self.a[i] + self.b[j]))
+            return self.w * (self.tau - self._cross(i, j, 1) + 0.5 * (self.a[i] + self.b[j]))
+        if sids[i0 + di - 1] - i == di - 1 and tids[j0 + dj - 1] - j == dj - 1:
+            ns, hs = self._group(0, i, di)
+            nt, ht = self._group(1, j, dj)
+            cross = 0.0
+            for x in range(i, i + di):
+                cross += self._cross(x, j, dj)
+            return self.w * (self.tau - cross / (ns * nt) + 0.5 * (hs + ht))
         return self.w * (self.tau - self.sim(sids[i0 : i0 + di], tids[j0 : j0 + dj]))
 
 
