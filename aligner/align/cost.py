@@ -219,8 +219,8 @@ class Similarity:
             k = j0 - r[0]
             if k >= 0 and k + dj < len(r[1]):
                 return r[1][k + dj] - r[1][k]
-        a = max(0, j0 - 64)
-        b = min(len(self.T), j0 + dj + 192)
+        a = max(0, j0 - 32)  # the band is about 2 * window wide and moves forward: 128 columns hold it
+        b = min(len(self.T), j0 + dj + 96)
         if self.np is not None:
             row = self.np.concatenate(([0.0], self.np.cumsum(self.T[a:b] @ self.S[i], dtype=self.np.float64))).tolist()
         else:
