@@ -26,6 +26,14 @@ class InputError(AlignerError):
             where += f" (unit {unit})"
         super().__init__(f"{where}: {problem}")
 
+    def __reduce__(self):
+        # Picklable with its fields (a build reads works in worker processes and re-raises their errors).
+        return _input_error, (self.path, self.problem, self.line, self.unit)
+
+
+def _input_error(path, problem, line, unit) -> "InputError":
+    return InputError(path, problem, line=line, unit=unit)
+
 
 class UnknownError(AlignerError):
     """An id that names nothing: unknown work, version, language, segment or revision."""

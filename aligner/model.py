@@ -80,7 +80,7 @@ class Slot:
     score: float | None = None
     stale: bool = False
     kind: str = "paragraph"
-    division: int = 0
+    division: int = 1
     alignment_id: int | None = None
 
     def __post_init__(self) -> None:

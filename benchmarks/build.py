@@ -45,11 +45,19 @@ def _maxrss_mb() -> float:
 
 
 def _cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+    """CPU seconds of this process and of the worker processes it waited for (a build reads ahead in workers)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        r = resource.getrusage(who)
+        total += r.ru_utime + r.ru_stime
+    return total
 
 
-def child_build(texts: str, db: str, profile: str | None) -> dict:
+def _worker_maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def child_build(texts: str, db: str, profile: str | None, jobs: int | None = None) -> dict:
     from aligner.corpus import build
 
     if os.path.exists(db):
@@ -59,12 +67,13 @@ def child_build(texts: str, db: str, profile: str | None) -> dict:
         import cProfile
 
         prof = cProfile.Profile()
-        report = prof.runcall(build, texts, db, force=True)
+        report = prof.runcall(build, texts, db, force=True, jobs=0)  # one process, so the profile sees it all
         prof.dump_stats(profile)
     else:
-        report = build(texts, db, force=True)
+        report = build(texts, db, force=True, jobs=jobs)
     seconds = time.perf_counter() - t
-    return {"seconds": seconds, "cpu": _cpu() - c, "maxrss_mb": _maxrss_mb(), "segments": report.segments,
+    return {"seconds": seconds, "cpu": _cpu() - c, "maxrss_mb": _maxrss_mb(), "worker_mb": _worker_maxrss_mb(),
+            "segments": report.segments,
             "alignments": report.alignments, "revisions": report.revisions}
 
 
@@ -133,13 +142,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", default="/tmp/aligner-bench", help="where corpora and databases go (reused)")
-    ap.add_argument("--profile", action="store_true", help="cProfile the build at the smallest size")
+    ap.add_argument("--profile", action="store_true", help="cProfile the build at the smallest size (one process)")
+    ap.add_argument("--jobs", type=int, default=None,
+                    help="the build's worker processes (default: as `aligner build` chooses; 0: none)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
         kind, *rest = a.child
         if kind == "build":
-            res = child_build(rest[0], rest[1], rest[2] if len(rest) > 2 else None)
+            jobs = None if rest[3] == "auto" else int(rest[3])
+            res = child_build(rest[0], rest[1], rest[2] or None, jobs)
         else:
             res = child_raw(rest[0], rest[1])
         print(json.dumps(res))
@@ -149,14 +161,14 @@ def main(argv: list[str] | None = None) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     sizes = [int(x) for x in a.sizes.split(",")]
     header = ("segments", "rows total", "build s", "rows/s", "raw s", "raw rows/s", "ratio", "cpu s build/raw",
-              "ratio cpu", "peak MB", "raw peak MB", "db bytes/seg")
+              "ratio cpu", "peak MB", "worker peak MB", "raw peak MB", "db bytes/seg")
     load = os.getloadavg()[0]
     lines = []
     for i, n in enumerate(sizes):
         texts = ensure_corpus(n, workdir, a.seed)
         db = workdir / f"build-{n}.db"
         prof = str(workdir / f"build-{n}.prof") if (a.profile and i == 0) else None
-        b = _run_child("build", str(texts), str(db), *([prof] if prof else []))
+        b = _run_child("build", str(texts), str(db), prof or "", "auto" if a.jobs is None else str(a.jobs))
         rows = count_rows(str(db))
         r = _run_child("raw", str(db), str(workdir / f"raw-{n}.db"))
         assert r["rows"] == rows, (r["rows"], rows)
@@ -164,7 +176,8 @@ def main(argv: list[str] | None = None) -> None:
         size = db.stat().st_size
         lines.append((f"{n_en:,}", f"{rows:,}", f"{b['seconds']:.1f}", f"{rows / b['seconds']:,.0f}",
                       f"{r['seconds']:.1f}", f"{rows / r['seconds']:,.0f}", f"{r['seconds'] / b['seconds']:.2f}",
-                      f"{b['cpu']:.1f}/{r['cpu']:.1f}", f"{r['cpu'] / b['cpu']:.2f}", f"{b['maxrss_mb']:.0f}", f"{r['maxrss_mb']:.0f}", f"{size / n_en:,.0f}"))
+                      f"{b['cpu']:.1f}/{r['cpu']:.1f}", f"{r['cpu'] / b['cpu']:.2f}", f"{b['maxrss_mb']:.0f}", f"{b['worker_mb']:.0f}", f"{r['maxrss_mb']:.0f}",
+                      f"{size / n_en:,.0f}"))
         print(f"  {n:,}: build {b['seconds']:.1f} s, raw {r['seconds']:.1f} s", file=sys.stderr, flush=True)
         os.remove(workdir / f"raw-{n}.db")
         if prof:
@@ -173,7 +186,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"\ncProfile of the build at {n:,} (top 25 by own time; {prof}):", file=sys.stderr)
             pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(25)
     widths = [max(len(h), *(len(x[k]) for x in lines)) for k, h in enumerate(header)]
-    print(f"aligner build vs raw sqlite3 executemany (same rows, schema, views, FTS); sqlite {_sqlite_version()}, "
+    print(f"aligner build (jobs: {'auto' if a.jobs is None else a.jobs}) vs raw sqlite3 executemany (same rows, "
+          f"schema, views, FTS); sqlite {_sqlite_version()}, "
           f"{os.cpu_count()} cores, load average {load:.1f} at start, {os.getloadavg()[0]:.1f} at end")
     print(" | ".join(h.rjust(w) for h, w in zip(header, widths)))
     print("-|-".join("-" * w for w in widths))

@@ -2,11 +2,13 @@
 
 Run from the repository root, on a database built by ``benchmarks/build.py``:
 
+    python benchmarks/serve.py --db /tmp/aligner-bench/build-1000000.db --readme
     python benchmarks/serve.py --db /tmp/aligner-bench/build-1000000.db
 
-Starts ``datasette`` as ``aligner serve`` does (a subprocess on 127.0.0.1 and
-a free port, ``db/metadata.yml``, the same settings, the project's plugin when
-``aligner/web/`` exists), warms every endpoint up, then times a bounded
+``--readme`` starts the server exactly as the README does (``aligner serve DB``); without it,
+``datasette`` is started as ``aligner serve`` starts it (a subprocess on 127.0.0.1 and a free port,
+``db/metadata.yml``, the same settings, the project's plugin when ``aligner/web/`` exists), so that
+``--setting`` and ``--tuned`` can vary it. Either way it warms every endpoint up, then times a bounded
 number of requests per endpoint (``--requests``, default 50), one at a time,
 each with a different target drawn from the database with a fixed seed
 (a different part, segment, word or page), and prints p50/p95/max per
@@ -96,6 +98,18 @@ def start(db: str, port: int, extra: list[str], immutable: bool, metadata: str |
     return proc, log.name
 
 
+def start_as_readme(db: str, port: int) -> tuple[subprocess.Popen, str]:
+    """The server exactly as the README starts it: ``aligner serve <db>`` from the repository root (its default
+    metadata, settings and plugin; the package must be installed, as the README's command does)."""
+    exe = Path(sys.executable).with_name("aligner")
+    if not exe.exists():
+        raise SystemExit(f"{exe}: not found; install the package first (README: Two commands)")
+    log = open(Path(tempfile.gettempdir()) / f"aligner-serve-{port}.log", "w")
+    proc = subprocess.Popen([str(exe), "serve", db, "--port", str(port)], cwd=ROOT, stdout=log,
+                            stderr=subprocess.STDOUT)
+    return proc, log.name
+
+
 def wait_ready(client, base: str, proc: subprocess.Popen, log: str, timeout: float = 120) -> float:
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < timeout:
@@ -147,8 +161,15 @@ def targets(db: str, n: int, seed: int) -> dict[str, list[str]]:
             f"/-/read/{quote(big)}?part={rng.choice(parts)}" for _ in range(m)]
         out["reading page JSON: /-/read/<work>.json"] = [
             f"/-/read/{quote(big)}.json?part={rng.choice(parts)}&with={','.join(keys)}" for _ in range(m)]
+        out["compare page: /-/compare/<work>?a=..&b=..&part=N"] = [
+            f"/-/compare/{quote(big)}?" + urlencode({"a": keys[0], "b": keys[-1], "part": rng.choice(parts)})
+            for _ in range(m)]
+        out["work page: /-/work/<work>"] = [f"/-/work/{quote(rng.choice(works))}" for _ in range(m)]
         out["plugin search: /-/search/<work>?q="] = [
             f"/-/search/{quote(big)}?" + urlencode({"q": rng.choice(EN_WORDS + RU_WORDS)}) for _ in range(m)]
+    out["database page: /corpus"] = ["/corpus"] * m
+    for table in ("segments", "alignments", "revisions", "parallel", "slot_texts"):
+        out[f"whole table: /corpus/{table}"] = [f"/corpus/{table}"] * m
     out["segment row: /corpus/segments/<id>"] = [f"/corpus/segments/{rng.randint(1, max_id)}" for _ in range(m)]
     out["FTS English: /corpus/segments?_search="] = [
         "/corpus/segments?" + urlencode({"_search": rng.choice(EN_WORDS)}) for _ in range(m)]
@@ -266,7 +287,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--setting", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                     help="extra datasette --setting, e.g. --setting facet_time_limit_ms 100")
     ap.add_argument("--tuned", action="store_true",
-                    help="the recommended configuration: suggest_facets off, no default facets on the big tables")
+                    help="the hand-tuning the deployment notes once asked for: suggest_facets off, no default facets on the big tables")
+    ap.add_argument("--readme", action="store_true",
+                    help="start the server exactly as the README says (`aligner serve DB`), nothing else passed")
     ap.add_argument("--explain", action="store_true", help="print EXPLAIN QUERY PLAN for the table pages")
     ap.add_argument("--only", help="only endpoints whose name contains this")
     a = ap.parse_args(argv)
@@ -281,7 +304,9 @@ def main(argv: list[str] | None = None) -> None:
         served = str(Path(tempfile.mkdtemp(prefix="aligner-serve-")) / "corpus.db")
         os.symlink(db, served)
     port = free_port()
-    proc, log = start(served, port, extra, a.immutable, metadata)
+    if a.readme and (extra or a.tuned or a.immutable):
+        raise SystemExit("--readme starts the server as the README says: no --setting, --tuned or --immutable")
+    proc, log = start_as_readme(served, port) if a.readme else start(served, port, extra, a.immutable, metadata)
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(timeout=60) as client:
@@ -293,7 +318,8 @@ def main(argv: list[str] | None = None) -> None:
             n_seg = conn.execute("select count(*) from segments").fetchone()[0]
             n_al = conn.execute("select count(*) from alignments").fetchone()[0]
             conn.close()
-            print(f"datasette on {Path(db).name} ({os.path.getsize(db) / 1e9:.2f} GB, {n_seg:,} segments, "
+            how = "`aligner serve` as the README says" if a.readme else "datasette -m db/metadata.yml"
+            print(f"{how} on {Path(db).name} ({os.path.getsize(db) / 1e9:.2f} GB, {n_seg:,} segments, "
                   f"{n_al:,} alignments){' --immutable' if a.immutable else ''}"
                   f"{' ' + ' '.join(extra) if extra else ''}"
                   f"{'; no default facets on ' + ', '.join(BIG_TABLES) if a.tuned else ''}; plugin: "

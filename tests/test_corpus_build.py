@@ -111,3 +111,36 @@ def test_sentence_removed_from_pivot_keeps_its_slot_flagged(store, texts, tmp_pa
     s = Store(rebuilt, texts)
     stale = [x for x in s.slots(WORK, "ru") if x.stale]
     assert [x.text for x in stale] == ["Вот это."]
+
+
+def test_worker_processes_build_the_same_database(shipped_texts, tmp_path):
+    """Works read ahead in worker processes (a large corpus's default) give the database one process gives."""
+    import shutil
+
+    # More works than workers, so read-ahead, hand-over and order all happen.
+    for n in range(3):
+        shutil.copytree(shipped_texts / "mark", shipped_texts / f"mark-copy-{n}")
+    serial, parallel = tmp_path / "serial.db", tmp_path / "parallel.db"
+    build(shipped_texts, serial, jobs=0)
+    build(shipped_texts, parallel, jobs=2)
+    assert table_rows(parallel) == table_rows(serial)
+
+
+def test_an_error_in_a_worker_is_the_same_one_line_error(shipped_texts, tmp_path):
+    import shutil
+
+    shutil.copytree(shipped_texts / "mark", shipped_texts / "mark-copy")
+    (shipped_texts / "mark-copy" / "en-web.tsv").write_bytes(b"text\x00\x01binary")
+    with pytest.raises(InputError) as e:
+        build(shipped_texts, tmp_path / "corpus.db", jobs=2)
+    msg = str(e.value)
+    assert "binary file" in msg and "\n" not in msg and str(shipped_texts / "mark-copy" / "en-web.tsv") in msg
+    assert not (tmp_path / "corpus.db").exists()
+
+
+def test_input_errors_survive_pickling():
+    import pickle
+
+    e = InputError("texts/w/ru.txt", "not valid UTF-8", line=3, unit="7")
+    back = pickle.loads(pickle.dumps(e))
+    assert str(back) == str(e) and (back.path, back.problem, back.line, back.unit) == ("texts/w/ru.txt", "not valid UTF-8", 3, "7")

@@ -41,8 +41,9 @@ def test_works_and_versions(conn):
 
 def test_divisions(conn):
     divs = queries.divisions(conn, PIVOT)
-    assert [(d["n"], d["label"]) for d in divs] == [
-        (0, "Front matter"), (1, "Dmitrov, 4 March 1920"), (2, "Dmitrov (Moscow province) 21 December, 1920")]
+    # The front matter (title, byline, source) opens part 1: parts are counted from 1.
+    assert [(d["n"], d["label"], d["count"]) for d in divs] == [
+        (1, "Dmitrov, 4 March 1920", 47), (2, "Dmitrov (Moscow province) 21 December, 1920", 29)]
     assert sum(d["count"] for d in divs) == len(queries.pivot_segments(conn, PIVOT, None))
 
 

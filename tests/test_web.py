@@ -12,9 +12,9 @@ from aligner.web import pages
 
 from .helpers import HOSTILE, WORK, datasette, get
 
-pytestmark = pytest.mark.asyncio
 
 
+@pytest.mark.asyncio
 async def test_menu_link_and_css(ds):
     r = await get(ds, "/")
     assert 'href="/-/works"' in r.text
@@ -31,11 +31,13 @@ async def test_menu_link_and_css(ds):
         assert "hookimpl" not in r.text
 
 
+@pytest.mark.asyncio
 async def test_unknown_work_is_404(ds):
     for path in ("/-/read/nope", "/-/compare/nope", "/-/search/nope?q=x", "/-/map/nope/ru", "/-/work/nope"):
         await get(ds, path, status=404)
 
 
+@pytest.mark.asyncio
 async def test_hostile_text_is_escaped_everywhere(edited_db):
     Store(edited_db).set_slot(WORK, "ru", "24.1-24.2", HOSTILE + " заложник", "draft", actor="<b>mallory</b>")
     Store(edited_db).set_slot(WORK, "es", "24.1", HOSTILE, "draft", actor="x")

@@ -80,3 +80,27 @@ async def test_compare_default_pair_and_letters(ds):
     t = (await get(ds, f"/-/compare/{WORK}?a=ru&b=es")).text
     skips = re.findall(r'<div class="cmp-skip">(\d+) sentences? with no text in either version</div>', t)
     assert len(skips) == 4 and all(int(n) > 0 for n in skips)
+
+
+@pytest.mark.asyncio
+async def test_a_long_works_summary_is_worked_out_in_the_background(tmp_path, monkeypatch):
+    from aligner.web import compare
+
+    monkeypatch.setattr(compare, "INLINE_SENTENCES", 100)  # the made-up Bible has 26 x 40 sentences
+    monkeypatch.setattr(compare, "_summaries", compare.SummaryCache())
+    db, _ = make_bible(tmp_path)
+    fill_bible(db, [("Gen", 1)])
+    ds = datasette(db)
+    data = (await get(ds, "/-/compare/bible.json?a=kjv&b=web&part=1")).json()
+    assert data["summary"] is None and data["summary_pending"] is True
+    assert data["part"] == 1 and 10 < data["pct"] < 80  # the part itself is complete meanwhile
+    t = (await get(ds, "/-/compare/bible?a=kjv&b=web&part=1")).text
+    assert "being worked out" in t and "<del>And</del>" in t
+    compare._summaries.wait()
+    data = (await get(ds, "/-/compare/bible.json?a=kjv&b=web&part=1")).json()
+    summary = {s["label"]: s for s in data["summary"]}
+    assert data["summary_pending"] is False and 10 < summary["Gen 1"]["pct"] < 80
+    # After an edit the changed part is diffed again in the page itself, no waiting.
+    fill_bible(db, [("Gen", 3)])
+    data = (await get(ds, "/-/compare/bible.json?a=kjv&b=web&part=1")).json()
+    assert {s["label"]: s for s in data["summary"]}["Gen 3"]["pct"] is not None

@@ -122,7 +122,7 @@ async def test_large_work_is_paged_by_division(tmp_path):
     assert t.count('class="cell pivot') == 40
     assert 'id="s-Gen.1.40.1"' in t and 'id="s-Gen.2.1.1"' not in t
     assert 'rel="next" href="/-/read/bible?with=web&amp;part=2"' in t
-    assert "<option value=\"26\">Ruth 4</option>" in t
+    assert "<option value=\"26\">26. Ruth 4</option>" in t
     t = (await get(ds, "/-/read/bible?part=13")).text
     assert 'id="s-Exod.1.1.1"' in t and "← Gen 12" in t and "Exod 2 →" in t
     assert t.count('class="cell pivot') == 40

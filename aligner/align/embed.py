@@ -9,7 +9,7 @@ cost term); this module only turns sentences into vectors, once per text:
 * the model is loaded lazily, on the first sentence that is not in the cache;
 * sentences are embedded in batches, with a progress bar on stderr when there are many of them;
 * every vector is cached by (text hash, model name): in memory (:class:`MemoryCache`, ``align-files``)
-  or in the corpus database (:class:`DatabaseCache`, table ``embeddings``, migration m005), so a
+  or in the corpus database (:class:`DatabaseCache`, table ``embeddings``, migration m006), so a
   re-alignment of the same texts pays nothing twice.
 
 Switched off by ``ALIGNER_EMBEDDINGS=0`` (or ``off``/``no``/``false``) or the align commands'

@@ -184,9 +184,12 @@ def segment(file, lang, no_structure, as_json):
 @db_option
 @click.option("--force", is_flag=True, help="Replace a database that holds revisions not yet dumped to text")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Worker processes reading the next works while one is written [default: processors - 1 for a "
+                   "large corpus, else 0]")
 @embeddings_option
 @_errors
-def build(texts_dir, db_path, force, as_json, no_embeddings):
+def build(texts_dir, db_path, force, as_json, jobs, no_embeddings):
     """Build the corpus database from the work folders in TEXTS_DIR.
 
     Builds into a temporary file and swaps it in only when everything
@@ -194,14 +197,14 @@ def build(texts_dir, db_path, force, as_json, no_embeddings):
 
     Example:
 
-        aligner build texts -d db/corpus.db
+        aligner build texts -d db/corpus.db --jobs 3
     """
     from ..record import find_works
     from ..corpus import build as do_build
 
     n = len(find_works(texts_dir))
     with click.progressbar(length=n, label="Building", file=sys.stderr, show_pos=True) as bar:
-        report = do_build(texts_dir, db_path, force=force, progress=lambda _: bar.update(1),
+        report = do_build(texts_dir, db_path, force=force, jobs=jobs, progress=lambda _: bar.update(1),
                           embeddings=_embeddings_flag(no_embeddings))
     if as_json:
         click.echo(json.dumps(report.__dict__, ensure_ascii=False))
@@ -240,10 +243,14 @@ def serve(db_path, host, port, metadata_path, texts_dir, immutable, rebuild, sec
         do_build(texts_dir, db_path)
     if not Path(db_path).exists():
         raise click.ClickException(f"{db_path}: no such database (run 'aligner build' first)")
+    if not immutable:
+        from ..corpus.schema import upgrade
+
+        upgrade(db_path)
+    # Settings that depend on the corpus's size (facet suggestions) are chosen by the plugin at start-up, so
+    # plain `datasette db/corpus.db -m db/metadata.yml` serves the same way.
     args = [sys.executable, "-m", "datasette", "serve", "--host", host, "--port", str(port),
-            "--setting", "truncate_cells_html", "0", "--setting", "sql_time_limit_ms", "3000",
-            # Facet suggestions scan whole tables on every page: the largest cost on a big corpus.
-            "--setting", "suggest_facets", "off"]
+            "--setting", "truncate_cells_html", "0", "--setting", "sql_time_limit_ms", "3000"]
     args += ["--immutable" if immutable else "", db_path]
     args = [a for a in args if a]
     if Path(metadata_path).exists():

@@ -38,6 +38,7 @@ from ..text.sentences import splitter_signature
 from ..align.embed import default_embedder
 from .autoalign import align_version, unaligned_warning
 from .lock import writer_lock
+from .counts import enable_counts
 from .schema import DEFAULT_DB, create_views, enable_search, migrations, version_id
 
 DEFAULT_TEXTS = "texts"
@@ -103,6 +104,87 @@ def segment_version(work: Work, version: Version) -> Document:
     return doc
 
 
+@dataclass
+class _Read:
+    """One version's files read, segmented, hashed and normalised for search: all a build computes without the
+    database (three quarters of its time at library scale), so worker processes can do it for the next works
+    while the database is being written."""
+
+    doc: Document
+    hashes: list[str]
+    search: list[str]
+    records: list[dict] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list)
+
+
+def read_work(work: Work) -> dict[str, _Read]:
+    """Every version of ``work`` read (:class:`_Read`), by key. Touches no database: it runs in a worker."""
+    out = {}
+    for key, v in work.versions.items():
+        is_pivot = key == work.pivot
+        doc = segment_version(work, v) if is_pivot or v.file else Document(text="")
+        out[key] = _Read(
+            doc,
+            [text_hash(s.text) for s in doc.segments],
+            [normalize_for_search(s.text, v.language) for s in doc.segments],
+            [] if is_pivot else load_jsonl(slots_path(work.path, v.key)),
+            [] if is_pivot else load_jsonl(history_path(work.path, v.key)),
+        )
+    return out
+
+
+#: Below this much text in all, a build reads its works in its own process (starting workers costs more).
+PARALLEL_BYTES = 4_000_000
+
+
+def _text_bytes(works: list[Work]) -> int:
+    total = 0
+    for w in works:
+        for v in w.versions.values():
+            for path in ([w.path / v.file] if v.file else []) + [slots_path(w.path, v.key), history_path(w.path, v.key)]:
+                try:
+                    total += path.stat().st_size
+                except OSError:
+                    pass
+    return total
+
+
+def read_works(works: list[Work], jobs: int | None = None):
+    """``(work, read_work(work))`` in order. With more than one job, worker processes read ahead (at most two
+    works per worker waiting, so memory stays flat in the number of works) while the caller writes.
+
+    ``jobs`` None: one worker fewer than there are processors, and none for a small corpus; 0: none.
+    """
+    if jobs is None:
+        jobs = (os.cpu_count() or 1) - 1 if _text_bytes(works) >= PARALLEL_BYTES else 0
+    jobs = min(jobs, len(works))
+    if jobs < 1 or len(works) < 2:
+        for work in works:
+            yield work, read_work(work)
+        return
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending: deque = deque()
+        upcoming = iter(works)
+        try:
+            for work in upcoming:
+                pending.append((work, pool.submit(read_work, work)))
+                if len(pending) >= 2 * jobs:
+                    break
+            while pending:
+                work, future = pending.popleft()
+                read = future.result()
+                nxt = next(upcoming, None)
+                if nxt is not None:
+                    pending.append((nxt, pool.submit(read_work, nxt)))
+                yield work, read
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
 class _Builder:
     """Writes one fresh database from the work folders. Row order is deterministic."""
 
@@ -132,18 +214,20 @@ class _Builder:
         self.conn.execute("CREATE TEMP TABLE _history_segments (n INTEGER, segment INTEGER)")
 
     def insert_segments(self, vid: str, doc: Document, lang: str, *, typed: bool = False,
-                        hashes: list[str] | None = None) -> list[int]:
+                        hashes: list[str] | None = None, search: list[str] | None = None) -> list[int]:
         ids = []
         rows = []
         if hashes is None:
             hashes = [text_hash(s.text) for s in doc.segments]
+        if search is None:
+            search = [normalize_for_search(s.text, lang) for s in doc.segments]
         for pos, s in enumerate(doc.segments):
             sid = self.next_segment
             self.next_segment += 1
             ids.append(sid)
             rows.append(
                 (sid, vid, s.ref, float(pos), s.division, s.block, s.key, s.kind, s.sentence, s.text, s.start, s.end,
-                 hashes[pos], 1 if typed else 0, normalize_for_search(s.text, lang))
+                 hashes[pos], 1 if typed else 0, search[pos])
             )
         self.conn.executemany(
             "INSERT INTO segments (id, version, ref, position, division, block, block_key, kind, sentence, text,"
@@ -186,7 +270,9 @@ class _Builder:
         for rows in (self._typed_rows, self._alignment_rows, self._pivot_rows, self._target_rows):
             rows.clear()
 
-    def build_work(self, work: Work) -> None:
+    def build_work(self, work: Work, read: dict[str, _Read] | None = None) -> None:
+        """Write one work; ``read`` is :func:`read_work`'s result when a worker made it beforehand."""
+        read = read if read is not None else read_work(work)
         db = self.db
         self.progress(work.slug)
         db["works"].insert(
@@ -226,24 +312,22 @@ class _Builder:
             )
             self.report.versions += 1
         pv = work.pivot_version
-        pdoc = segment_version(work, pv)
+        pread = read[pv.key]
         self.segmenter_sig = {**splitter_signature(pv.language)}
-        phashes = [text_hash(s.text) for s in pdoc.segments]
-        pids = self.insert_segments(version_id(work.slug, pv.key), pdoc, pv.language, hashes=phashes)
-        pivot = _PivotIndex(pdoc.segments, pids, phashes)
+        pids = self.insert_segments(version_id(work.slug, pv.key), pread.doc, pv.language, hashes=pread.hashes,
+                                    search=pread.search)
+        pivot = _PivotIndex(pread.doc.segments, pids, pread.hashes)
         for v in work.others():
-            self.build_version(work, v, pivot)
+            self.build_version(work, v, pivot, read[v.key])
 
-    def build_version(self, work: Work, v: Version, pivot: "_PivotIndex") -> None:
+    def build_version(self, work: Work, v: Version, pivot: "_PivotIndex", read: _Read) -> None:
         """Segments of one version and its alignments: from its dump, else (new text) from the aligner."""
         vid = version_id(work.slug, v.key)
         path = slots_path(work.path, v.key)
-        records = load_jsonl(path)
-        history = load_jsonl(history_path(work.path, v.key))
-        self.stage_history(work, v, vid, history, pivot)
-        tdoc = segment_version(work, v) if v.file else Document(text="")
-        thashes = [text_hash(s.text) for s in tdoc.segments]
-        tids = self.insert_segments(vid, tdoc, v.language, hashes=thashes) if tdoc.segments else []
+        records = read.records
+        self.stage_history(work, v, vid, read.history, pivot)
+        tdoc, thashes = read.doc, read.hashes
+        tids = self.insert_segments(vid, tdoc, v.language, hashes=thashes, search=read.search) if tdoc.segments else []
         targets_by_ref = {s.ref: (sid, h) for sid, s, h in zip(tids, tdoc.segments, thashes)}
         targets_by_hash: dict[str, list[int]] = {}
         for sid, h in zip(tids, thashes):
@@ -385,7 +469,7 @@ class _Builder:
             if g["text"]:
                 first = pivots[0] if pivots else None
                 seg = Segment(0, pivot.kind_of(first) if first else "paragraph", 0, g["text"], 0, 0,
-                              pivot.division_of(first) if first else 0)
+                              pivot.division_of(first) if first else 1)
                 targets.append(self._typed_segment(vid, v.language, "@" + (address or f"line{g.get('line')}"), seg, g["pos"]))
             # A row confirmed with nothing in it is a decision (no counterpart); any other row without text is empty.
             status = g["status"] if targets or g["status"] == "confirmed" else "empty"
@@ -579,13 +663,16 @@ def build(
     progress: Callable[[str], None] | None = None,
     force: bool = False,
     embeddings: bool | None = None,
+    jobs: int | None = None,
 ) -> BuildReport:
     """Build the corpus database from the work folders under ``texts_dir``.
 
     Writes a temporary file beside ``db_path`` and copies it into the old
     one only when everything succeeded, so bad input leaves the old database
     exactly as it was. Refuses to replace a database that holds revisions the
-    text files do not (run ``aligner dump`` first), unless ``force``. The
+    text files do not (run ``aligner dump`` first), unless ``force``. ``jobs``
+    worker processes read and segment the next works while one is written
+    (:func:`read_works`; None chooses by the machine and the corpus's size). The
     whole build holds the writers' lock (:mod:`.lock`), so no change can slip
     in between reading ``texts/`` and replacing the database. ``embeddings``: False aligns new texts
     without sentence embeddings even when the extra is installed; the old database's cached vectors are
@@ -594,7 +681,7 @@ def build(
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with writer_lock(db_path):
-        return _build(Path(texts_dir), db_path, progress, force, embeddings)
+        return _build(Path(texts_dir), db_path, progress, force, jobs, embeddings)
 
 
 def _carry_embeddings(db: sqlite_utils.Database, old: Path) -> None:
@@ -617,7 +704,8 @@ def _carry_embeddings(db: sqlite_utils.Database, old: Path) -> None:
         return  # not a database we can read: nothing to carry (the build reports real problems elsewhere)
 
 
-def _build(texts: Path, db_path: Path, progress, force: bool, embeddings: bool | None = None) -> BuildReport:
+def _build(texts: Path, db_path: Path, progress, force: bool, jobs: int | None = None,
+           embeddings: bool | None = None) -> BuildReport:
     works = [load_work(p) for p in find_works(texts)]
     if not works:
         raise InputError(str(texts), "no work folders (a folder with a work.toml) found")
@@ -637,12 +725,13 @@ def _build(texts: Path, db_path: Path, progress, force: bool, embeddings: bool |
         with db.atomic():
             if db_path.exists():
                 _carry_embeddings(db, db_path)
-            for work in works:
-                builder.build_work(work)
+            for work, read in read_works(works, jobs):
+                builder.build_work(work, read)
             for _, sql in indexes:
                 db.execute(sql)
             builder.insert_history()
             create_views(db)
+            enable_counts(db)
             sig = build_signature(builder.segmenter_sig, builder.align_sig)
             db["build"].insert({"id": 1, "built_at": now(), "texts": str(texts), **sig}, replace=True)
         enable_search(db)

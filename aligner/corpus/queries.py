@@ -13,10 +13,9 @@ import sqlite3
 
 from ..errors import AlignerError
 from ..model import STATUSES, parse_address
+from .counts import LOW_SCORE, kept_filled, kept_status_rows
 from .schema import version_id
 
-#: Below this score an automatic alignment is a low-confidence bead.
-LOW_SCORE = 0.5
 #: The tables a database needs to be an aligner corpus.
 CORPUS_TABLES = {"works", "versions", "segments", "alignments", "alignment_pivots", "alignment_targets"}
 
@@ -88,14 +87,14 @@ def versions(conn: sqlite3.Connection, work: str, *, counts: bool = True) -> lis
     alignments have text; None with ``counts=False``, which spares counting every alignment) and ``label``."""
     w = work_row(conn, work)
     vs = version_rows(conn, work)
-    filled = {
+    filled = (kept_filled(conn, work) or {
         r["version"]: r["n"]
         for r in rows(
             conn,
             "select version, count(*) as n from alignments where work = ? and status != 'empty' group by version",
             [work],
         )
-    } if counts else {}
+    }) if counts else {}
     for v in vs:
         v["is_pivot"] = bool(w and v["key"] == w["pivot"])
         v["filled"] = filled.get(v["id"], 0) if counts else None
@@ -105,7 +104,10 @@ def versions(conn: sqlite3.Connection, work: str, *, counts: bool = True) -> lis
 
 
 def divisions(conn: sqlite3.Connection, pivot_vid: str) -> list[dict]:
-    """The pivot's divisions that hold sentences: ``n``, ``label``, ``count``, in order."""
+    """The pivot's divisions that hold sentences: ``n``, ``label``, ``count``, in order.
+
+    These are the parts a reader pages through (``?part=n``), counted from 1 in every work: the front matter
+    opens part 1 (:data:`aligner.text.segment.FRONT_KINDS`), a keyed text's chapter N is part N."""
     counts = {
         r[0]: r[1]
         for r in conn.execute("select division, count(*) from segments where version = ? group by division", [pivot_vid])
@@ -113,7 +115,7 @@ def divisions(conn: sqlite3.Connection, pivot_vid: str) -> list[dict]:
     labels = {r[0]: r[1] for r in conn.execute("select n, label from divisions where version = ?", [pivot_vid])}
     out = []
     for n in sorted(counts):
-        label = " ".join((labels.get(n) or (f"Part {n}" if n else "Front matter")).split())
+        label = " ".join((labels.get(n) or f"Part {n}").split())
         out.append({"n": n, "label": label, "count": counts[n]})
     return out
 
@@ -121,6 +123,9 @@ def divisions(conn: sqlite3.Connection, pivot_vid: str) -> list[dict]:
 def status_rows(conn: sqlite3.Connection, work: str | None = None) -> list[dict]:
     """Per work and version, in order: how many slots are ``empty``, ``auto``, ``draft``, ``confirmed``, ``stale``,
     ``low`` (automatic alignments scored below :data:`LOW_SCORE`) and in all (``total``)."""
+    kept = kept_status_rows(conn, work)
+    if kept is not None:
+        return kept
     sql = (
         "select a.work, v.key as version, v.language,"
         + "".join(f" sum(a.status = '{s}') as {s}," for s in STATUSES)
@@ -423,7 +428,9 @@ def search_segments(conn: sqlite3.Connection, match: str, vids: list[str], *, li
     # the ids of the versions searched bound the hits: FTS5 takes the rowid range with the MATCH and
     # counts and ranks only the hits inside it, not every hit of a common word in the whole corpus.
     # Per version, so that each min and max is one seek in the index on segments(version).
-    ends = [conn.execute("select min(id), max(id) from segments where version = ?", [vid]).fetchone() for vid in vids]
+    # Two statements: SQLite answers a lone min() or max() with one seek, both at once by reading every entry.
+    ends = [(conn.execute("select min(id) from segments where version = ?", [vid]).fetchone()[0],
+             conn.execute("select max(id) from segments where version = ?", [vid]).fetchone()[0]) for vid in vids]
     ends = [e for e in ends if e[0] is not None]
     if not ends:
         return {"total": 0, "rows": []}

@@ -195,7 +195,7 @@ class Store(LinkEditor):
                 score=r["score"],
                 stale=bool(r["stale"]),
                 kind=r["kind"] or "paragraph",
-                division=r["division"] or 0,
+                division=r["division"] or 1,
                 alignment_id=r["id"],
             )
 

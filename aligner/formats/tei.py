@@ -21,6 +21,7 @@ import re
 from lxml import etree
 
 from ..corpus import queries
+from ..text.segment import FRONT_KINDS
 from .base import WorkFormat, tool_version
 from .validate import validate_tei
 
@@ -63,23 +64,37 @@ def _version_text(group, conn, work: dict, v: dict) -> None:
     labels = queries.division_labels(conn, v["id"])
     by_div: dict[int, list[dict]] = {}
     for s in segs:
-        by_div.setdefault(s["division"] or 0, []).append(s)
+        by_div.setdefault(s["division"] or 1, []).append(s)
     if not segs:
         _sub(body, "p")  # a declared version with no text yet: an empty paragraph keeps the body valid
         return
     for n in sorted(by_div):
-        div = _sub(body, "div", type="part" if n else "front", n=str(n))
+        segs = by_div[n]
+        # The title page (it opens the first part) stays a division of its own, before the part it opens.
+        k = 0
+        while k < len(segs) and segs[k]["kind"] in FRONT_KINDS and not segs[k]["typed"]:
+            k += 1
+        if k:
+            _blocks(_sub(body, "div", type="front"), _grouped(segs[:k]), v["key"])
+        if k == len(segs):
+            continue
+        div = _sub(body, "div", type="part", n=str(n))
         if labels.get(n):
             _sub(div, "head", labels[n]).set("type", "label")
-        blocks: list[list[dict]] = []
-        for s in by_div[n]:
-            if s["typed"] or s["block"] is None:
-                blocks.append([s])
-            elif blocks and not blocks[-1][0]["typed"] and blocks[-1][0]["block"] == s["block"]:
-                blocks[-1].append(s)
-            else:
-                blocks.append([s])
-        _blocks(div, blocks, v["key"])
+        _blocks(div, _grouped(segs[k:]), v["key"])
+
+
+def _grouped(segs: list[dict]) -> list[list[dict]]:
+    """Segments as blocks: the sentences of one block together, typed text a block of its own."""
+    blocks: list[list[dict]] = []
+    for s in segs:
+        if s["typed"] or s["block"] is None:
+            blocks.append([s])
+        elif blocks and not blocks[-1][0]["typed"] and blocks[-1][0]["block"] == s["block"]:
+            blocks[-1].append(s)
+        else:
+            blocks.append([s])
+    return blocks
 
 
 OPENER = {"dateline": "dateline", "salutation": "salute"}

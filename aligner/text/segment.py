@@ -44,6 +44,10 @@ KINDS = (
     "verse",
 )
 SENTENCE_KINDS = {"paragraph", "verse"}
+#: Kinds of front matter: the title page, found only before a text's first dateline, salutation or paragraph.
+#: Front matter belongs to the first division (a book's title page precedes its first chapter): divisions,
+#: the parts a reader pages through, are counted from 1 in every text.
+FRONT_KINDS = ("title", "byline", "source", "heading")
 
 #: Largest text file accepted; a larger one is almost certainly not a text to align.
 MAX_TEXT_BYTES = 64 * 1024 * 1024
@@ -59,7 +63,7 @@ class Segment:
     text: str
     start: int
     end: int
-    division: int = 0
+    division: int = 1
     key: str | None = None
 
     @property
@@ -212,14 +216,16 @@ def structure(text: str, *, title: str | None = None, author: str | None = None)
     Blocks are found line by line: each non-blank line is a block unless it
     continues the one before (a dateline written over two lines, a source
     note continued after a semicolon, a hard-wrapped paragraph). A dateline
-    starts a new division (letter). ``title`` and ``author`` from the work's
-    metadata help recognise the front matter.
+    after a paragraph starts a new division (letter). Divisions are counted
+    from 1; the front matter (title, byline, source) is in the first, with
+    the first letter. ``title`` and ``author`` from the work's metadata help
+    recognise the front matter.
     """
     lines = _lines(text)
     blocks: list[list] = []  # [kind, start, end, division]
-    division = 0
+    division = 1
+    front = True  # nothing but front matter so far
     seen_body = False  # a paragraph has been seen in this division
-    seen_any_paragraph = False
 
     def add(kind: str, start: int, end: int) -> None:
         blocks.append([kind, start, end, division])
@@ -234,9 +240,10 @@ def structure(text: str, *, title: str | None = None, author: str | None = None)
 
         # A dateline, possibly a place line followed by a date line.
         if _is_date_line(t) and _is_short(t, 10):
-            if seen_body or division == 0:
+            if seen_body:
                 division += 1
                 seen_body = False
+            front = False
             add("dateline", ln.start, ln.end)
             i += 1
             continue
@@ -246,15 +253,16 @@ def structure(text: str, *, title: str | None = None, author: str | None = None)
             and t[-1] not in ".!?,;:"
             and _DATE_ONLY.match(nxt.text)
         ):
-            if seen_body or division == 0:
+            if seen_body:
                 division += 1
                 seen_body = False
+            front = False
             add("dateline", ln.start, nxt.end)
             i += 2
             continue
 
         # Front matter: before any paragraph.
-        if not seen_any_paragraph and division == 0:
+        if front:
             kind = None
             if _SOURCE_WORDS.match(t) or (blocks and blocks[-1][0] == "source" and lines[i - 1].group == ln.group):
                 # Each credit line of a source note is a block of its own.
@@ -278,8 +286,7 @@ def structure(text: str, *, title: str | None = None, author: str | None = None)
             and _is_short(t, 7)
             and (t.endswith((",", "!", ":")) and (same_group_next or _SALUTATION_WORDS.match(t)))
         ):
-            if division == 0:
-                division = 1
+            front = False
             add("salutation", ln.start, ln.end)
             i += 1
             continue
@@ -300,8 +307,7 @@ def structure(text: str, *, title: str | None = None, author: str | None = None)
                 continue
 
         # A paragraph; hard-wrapped lines of one group are one paragraph.
-        if division == 0:
-            division = 1
+        front = False
         group_lines = [ln]
         j = i + 1
         while j < n and lines[j].group == ln.group:
@@ -315,7 +321,6 @@ def structure(text: str, *, title: str | None = None, author: str | None = None)
             add("paragraph", ln.start, ln.end)
             i += 1
         seen_body = True
-        seen_any_paragraph = True
     return [tuple(b) for b in blocks]  # type: ignore[misc]
 
 
@@ -350,7 +355,7 @@ def segment_text(
     else:
         blocks = []
         for m in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, re.S):
-            blocks.append(("paragraph", m.start(), m.end(), 0))
+            blocks.append(("paragraph", m.start(), m.end(), 1))
     doc = Document(text=text)
     for number, (kind, start, end, division) in enumerate(blocks, 1):
         chunk = text[start:end]
@@ -364,7 +369,7 @@ def segment_text(
         if s.division not in doc.divisions and s.kind == "dateline":
             doc.divisions[s.division] = " ".join(s.text.split())
     for s in doc.segments:
-        doc.divisions.setdefault(s.division, "Front matter" if s.division == 0 else f"Part {s.division}")
+        doc.divisions.setdefault(s.division, f"Part {s.division}")
     return doc
 
 

@@ -15,6 +15,9 @@ the hooks only; each page family is a module beside it:
 * ``/-/op/<work>/<key>``: :mod:`.editor`, the row operations of the editor on the reading page (POST);
 * ``/-/aligner-login``, ``/-/aligner-logout``: :mod:`.login`, sign-in for translators (:mod:`.auth`).
 
+Datasette's own table pages stay fast on a large corpus through :mod:`.scale` (counted facets, settings
+chosen by the corpus's size at start-up, the database file mapped into memory).
+
 What the pages read comes from :mod:`aligner.corpus.queries`; what they write
 goes through :class:`aligner.corpus.Store`.
 
@@ -31,7 +34,7 @@ from __future__ import annotations
 from datasette import hookimpl
 
 from .. import roles
-from . import auth, guard
+from . import auth, guard, scale
 from .compare import compare_view
 from .edit import edit_view
 from .editor import op_view
@@ -78,7 +81,27 @@ def register_routes():
 def asgi_wrapper(datasette):
     # Body limit, security headers, Secure cookies in front of every request (.guard); then Datasette's own
     # table search on segments normalised like the plugin's (.tablesearch).
-    return lambda app: guard.wrap(search_rewriter(app), datasette)
+    return lambda app: guard.wrap(search_rewriter(scale.facet_rewriter(app)), datasette)
+
+
+@hookimpl
+def register_facet_classes():
+    # Facets read from the counts the build keeps when the filters allow it (.facets).
+    return [scale.CountedFacet]
+
+
+@hookimpl
+def prepare_connection(conn):
+    scale.map_file(conn)
+
+
+@hookimpl
+def startup(datasette):
+    # Which corpora are large decides suggestions and facet caps (.facets).
+    async def inner():
+        await scale.note_sizes(datasette)
+
+    return inner
 
 
 @hookimpl

@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 from ..corpus import queries
 from . import svg
 from .pages import (
-    base, choose_part, common, find_work, json_response, part_label, part_links, pivot_of, q, read_fn, read_url, render,
-    wants_json,
+    base, choose_part, common, find_work, json_response, old_part_redirect, part_label, part_links, pivot_of, q, read_fn,
+    read_url, render, wants_json,
 )
 from .read import parallel
 
@@ -173,11 +173,17 @@ def compare_summary(conn: sqlite3.Connection, work: str, pivot_key: str, a: str,
     return [per[d["n"]] for d in divs]
 
 
+#: A work with more pivot sentences than this has its first summary of a pair worked out in the background.
+INLINE_SENTENCES = 5_000
+
+
 class SummaryCache:
     """Compare summaries of whole works, recomputed only for the divisions whose slots changed.
 
-    The first summary of a pair of versions diffs the whole work (a few
-    seconds for a Bible); after an edit only the edited division is diffed again.
+    The first summary of a pair of versions diffs the whole work: a few seconds for a Bible, more than a
+    page may take for a long work at library scale. So for a work of more than :data:`INLINE_SENTENCES`
+    sentences it is worked out in a background thread with its own read-only connection, and the page says
+    so until it is ready (``None``); after an edit only the edited division is diffed again, in the page.
     """
 
     def __init__(self, max_entries: int = 16, full_after: int = 40):
@@ -185,14 +191,43 @@ class SummaryCache:
         self.max_entries = max_entries
         self.full_after = full_after
         self.lock = threading.Lock()
+        self.working: dict[tuple, threading.Thread] = {}
 
     def get(self, conn: sqlite3.Connection, db_name: str, work: str, pivot_key: str, a: str, b: str,
-            divs: list[dict]) -> list[dict]:
-        with self.lock:  # Datasette reads in several threads; one summary at a time is plenty
-            return self._get(conn, db_name, work, pivot_key, a, b, divs)
-
-    def _get(self, conn, db_name, work, pivot_key, a, b, divs) -> list[dict]:
+            divs: list[dict], *, path: str | None = None) -> list[dict] | None:
+        """The summary, or None while a background thread works it out (``path``: the database file)."""
         key = (db_name, work, a, b, queries.build_stamp(conn) or (), len(divs))
+        with self.lock:  # Datasette reads in several threads; one summary at a time is plenty
+            if key not in self.entries and path and sum(d["count"] for d in divs) > INLINE_SENTENCES:
+                if key not in self.working:
+                    thread = threading.Thread(target=self._work_out, args=(key, path, work, pivot_key, a, b, divs),
+                                              name="aligner-compare-summary", daemon=True)
+                    self.working[key] = thread
+                    thread.start()
+                return None
+            return self._get(conn, key, work, pivot_key, a, b, divs)
+
+    def _work_out(self, key, path, work, pivot_key, a, b, divs) -> None:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            # Worked out without the lock (seconds), so pages of other pairs are not held up meanwhile.
+            sigs = queries.division_signatures(conn, work, pivot_key, [a, b])
+            stats = {s["n"]: s for s in compare_summary(conn, work, pivot_key, a, b, divs)}
+            with self.lock:
+                self._store(key, sigs, stats)
+        except sqlite3.Error:
+            pass  # the database changed under it (a rebuild): the next page view starts again
+        finally:
+            conn.close()
+            with self.lock:
+                self.working.pop(key, None)
+
+    def wait(self, timeout: float = 60) -> None:
+        """Until every background summary is done (tests, benchmarks)."""
+        for thread in list(self.working.values()):
+            thread.join(timeout)
+
+    def _get(self, conn, key, work, pivot_key, a, b, divs) -> list[dict]:
         sigs = queries.division_signatures(conn, work, pivot_key, [a, b])
         entry = self.entries.get(key)
         if entry is None:
@@ -207,10 +242,13 @@ class SummaryCache:
                     if n in stats:
                         rows = compare(conn, work, pivot_key, a, b, n, pieces=False)["rows"]
                         stats.update(_summarise(rows, divs, {n}))
+        self._store(key, sigs, stats)
+        return [stats[d["n"]] for d in divs if d["n"] in stats]
+
+    def _store(self, key, sigs, stats) -> None:
         if len(self.entries) >= self.max_entries and key not in self.entries:
             self.entries.pop(next(iter(self.entries)))
         self.entries[key] = {"sigs": sigs, "stats": stats}
-        return [stats[d["n"]] for d in divs if d["n"] in stats]
 
 
 _summaries = SummaryCache()
@@ -219,6 +257,8 @@ _summaries = SummaryCache()
 async def compare_view(datasette, request):
     slug, fmt = request.url_vars["work"], request.url_vars.get("format")
     db, w = await find_work(datasette, request, slug)
+    if moved := await old_part_redirect(datasette, request, db, w):
+        return moved
 
     def fn(conn):
         vs = queries.versions(conn, slug)
@@ -254,14 +294,14 @@ async def compare_view(datasette, request):
             notes.append(note)
         labels = {d["n"]: d["label"] for d in divs}
         result = compare(conn, slug, pv["key"], a, b, n, labels)
-        summary = _summaries.get(conn, db.name, slug, pv["key"], a, b, divs)
+        summary = _summaries.get(conn, db.name, slug, pv["key"], a, b, divs, path=db.path)
         return vs, pv, a, b, divs, n, result, summary, notes
 
     vs, pv, a, b, divs, n, result, summary, notes = await read_fn(datasette, db, fn)
     if wants_json(request, fmt):
         return json_response({
             "work": slug, "a": a, "b": b, "part": n, "changed": result["changed"], "words": result["words"],
-            "pct": result["pct"], "summary": summary,
+            "pct": result["pct"], "summary": summary, "summary_pending": summary is None,
             "rows": [{k: r[k] for k in ("refs", "a", "b", "changed", "words", "pct", "a_status", "b_status")}
                      for r in result["rows"]],
         })
@@ -274,5 +314,5 @@ async def compare_view(datasette, request):
         "result": result, "summary": summary, "links": links, "notes": notes, "cmp_base": cmp_base,
         "read_url": lambda ref, division: read_url(slug, part=division, with_keys=with_keys, ref=ref, base=base(datasette)),
         "part_label": part_label(divs, n),
-        "strip": svg.difference_strip(summary, lambda it: "?" + urlencode({"a": a, "b": b, "part": it["n"]}), current=n) if len(summary) > 12 else None,
+        "strip": svg.difference_strip(summary, lambda it: "?" + urlencode({"a": a, "b": b, "part": it["n"]}), current=n) if summary and len(summary) > 12 else None,
     })

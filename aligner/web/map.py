@@ -15,8 +15,8 @@ from datasette.utils.asgi import NotFound
 from ..corpus import queries
 from . import svg
 from .pages import (
-    ONE_PAGE_LIMIT, base, choose_part, common, find_work, json_response, part_links, pivot_of, q, read_fn, read_url, render,
-    wants_json,
+    ONE_PAGE_LIMIT, base, choose_part, common, find_work, json_response, old_part_redirect, part_links, pivot_of, q, read_fn,
+    read_url, render, wants_json,
 )
 
 
@@ -52,6 +52,8 @@ def map_beads(conn: sqlite3.Connection, work: str, pivot_key: str, key: str, div
 async def map_view(datasette, request):
     slug, key, fmt = request.url_vars["work"], request.url_vars["key"], request.url_vars.get("format")
     db, w = await find_work(datasette, request, slug)
+    if moved := await old_part_redirect(datasette, request, db, w):
+        return moved
 
     def fn(conn):
         vs = queries.versions(conn, slug)

@@ -17,11 +17,12 @@ import sqlite3
 import sys
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from datasette.utils.asgi import NotFound, Response
 
 from ..corpus import queries
+from ..corpus.schema import version_id
 from .. import roles
 from . import auth, svg
 
@@ -285,6 +286,32 @@ def choose_part(arg: str | None, divs: list[dict]) -> tuple[int | None, str | No
     if n not in ns:
         return (ns[0] if ns else None), f"No part {n}; showing the first."
     return n, None
+
+
+def _is_part_0(arg: str | None) -> bool:
+    try:
+        return arg is not None and int(arg) == 0
+    except ValueError:
+        return False
+
+
+async def old_part_redirect(datasette, request, db, w: dict) -> Response | None:
+    """An old link to ``part=0`` sent on to the first part (301), the rest of its query kept; else None.
+
+    Parts are counted from 1 in every work. A work's front matter (title, byline, source) was once a part 0 of
+    its own; it now opens part 1, as a title page precedes a first chapter, so that is where such a link leads
+    (a ``#s-..`` fragment is kept by the browser). Any other unknown part is shown as the first, with a note
+    (:func:`choose_part`); a database still numbered from 0 (built before, never opened since) keeps its part 0.
+    """
+    if not _is_part_0(request.args.get("part")):
+        return None
+    divs = await read_fn(datasette, db, lambda conn: pivot_divisions(conn, version_id(w["id"], w["pivot"])))
+    if not divs or any(d["n"] == 0 for d in divs):
+        return None
+    first = str(divs[0]["n"])
+    params = [(k, first if k == "part" else v) for k, v in parse_qsl(request.query_string, keep_blank_values=True)]
+    # The path as the client asked for it (with any base_url), never one a browser reads as another host ("//").
+    return Response.redirect("/" + request.path.lstrip("/") + "?" + urlencode(params, safe=","), status=301)
 
 
 def neighbours(divs: list[dict], n: int | None) -> tuple[dict | None, dict | None]:

@@ -15,9 +15,11 @@ from urllib.parse import urlencode
 from ..corpus import queries
 from ..model import make_address, slot_token
 from ..corpus.schema import version_id
+from ..text.segment import FRONT_KINDS
 from .pages import (
     ONE_PAGE_LIMIT, anchor, base, can_edit, choose_part, common, corpus_databases, edit_url, find_work, fragment, json_response,
-    op_url, part_label, pivot_divisions, part_links, pivot_of, q, read_fn, render, short_ref, slot_anchor, wants_json,
+    old_part_redirect, op_url, part_label, pivot_divisions, part_links, pivot_of, q, read_fn, render, short_ref, slot_anchor,
+    wants_json,
 )
 
 def default_with(vs: list[dict]) -> list[str]:
@@ -158,7 +160,9 @@ def parallel(conn: sqlite3.Connection, work: str, pivot_key: str, keys: list[str
     """The bands of one page: pivot sentences and, per version in ``keys``, the cells beside them.
 
     Each band: ``{"rows": [pivot sentence...], "cells": {key: [cell...]}, "kind", "block_start",
-    "division", "division_label" (when a division starts here)}``; each cell
+    "division", "division_label" (where the division's heading goes)}``: a division's heading stands above its
+    first band, except that the front matter which opens a work (title, byline, source) comes before the
+    heading of the part it opens, as a title page precedes a first chapter. Each cell
     has ``row`` (1-based inside the band) and ``span``. A version's leftover sentences (0:1 rows, aligned to
     no pivot sentence) are bands of their own (``leftover``, no ``rows``) in their place.
     """
@@ -242,10 +246,29 @@ def parallel(conn: sqlite3.Connection, work: str, pivot_key: str, keys: list[str
         bands.append(band)
         firsts.append(first["position"])
         i = j + 1
+    _heading_after_front_matter(bands)
     leftovers = {key: queries.version_leftovers(conn, version_id(work, key), pivot_vid, division) for key in per_version}
     bands = _with_leftovers(bands, leftovers, firsts)
     _mark_neighbours(bands, list(per_version))
     return bands
+
+
+def _front(band: dict) -> bool:
+    return all(r["kind"] in FRONT_KINDS for r in band["rows"])
+
+
+def _heading_after_front_matter(bands: list[dict]) -> None:
+    """Move a division's heading from the front matter that opens it to the first band after it (a division of
+    nothing but front matter keeps its heading on top)."""
+    for i, band in enumerate(bands):
+        if not band["division_label"] or not _front(band):
+            continue
+        for later in bands[i + 1:]:
+            if later["division"] != band["division"]:
+                break
+            if not _front(later):
+                later["division_label"], band["division_label"] = band["division_label"], None
+                break
 
 
 def band_json(band: dict) -> dict:
@@ -362,6 +385,8 @@ def rows_context(datasette, w: dict, state: dict, editor: bool) -> dict:
 async def read_view(datasette, request):
     slug, fmt = request.url_vars["work"], request.url_vars.get("format")
     db, w = await find_work(datasette, request, slug)
+    if moved := await old_part_redirect(datasette, request, db, w):
+        return moved
     editor = await can_edit(datasette, request, db, slug)
     state = await read_fn(datasette, db, lambda conn: page_state(conn, slug, request.args.getlist("with"), request.args.get("part")))
     vs, pv, divs, keys, n, bands = (state[k] for k in ("vs", "pv", "divs", "keys", "n", "bands"))
