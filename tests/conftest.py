@@ -14,6 +14,8 @@ def _pinned_env(monkeypatch):
     monkeypatch.setenv("ALIGNER_USER", "tester")
     monkeypatch.delenv("ALIGNER_DB", raising=False)
     monkeypatch.delenv("ALIGNER_TEXTS", raising=False)
+    # The same results whether or not the embeddings extra is installed; its tests switch it on themselves.
+    monkeypatch.setenv("ALIGNER_EMBEDDINGS", "0")
 
 
 @pytest.fixture

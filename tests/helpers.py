@@ -293,16 +293,24 @@ def check_cover(beads, n, m):
         assert list(b.tgt) == list(range(b.tgt[0], b.tgt[0] + len(b.tgt))) if b.tgt else True
 
 
-def model_and_sides(src, tgt, src_lang="en", tgt_lang="de", **options):
-    """The cost model and both sides of a sentence-level problem, as the aligner builds them."""
-    from aligner.align.cost import Model, Problem, Side, estimate_ratio
+def letter_vector(text: str) -> list[float]:
+    """A deterministic stand-in for a sentence embedding: how many words start with each of a..j (plus a floor)."""
+    words = text.lower().replace(".", " ").split()
+    return [0.1 + sum(1 for w in words if w[0] == c) for c in "abcdefghij"]
+
+
+def model_and_sides(src, tgt, src_lang="en", tgt_lang="de", *, embedded: bool = False, **options):
+    """The cost model and both sides of a sentence-level problem, as the aligner builds them (``embedded``:
+    with an embedding term over :func:`letter_vector`)."""
+    from aligner.align.cost import Model, Problem, Side, Similarity, estimate_ratio
     from aligner.align.options import resolve_options
 
     opts = resolve_options(options)
     problem = Problem(src, tgt, src_lang, tgt_lang, opts)
-    model = Model(opts, estimate_ratio(problem, opts, False), problem.weights)
-    S = Side(problem.src_lens, problem.src_feats, problem.src_junk, list(range(len(src) + 1)))
-    T = Side(problem.tgt_lens, problem.tgt_feats, problem.tgt_junk, list(range(len(tgt) + 1)))
+    sim = Similarity([letter_vector(t) for t in src], [letter_vector(t) for t in tgt], w=3.0, tau=0.3) if embedded else None
+    model = Model(opts, estimate_ratio(problem, opts, False), problem.weights, sim)
+    S = Side(problem.src_lens, problem.src_feats, problem.src_junk, list(range(len(src) + 1)), list(range(len(src))))
+    T = Side(problem.tgt_lens, problem.tgt_feats, problem.tgt_junk, list(range(len(tgt) + 1)), list(range(len(tgt))))
     return model, S, T
 
 

@@ -91,20 +91,22 @@ def _brute_posteriors(model, S, T, lo, hi, path, free):
     return [sum(math.exp(low - w) for p, w in weight.items() if bead in p) / total for bead in path]
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=40, deadline=None)
 @example(["In 1924 we left.", EN[1], EN[2], "It was 1933."], [DE[1], "Es war 1933 und 1934."],
-         (True, True, False, False), 1.0, False)  # partial: edge beads, a number left unmatched at an edge
-@example(["Yes.", EN[3]], [DE[0], DE[3], "* *", "Ja."], (False, False, True, True), 0.7, True)
+         (True, True, False, False), 1.0, False, False)  # partial: edge beads, a number left unmatched at an edge
+@example(["Yes.", EN[3]], [DE[0], DE[3], "* *", "Ja."], (False, False, True, True), 0.7, True, False)
+@example([EN[0], EN[1], "Yes."], [DE[0], DE[1] + " " + DE[2]], (False, False, False, False), 1.0, False, True)
 @given(st.lists(st.sampled_from(EN + ["In 1924.", "* *", "Yes."]), min_size=1, max_size=4),
        st.lists(st.sampled_from(DE + ["Im Jahr 1924.", "Es war 1933.", "Ja."]), min_size=1, max_size=4),
        st.sampled_from([(False, False, False, False), (True, True, False, False), (False, False, True, True)]),
-       st.sampled_from([1.0, 0.7]), st.booleans())
-def test_posteriors_are_those_of_every_path(src, tgt, free, temperature, narrow):
+       st.sampled_from([1.0, 0.7]), st.booleans(), st.booleans())
+def test_posteriors_are_those_of_every_path(src, tgt, free, temperature, narrow, embedded):
     """The forward-backward keeps each bead's cost from the forward pass for the backward pass: its posteriors
-    must still be those of enumerating every path through the band under Model.cost (with a narrow band too)."""
+    must still be those of enumerating every path through the band under Model.cost (with a narrow band, and
+    with the embedding term, too)."""
     from aligner.align.dp import path_band, posteriors
 
-    model, S, T = model_and_sides(src, tgt, temperature=temperature)
+    model, S, T = model_and_sides(src, tgt, temperature=temperature, embedded=embedded)
     n, m = len(src), len(tgt)
     path, lo, hi = solve(model, S, T, free)
     if narrow:

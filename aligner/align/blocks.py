@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .confidence import bead_features, probability
-from .cost import Model, Problem, Side, estimate_ratio
+from .cost import Model, Problem, Side, Similarity, estimate_ratio
 from .dp import path_band, posteriors, solve
 from .features import learn_lexicon
 from .options import resolve_options
@@ -99,9 +99,9 @@ def _align_range(problem: Problem, model: Model, s_idx: list[int], t_idx: list[i
     if n == 0 or m == 0:
         return [Bead((i,), (), 1.0) for i in s_idx] + [Bead((), (j,), 1.0) for j in t_idx]
     S = Side([problem.src_lens[k] for k in s_idx], [problem.src_feats[k] for k in s_idx],
-              [problem.src_junk[k] for k in s_idx], list(range(n + 1)))
+              [problem.src_junk[k] for k in s_idx], list(range(n + 1)), list(s_idx))
     T = Side([problem.tgt_lens[k] for k in t_idx], [problem.tgt_feats[k] for k in t_idx],
-              [problem.tgt_junk[k] for k in t_idx], list(range(m + 1)))
+              [problem.tgt_junk[k] for k in t_idx], list(range(m + 1)), list(t_idx))
     gpath = None
     if guide is not None:
         spos = {k: x for x, k in enumerate(s_idx)}
@@ -190,15 +190,16 @@ def _align_with_fixed(problem, model, s_range, t_range, fixed_beads, free, guide
     return _order(out)
 
 
-def _run(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds=None) -> list[Bead]:
+def _run(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds=None, embedder=None) -> list[Bead]:
     """Align (:func:`_search`), then give every bead its confidence (:mod:`.confidence`)."""
-    beads, _ = _scored(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds)
+    beads, _ = _scored(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds, embedder)
     return beads
 
 
-def _scored(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds=None):
+def _scored(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds=None, embedder=None):
     """Beads with calibrated scores, and each bead's observations (``None`` for fixed and one-sided beads)."""
-    beads, problem, model, groups = _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn)
+    beads, problem, model, groups = _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn,
+                                            embedder)
     kinds_s, kinds_t = kinds or (None, None)
     special = frozenset(k for k in set(kinds_s or ()) | set(kinds_t or ()) if k not in _TEXT_KINDS)
     obs = bead_features(beads, problem, model, kinds_s, kinds_t, special, [g[:4] for g in groups])
@@ -215,16 +216,24 @@ def _scored(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, ki
     return out, obs
 
 
-def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn):
+def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, embedder=None):
     """Shared driver: features, optional lexicon pass, alignment group by group; (beads, problem, model, groups).
 
     ``groups_fn(problem, model)`` returns ``[(s0, s1, t0, t1, free), ...]``: consecutive
     ranges of source and target sentences that are aligned separately (one range
     for plain sentence lists, one per aligned block group for structured texts).
+    ``embedder`` (:class:`aligner.align.embed.Embedder`) adds the embedding term to every
+    sentence bead's cost; without it the costs are exactly those of the model without embeddings.
     """
     problem = Problem(src, tgt, src_lang, tgt_lang, opts)
     ratio = estimate_ratio(problem, opts, any(free))
-    model = Model(opts, ratio, problem.weights)
+    emb = None
+    if embedder is not None and src and tgt:
+        vecs = embedder.vectors(list(src) + list(tgt))
+        emb = Similarity(vecs[: len(src)], vecs[len(src):], opts["w_emb"], opts["tau_emb"])
+        # with embeddings a banded search around the coarse path is as good as the full matrix on small texts
+        opts = {**opts, "full_dp_cells": opts["emb_full_dp_cells"]}
+    model = Model(opts, ratio, problem.weights, emb)
     groups = groups_fn(problem, model)
 
     def one_pass(problem, model, guide=None):
@@ -244,7 +253,7 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn):
         return _order(out)
 
     beads = one_pass(problem, model)
-    if not opts["lexicon"]:
+    if not opts["lexicon"] or (emb is not None and not opts["emb_lexicon"]):
         return beads, problem, model, groups
     # learn a lexicon from the confident 1:1 beads, realign around the first path
     lex = learn_lexicon(src, tgt, beads, opts)
@@ -257,7 +266,7 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn):
         return beads, problem, model, groups
     if lex:
         problem = Problem(src, tgt, src_lang, tgt_lang, opts, lexicon=lex, base=problem)
-    model = Model(opts, ratio, problem.weights)
+    model = Model(opts, ratio, problem.weights, emb)
     return one_pass(problem, model, guide=beads), problem, model, groups
 
 
@@ -278,6 +287,7 @@ def align_sentences(
     *,
     fixed: Iterable[Bead] = (),
     partial: bool = False,
+    embedder=None,
     **options,
 ) -> list[Bead]:
     """Align two lists of sentences; return monotone beads covering every index once.
@@ -288,14 +298,17 @@ def align_sentences(
     skipped cheaply (1:0 beads) instead of being forced into the alignment.
     Partial mode also turns on by itself when one text is much longer than
     the other (``auto_partial``, ``auto_partial_ratio``; then the longer
-    side's ends may be skipped).
+    side's ends may be skipped). ``embedder`` (:func:`aligner.align.embed.default_embedder`
+    or any :class:`~aligner.align.embed.Embedder`) adds sentence embeddings to the
+    cost; the commands pass one when the ``embeddings`` extra is installed, the
+    Python API only when asked, so its results do not depend on what is installed.
     """
     opts = resolve_options(options)
     src, tgt = list(src), list(tgt)
     fixed_beads = _check_fixed(fixed, len(src), len(tgt))
     free = _partial_mode(src, tgt, partial, opts)
     return _run(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free,
-                lambda problem, model: [(0, len(src), 0, len(tgt), free)])
+                lambda problem, model: [(0, len(src), 0, len(tgt), free)], embedder=embedder)
 
 
 # --------------------------------------------------------------------------
@@ -528,6 +541,7 @@ def align_blocks(
     *,
     fixed: Iterable[Bead] = (),
     partial: bool = False,
+    embedder=None,
     **options,
 ) -> list[Bead]:
     """Align two structured texts: divisions, then blocks, then sentences inside block groups.
@@ -556,4 +570,4 @@ def align_blocks(
         return _respect_fixed(_block_groups(src, tgt, problem, model, free, opts), fixed_beads)
 
     kinds = ([b.kind for b in src for _ in b.sentences], [b.kind for b in tgt for _ in b.sentences])
-    return _run(flat_s, flat_t, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds)
+    return _run(flat_s, flat_t, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds, embedder)

@@ -11,7 +11,11 @@ The cost of a bead is the sum of
 * a lexical term from the anchors of :mod:`aligner.align.features`: an anchor
   shared by the two sides of a bead lowers its cost by a weight times its
   rarity (``-log`` of the share of sentences containing it); an unmatched
-  number or punctuation mark raises it a little.
+  number or punctuation mark raises it a little;
+* with sentence embeddings (the ``embeddings`` extra, :mod:`aligner.align.embed`),
+  ``w_emb * (tau_emb - sim)``: ``sim`` is the cosine of the summed sentence vectors
+  of the two sides, less each side's mean cosine to the other text (sentences that
+  are close to everything, "hubs", earn nothing for it): :class:`Similarity`.
 
 Costs are read as negative log probabilities, so the same model gives the
 best path (:mod:`aligner.align.dp`) and each bead's posterior ``score``.
@@ -29,9 +33,10 @@ from .features import is_junk, raw_features, script, words_for_lexicon
 class Side:
     """One side of an alignment problem at some resolution (possibly coarsened)."""
 
-    __slots__ = ("lens", "feats", "junk", "starts", "cum", "_blocks", "atoms")
+    __slots__ = ("lens", "feats", "junk", "starts", "cum", "_blocks", "atoms", "ids")
 
-    def __init__(self, lens: list[int], feats: list[dict], junk: list[bool], starts: list[int]):
+    def __init__(self, lens: list[int], feats: list[dict], junk: list[bool], starts: list[int],
+                 ids: list[int] | None = None):
         self.lens = lens
         self.feats = feats  # list of {feature_id: count}
         self.junk = junk  # unit has (almost) no letters: OCR debris, rules, page numbers
@@ -42,6 +47,9 @@ class Side:
         self._blocks: dict[tuple[int, int], tuple[dict, float]] = {}
         # prefix counts of units that may not be merged with others (special blocks); None = all mergeable
         self.atoms: list[int] | None = None
+        # the sentence index (in the problem's flat lists) of each unit, when units are sentences: what the
+        # embedding term looks vectors up by; None for coarsened sides and blocks (no embedding term there)
+        self.ids = ids
 
     def __len__(self) -> int:
         return len(self.lens)
@@ -63,8 +71,10 @@ class Side:
 class Model:
     """Bead costs for one pair of sides."""
 
-    def __init__(self, opts: dict, ratio: float, weights: dict[int, tuple[float, float]]):
+    def __init__(self, opts: dict, ratio: float, weights: dict[int, tuple[float, float]],
+                 emb: Similarity | None = None):
         self.opts = opts
+        self.emb = emb  # the embedding term, or None (no embeddings: the costs are exactly those without)
         self.ratio = ratio
         self.var = opts["variance"]
         # feature id -> (gain of a shared occurrence, penalty per unmatched occurrence);
@@ -156,7 +166,149 @@ class Model:
                     c += ps + pt
             else:
                 c += ps + pt
+            if self.emb is not None and S.ids is not None and T.ids is not None:
+                c += self.emb.cost(S.ids, i0, di, T.ids, j0, dj)
         return c
+
+
+class Similarity:
+    """The embedding term of a bead's cost: ``w_emb * (tau_emb - sim)``.
+
+    ``sim`` is the cosine of the sums of the sentence vectors on each side of the bead (so a 2:1 bead
+    is judged as the two sentences read together, as Vecalign does with concatenations), less each
+    side's mean cosine to the sentences of the other text: a sentence close to everything (short, formulaic)
+    is a "hub" and should not win every bead (the margin correction of Artetxe & Schwenk). The mean cosine
+    to the other text is taken against its mean vector, which is what averaging over random
+    sentences of it estimates, without the randomness.
+
+    Everything is computed from dot products of unit vectors: the cross products ``s_i . t_j`` lazily,
+    a row segment at a time (numpy for the real model, plain Python for small test vectors), and the
+    products of neighbouring sentences of one side once, so a bead costs a few additions.
+    """
+
+    def __init__(self, src_vecs: Sequence, tgt_vecs: Sequence, w: float, tau: float):
+        self.w, self.tau = w, tau
+        self.np = None
+        if src_vecs and hasattr(src_vecs[0], "dtype"):
+            import numpy as np  # only here when the embeddings extra is installed and in use
+
+            self.np = np
+            S = np.asarray(src_vecs, dtype=np.float32).reshape(len(src_vecs), -1)
+            T = np.asarray(tgt_vecs, dtype=np.float32).reshape(len(tgt_vecs), -1)
+            S /= np.maximum(np.linalg.norm(S, axis=1, keepdims=True), 1e-9)
+            T /= np.maximum(np.linalg.norm(T, axis=1, keepdims=True), 1e-9)
+            self.S, self.T = S, T
+            t_mean = T.mean(axis=0) if len(T) else np.zeros(S.shape[1], np.float32)
+            s_mean = S.mean(axis=0) if len(S) else np.zeros(T.shape[1], np.float32)
+            self.a = (S @ t_mean).tolist()  # s_i . mean(t): sum over a side, divided by its norm = mean cosine
+            self.b = (T @ s_mean).tolist()
+        else:
+            self.S = [_unit(v) for v in src_vecs]
+            self.T = [_unit(v) for v in tgt_vecs]
+            dim = len(self.S[0]) if self.S else (len(self.T[0]) if self.T else 0)
+            t_mean = [sum(v[k] for v in self.T) / len(self.T) for k in range(dim)] if self.T else [0.0] * dim
+            s_mean = [sum(v[k] for v in self.S) / len(self.S) for k in range(dim)] if self.S else [0.0] * dim
+            self.a = [_dot(v, t_mean) for v in self.S]
+            self.b = [_dot(v, s_mean) for v in self.T]
+        self._pref: dict[int, tuple[int, list[float]]] = {}  # row i: (first column, prefix sums of s_i . t_j)
+        self._self: dict[tuple[int, int, int], float] = {}
+        self._groups: dict[tuple[int, int, int], tuple[float, float]] = {}
+
+    def _cross(self, i: int, j0: int, dj: int) -> float:
+        """``s_i . (t_j0 + ... + t_j0+dj-1)`` from prefix sums along row i, computed a row segment at a
+        time around where the DP asks (its band)."""
+        r = self._pref.get(i)
+        if r is not None:
+            k = j0 - r[0]
+            if k >= 0 and k + dj < len(r[1]):
+                return r[1][k + dj] - r[1][k]
+        a = max(0, j0 - 32)  # the band is about 2 * window wide and moves forward: 128 columns hold it
+        b = min(len(self.T), j0 + dj + 96)
+        if self.np is not None:
+            row = self.np.concatenate(([0.0], self.np.cumsum(self.T[a:b] @ self.S[i], dtype=self.np.float64))).tolist()
+        else:
+            s = self.S[i]
+            row = [0.0]
+            for t in self.T[a:b]:
+                row.append(row[-1] + _dot(s, t))
+        self._pref[i] = (a, row)
+        return row[j0 + dj - a] - row[j0 - a]
+
+    def dot(self, i: int, j: int) -> float:
+        """``s_i . t_j``."""
+        return self._cross(i, j, 1)
+
+    def _pair(self, side: int, i: int, k: int) -> float:
+        key = (side, i, k)
+        v = self._self.get(key)
+        if v is None:
+            M = self.S if side == 0 else self.T
+            v = float(M[i] @ M[k]) if self.np is not None else _dot(M[i], M[k])
+            self._self[key] = v
+        return v
+
+    def _group(self, side: int, first: int, k: int) -> tuple[float, float]:
+        """Norm of the sum of sentences ``first..first+k-1`` of one side, and its mean cosine to the other text."""
+        key = (side, first, k)
+        g = self._groups.get(key)
+        if g is None:
+            ids = range(first, first + k)
+            n2 = float(k)
+            for x in ids:
+                for y in range(x + 1, first + k):
+                    n2 += 2.0 * self._pair(side, x, y)
+            n = math.sqrt(max(n2, 1e-9))
+            hub = self.a if side == 0 else self.b
+            g = (n, sum(hub[x] for x in ids) / n)
+            self._groups[key] = g
+        return g
+
+    def sim(self, src: Sequence[int], tgt: Sequence[int]) -> float:
+        """Margin-corrected cosine of the summed vectors of sentences ``src`` and ``tgt`` (any indices)."""
+        cross = 0.0
+        for i in src:
+            for j in tgt:
+                cross += self.dot(i, j)
+        ns = float(len(src))
+        for x in range(len(src)):
+            for y in range(x + 1, len(src)):
+                ns += 2.0 * self._pair(0, src[x], src[y])
+        nt = float(len(tgt))
+        for x in range(len(tgt)):
+            for y in range(x + 1, len(tgt)):
+                nt += 2.0 * self._pair(1, tgt[x], tgt[y])
+        ns = math.sqrt(max(ns, 1e-9))
+        nt = math.sqrt(max(nt, 1e-9))
+        hub_s = sum(self.a[i] for i in src) / ns
+        hub_t = sum(self.b[j] for j in tgt) / nt
+        return cross / (ns * nt) - 0.5 * (hub_s + hub_t)
+
+    def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
+        """The term for the bead of units ``i0..i0+di-1`` : ``j0..j0+dj-1`` (``sids``/``tids``: their sentences).
+
+        Runs of consecutive sentences (all but those around a fixed deletion) take the fast path: a row of
+        prefix sums per source sentence and the norms of each run computed once; the same value as :meth:`sim`.
+        """
+        i, j = sids[i0], tids[j0]
+        if di == 1 and dj == 1:
+            return self.w * (self.tau - self._cross(i, j, 1) + 0.5 * (self.a[i] + self.b[j]))
+        if sids[i0 + di - 1] - i == di - 1 and tids[j0 + dj - 1] - j == dj - 1:
+            ns, hs = self._group(0, i, di)
+            nt, ht = self._group(1, j, dj)
+            cross = 0.0
+            for x in range(i, i + di):
+                cross += self._cross(x, j, dj)
+            return self.w * (self.tau - cross / (ns * nt) + 0.5 * (hs + ht))
+        return self.w * (self.tau - self.sim(sids[i0 : i0 + di], tids[j0 : j0 + dj]))
+
+
+def _dot(u: Sequence[float], v: Sequence[float]) -> float:
+    return sum(x * y for x, y in zip(u, v))
+
+
+def _unit(v: Sequence[float]) -> tuple[float, ...]:
+    n = math.sqrt(sum(x * x for x in v)) or 1.0
+    return tuple(x / n for x in v)
 
 
 _SQRT2 = math.sqrt(2.0)

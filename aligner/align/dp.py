@@ -53,6 +53,9 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
     inv_sqrt2 = 1.0 / math.sqrt(2.0)
     match_types = [(t, di, dj, prior) for t, (di, dj, prior) in enumerate(types) if di and dj]
     Sat, Tat = S.atoms, T.atoms
+    # the embedding term (Model.cost has it too): only where units are sentences, not on coarse passes
+    emb = model.emb.cost if model.emb is not None and S.ids is not None and T.ids is not None else None
+    Sids, Tids = S.ids, T.ids
     t10 = next(t for t, (di, dj, _) in enumerate(types) if di == 1 and dj == 0)
     t01 = next(t for t, (di, dj, _) in enumerate(types) if di == 0 and dj == 1)
     # the target block (features, penalty, largest gain) of a bead ending at column j, per width dj,
@@ -119,9 +122,11 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                 ft, pt, gt = tb
                 pen = pt if edge else ps + pt  # an edge unit's uncovered part has no counterpart
                 gain = gs if gs < gt else gt
-                # the length term is >= 0 and float addition is monotone, so a bead that cannot win
-                # without it would be skipped below as well: skip it before the erfc and the log
-                if prev + prior + pen - gain >= best:
+                # the embedding term (it may be negative) is in the bound; the length term is >= 0 and float
+                # addition is monotone, so a bead that cannot win without it would be skipped below as well:
+                # skip it before the erfc and the log
+                e = emb(Sids, i - di, di, Tids, pj, dj) if emb is not None else 0.0
+                if prev + prior + pen + e - gain >= best:
                     continue
                 x1 = l2 * inv_ratio if edge else l1  # partial: the target may begin/end inside this source unit
                 mean = (x1 + l2 * inv_ratio) * 0.5
@@ -133,6 +138,8 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                     z = x * inv_sqrt2
                     c = prev + prior + z * z + log(z * sqrt_pi)
                 c += pen
+                if emb is not None:
+                    c += e
                 if c - gain >= best:
                     continue
                 if fs and ft:
@@ -194,6 +201,9 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
     length_cost = model.length_cost
     weights = model.weights
     block = model.block
+    # the embedding term of Model.cost, as in _dp
+    emb = model.emb.cost if model.emb is not None and S.ids is not None and T.ids is not None else None
+    Sids, Tids = S.ids, T.ids
     del_s = indel_costs(model, S, True)
     ins_t = indel_costs(model, T, False)
     Scum, Tcum = S.cum, T.cum
@@ -282,6 +292,8 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
                             c += pss + pt
                     else:
                         c += pss + pt
+                    if emb is not None:
+                        c += emb(Sids, i - di, di, Tids, pj, dj)
                 cw = c / temp
                 wrow[base + t] = cw
                 prev = prow[pj - plo]

@@ -42,6 +42,13 @@ DEFAULT_OPTIONS: dict = {
     "w_kind": 3.0,
     "pen_kind": 5.0,
     "cost_kind_clash": 20.0,  # two special blocks of different kinds (title against dateline) in one bead
+    # sentence embeddings (aligner/align/embed.py; only when an embedder is given): a bead's cost gets
+    # w_emb * (tau_emb - sim), sim = margin-corrected cosine of the summed vectors (cost.Similarity)
+    # (tuned on Text+Berg dev only: benchmarks/README.md)
+    "w_emb": 60.0,
+    "tau_emb": 0.02,
+    "emb_lexicon": False,  # the lexicon pass with embeddings too (on dev it bought nothing and doubles the time)
+    "emb_full_dp_cells": 5000,  # full_dp_cells with embeddings: their band is as good on dev, and half the time
     # search
     "window": 8,  # half-width of the band around the projected coarse path
     "full_dp_cells": 60000,  # below this many cells the whole matrix is searched

@@ -84,6 +84,20 @@ def dump_option(fn):
     )(fn)
 
 
+def embeddings_option(fn):
+    """``--no-embeddings``: the aligner without sentence embeddings even when the extra is installed, to compare."""
+    return click.option(
+        "--no-embeddings", "no_embeddings", is_flag=True,
+        help="Align without sentence embeddings even when the embeddings extra is installed (as ALIGNER_EMBEDDINGS=0)."
+             " Example: aligner align kropotkin-two-letters-to-lenin ru --no-embeddings",
+    )(fn)
+
+
+def _embeddings_flag(no_embeddings: bool) -> bool | None:
+    """The option as the library takes it: False = off, None = on when installed (and not switched off)."""
+    return False if no_embeddings else None
+
+
 def _open_store(db_path: str, texts_dir: str | None = None, *, write: bool = False):
     """The corpus; for a command that writes, held under the writers' lock until the command ends, so that its
     change and its dump are one step no build can come between."""
@@ -173,8 +187,9 @@ def segment(file, lang, no_structure, as_json):
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes reading the next works while one is written [default: processors - 1 for a "
                    "large corpus, else 0]")
+@embeddings_option
 @_errors
-def build(texts_dir, db_path, force, as_json, jobs):
+def build(texts_dir, db_path, force, as_json, jobs, no_embeddings):
     """Build the corpus database from the work folders in TEXTS_DIR.
 
     Builds into a temporary file and swaps it in only when everything
@@ -189,7 +204,8 @@ def build(texts_dir, db_path, force, as_json, jobs):
 
     n = len(find_works(texts_dir))
     with click.progressbar(length=n, label="Building", file=sys.stderr, show_pos=True) as bar:
-        report = do_build(texts_dir, db_path, force=force, jobs=jobs, progress=lambda _: bar.update(1))
+        report = do_build(texts_dir, db_path, force=force, jobs=jobs, progress=lambda _: bar.update(1),
+                          embeddings=_embeddings_flag(no_embeddings))
     if as_json:
         click.echo(json.dumps(report.__dict__, ensure_ascii=False))
     else:
@@ -579,8 +595,10 @@ def new_work(slug, title, pivot_file, lang, key, author, year, source, licence, 
 @click.option("--replace", is_flag=True, help="Replace a version's text; human alignments are kept where they still fit")
 @db_option
 @texts_option
+@embeddings_option
 @_errors
-def add_version(work, lang, file, key, translator, year, source, licence, title, role, replace, db_path, texts_dir):
+def add_version(work, lang, file, key, translator, year, source, licence, title, role, replace, db_path, texts_dir,
+                no_embeddings):
     """Import a whole text as a version of WORK, segment it and align it to the pivot.
 
     The text is copied into texts/WORK/ and declared in work.toml; the
@@ -598,7 +616,8 @@ def add_version(work, lang, file, key, translator, year, source, licence, title,
         # Everything typed so far goes to text first, so the rebuild loses nothing.
         Store(db_path, texts_dir).dump(texts_dir)
     report = do_add(texts_dir, work, lang, file, key=key, replace=replace, translator=translator, year=year,
-                    source=source, licence=licence, title=title, role=role, db_path=db_path)
+                    source=source, licence=licence, title=title, role=role, db_path=db_path,
+                    embeddings=_embeddings_flag(no_embeddings))
     store = Store(db_path, texts_dir)
     store.dump(texts_dir, work=work, key=report.key)
     counts = next(r for r in store.status_counts(work) if r["version"] == report.key)
@@ -619,8 +638,9 @@ def add_version(work, lang, file, key, translator, year, source, licence, title,
 @db_option
 @texts_option
 @dump_option
+@embeddings_option
 @_errors
-def align(work, lang, start, end, as_json, db_path, texts_dir, dump):
+def align(work, lang, start, end, as_json, db_path, texts_dir, dump, no_embeddings):
     """Re-run automatic alignment for one version; human links, statuses and clears stay as they are.
 
     Example:
@@ -628,7 +648,7 @@ def align(work, lang, start, end, as_json, db_path, texts_dir, dump):
         aligner align kropotkin-two-letters-to-lenin ru --from 24.1
     """
     store = _open_store(db_path, texts_dir, write=True)
-    report = store.realign(work, lang, start=start, end=end)
+    report = store.realign(work, lang, start=start, end=end, embeddings=_embeddings_flag(no_embeddings))
     for note in report.notes:
         say(f"warning: {note}", err=True)
     _after_write(store, work, report.key, dump)
@@ -648,8 +668,9 @@ def align(work, lang, start, end, as_json, db_path, texts_dir, dump):
 @click.option("--format", "fmt", type=click.Choice(["ladder", "tsv", "json"]), default="ladder", show_default=True)
 @click.option("--partial/--no-partial", default=None, help="The target covers only part of the source [default: guess]")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+@embeddings_option
 @_errors
-def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output):
+def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output, no_embeddings):
     """Align two texts without a database, as hunalign or Vecalign do.
 
     ladder prints one bead per line as [src ids]:[tgt ids] (0-based);
@@ -678,6 +699,11 @@ def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output
     s_sents, s_blocks = load(src, src_lang)
     t_sents, t_blocks = load(tgt, tgt_lang)
     kwargs = {} if partial is None else {"partial": partial}
+    from ..align.embed import default_embedder
+
+    embedder = default_embedder(None, _embeddings_flag(no_embeddings))  # no database: vectors cached in memory
+    if embedder is not None:
+        kwargs["embedder"] = embedder
     if presegmented:
         beads = align_sentences(s_sents, t_sents, src_lang, tgt_lang, **kwargs)
     else:

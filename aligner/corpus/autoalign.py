@@ -21,12 +21,15 @@ def align_version(
     fixed: Sequence[tuple[list[int], list[int]]],
     src_lang: str,
     tgt_lang: str,
+    embedder=None,
 ) -> tuple[list[tuple[list[int], list[int], float]], dict]:
     """Align a version's segments to the pivot's; returns (pivot ids, target ids, score) beads and a signature.
 
     ``fixed`` are human alignments as (pivot ids, target ids): they come back
     unchanged and the aligner only fills the gaps between them. Beads with
-    no target are left out (those pivot sentences keep empty slots).
+    no target are left out (those pivot sentences keep empty slots). ``embedder``
+    (:func:`aligner.align.embed.default_embedder`) adds sentence embeddings; the signature says which
+    model, or ``none``.
     """
     p_index = {sid: i for i, sid in enumerate(pivot_ids)}
     t_index = {sid: i for i, sid in enumerate(target_ids)}
@@ -42,7 +45,7 @@ def align_version(
                 for b in blocks_of(segs)]
 
     beads = align_blocks(to_blocks(pivot_segments), to_blocks(target_segments), src_lang, tgt_lang,
-                         fixed=fixed_beads)
+                         fixed=fixed_beads, embedder=embedder)
     fixed_set = {(b.src, b.tgt) for b in fixed_beads}
     out = []
     for b in beads:
@@ -50,7 +53,8 @@ def align_version(
             continue
         out.append(([pivot_ids[i] for i in b.src], [target_ids[j] for j in b.tgt], round(float(b.score), 4)))
     sig = align_signature()
-    return out, {"name": sig["name"], "version": sig["version"]}
+    return out, {"name": sig["name"], "version": sig["version"],
+                 "embeddings": embedder.signature if embedder is not None else "none"}
 
 
 #: Share of either side's sentences left unaligned above which the build warns.

@@ -35,6 +35,7 @@ from ..record import (
 from ..text.search import normalize_for_search
 from ..text.segment import Document, Segment, is_tsv, read_text, segment_text, segment_tsv
 from ..text.sentences import splitter_signature
+from ..align.embed import default_embedder
 from .autoalign import align_version, unaligned_warning
 from .lock import writer_lock
 from .counts import enable_counts
@@ -187,8 +188,9 @@ def read_works(works: list[Work], jobs: int | None = None):
 class _Builder:
     """Writes one fresh database from the work folders. Row order is deterministic."""
 
-    def __init__(self, db: sqlite_utils.Database, progress: Callable[[str], None] | None = None):
+    def __init__(self, db: sqlite_utils.Database, progress: Callable[[str], None] | None = None, embedder=None):
         self.db = db
+        self.embedder = embedder  # sentence embeddings for new texts (cached in this database), or None
         self.conn = db.conn
         self.next_segment = 1
         self.next_alignment = 1
@@ -377,7 +379,8 @@ class _Builder:
             groups = human
             fixed = [(g["pivots"], g["targets"]) for g in human if g["pivots"] or g["targets"]]
             beads, self.align_sig = align_version(
-                pivot.segments, pivot.ids, tdoc.segments, tids, fixed, work.pivot_version.language, v.language
+                pivot.segments, pivot.ids, tdoc.segments, tids, fixed, work.pivot_version.language, v.language,
+                self.embedder,
             )
             warning = unaligned_warning(f"{work.slug}/{v.key}", beads, fixed, len(pivot.ids), len(tids))
             if warning:
@@ -659,6 +662,7 @@ def build(
     *,
     progress: Callable[[str], None] | None = None,
     force: bool = False,
+    embeddings: bool | None = None,
     jobs: int | None = None,
 ) -> BuildReport:
     """Build the corpus database from the work folders under ``texts_dir``.
@@ -670,15 +674,38 @@ def build(
     worker processes read and segment the next works while one is written
     (:func:`read_works`; None chooses by the machine and the corpus's size). The
     whole build holds the writers' lock (:mod:`.lock`), so no change can slip
-    in between reading ``texts/`` and replacing the database.
+    in between reading ``texts/`` and replacing the database. ``embeddings``: False aligns new texts
+    without sentence embeddings even when the extra is installed; the old database's cached vectors are
+    carried into the new one, so a rebuild does not embed them again.
     """
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with writer_lock(db_path):
-        return _build(Path(texts_dir), db_path, progress, force, jobs)
+        return _build(Path(texts_dir), db_path, progress, force, jobs, embeddings)
 
 
-def _build(texts: Path, db_path: Path, progress, force: bool, jobs: int | None = None) -> BuildReport:
+def _carry_embeddings(db: sqlite_utils.Database, old: Path) -> None:
+    """Copy the embedding cache of the database being replaced into the fresh one (inside its transaction)."""
+    try:
+        src = sqlite3.connect(f"file:{old}?mode=ro", uri=True)
+        try:
+            if not src.execute("select 1 from sqlite_master where type = 'table' and name = 'embeddings'").fetchone():
+                return
+            rows = src.execute("select hash, model, dim, vector from embeddings")
+            while True:
+                chunk = rows.fetchmany(5000)
+                if not chunk:
+                    break
+                db.conn.executemany("insert or ignore into embeddings (hash, model, dim, vector) values (?, ?, ?, ?)",
+                                    chunk)
+        finally:
+            src.close()
+    except sqlite3.DatabaseError:
+        return  # not a database we can read: nothing to carry (the build reports real problems elsewhere)
+
+
+def _build(texts: Path, db_path: Path, progress, force: bool, jobs: int | None = None,
+           embeddings: bool | None = None) -> BuildReport:
     works = [load_work(p) for p in find_works(texts)]
     if not works:
         raise InputError(str(texts), "no work folders (a folder with a work.toml) found")
@@ -694,8 +721,10 @@ def _build(texts: Path, db_path: Path, progress, force: bool, jobs: int | None =
         indexes = db.execute("select name, sql from sqlite_master where type = 'index' and sql is not null").fetchall()
         for name, _ in indexes:
             db.execute(f"DROP INDEX [{name}]")
-        builder = _Builder(db, progress)
+        builder = _Builder(db, progress, default_embedder(db.conn, embeddings))
         with db.atomic():
+            if db_path.exists():
+                _carry_embeddings(db, db_path)
             for work, read in read_works(works, jobs):
                 builder.build_work(work, read)
             for _, sql in indexes:

@@ -39,6 +39,7 @@ def add_version(
     role: str = "translation",
     title: str | None = None,
     db_path: str | Path | None = None,
+    embeddings: bool | None = None,
 ) -> ImportReport:
     """Copy a whole text into ``texts/<work>/`` as version ``key`` (default: the language) and declare it.
 
@@ -52,11 +53,12 @@ def add_version(
     # The whole import (text files, work.toml, the build) is one writer: nothing may change the corpus midway.
     with writer_lock(db_path) if db_path is not None else nullcontext():
         return _add_version(texts_dir, work, lang, source_file, key=key, replace=replace, translator=translator,
-                            year=year, source=source, licence=licence, role=role, title=title, db_path=db_path)
+                            year=year, source=source, licence=licence, role=role, title=title, db_path=db_path,
+                            embeddings=embeddings)
 
 
 def _add_version(texts_dir, work, lang, source_file, *, key, replace, translator, year, source, licence, role,
-                 title, db_path) -> ImportReport:
+                 title, db_path, embeddings=None) -> ImportReport:
     wdir = Path(texts_dir) / work
     if not (wdir / md.METADATA_FILE).exists():
         raise UnknownError(f"unknown work {work!r} (no {wdir / md.METADATA_FILE})")
@@ -99,7 +101,7 @@ def _add_version(texts_dir, work, lang, source_file, *, key, replace, translator
         md.update_version(wdir, key, values)
         if old_file and old_file.exists():
             old_file.unlink()
-        warnings = build(texts_dir, db_path).warnings if db_path is not None else []
+        warnings = build(texts_dir, db_path, embeddings=embeddings).warnings if db_path is not None else []
     except BaseException:
         for p, content in saved.items():
             if content is None:

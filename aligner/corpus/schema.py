@@ -312,3 +312,14 @@ def m005_parts_counted_from_1(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM divisions WHERE n = 0 AND EXISTS"
                " (SELECT 1 FROM divisions d WHERE d.version = divisions.version AND d.n = 1)")
     db.execute("UPDATE divisions SET n = 1, label = 'Part 1' WHERE n = 0")
+
+
+@migrations()
+def m006_embeddings(db: sqlite_utils.Database) -> None:
+    """The aligner's sentence-embedding cache (the ``embeddings`` extra): one vector per sentence text and model,
+    as float16 bytes, so re-aligning a version (``aligner align``, ``--from``) embeds nothing twice.
+
+    Keyed by the text's content hash (:func:`aligner.model.text_hash`), not by segment id: the same sentence in
+    two versions or after a rebuild is the same vector."""
+    db["embeddings"].create({"hash": str, "model": str, "dim": int, "vector": bytes}, pk=("hash", "model"),
+                            not_null={"hash", "model", "dim", "vector"})

@@ -25,6 +25,7 @@ from ..record import METADATA_FILE, format_record, history_path, load_jsonl, slo
 from ..text.search import normalize_for_search
 from ..text.segment import Segment
 from . import queries
+from ..align.embed import default_embedder
 from .autoalign import align_version, unaligned_warning
 from .links import LinkEditor, combined_status, is_human, leftover_position
 from .lock import writer_lock
@@ -388,12 +389,15 @@ class Store(LinkEditor):
                 report.applied.append(e)
         return report
 
-    def realign(self, work: str, key: str, *, start: str | None = None, end: str | None = None) -> ImportReport:
+    def realign(self, work: str, key: str, *, start: str | None = None, end: str | None = None,
+                embeddings: bool | None = None) -> ImportReport:
         """Re-run the aligner for one version in the database, never touching human alignments.
 
         Human links, statuses and clears are fixed anchors. With ``start`` (a row, as in the link operations)
         only the rows from there on are aligned again, with ``end`` only those up to there: the rows outside
         stay as they are, automatic or not. Returns what changed: automatic alignments added, removed, moved.
+        ``embeddings``: False aligns without sentence embeddings even when the extra is installed; their
+        vectors are cached in the database, so aligning the same texts again embeds nothing.
         """
         w = self.work(work)
         v = self.version(w["id"], key)
@@ -426,7 +430,8 @@ class Store(LinkEditor):
         file_targets = set(t_ids)
         fixed = [(links[a["id"]][0], [t for t in links[a["id"]][1] if t in file_targets]) for a in keep
                  if links[a["id"]][0] or links[a["id"]][1]]
-        beads, _sig = align_version(p_segs, p_ids, t_segs, t_ids, fixed, pv["language"], v["language"])
+        embedder = default_embedder(db.conn, embeddings)
+        beads, _sig = align_version(p_segs, p_ids, t_segs, t_ids, fixed, pv["language"], v["language"], embedder)
         warning = unaligned_warning(f"{w['id']}/{v['key']}", beads, fixed, len(p_ids), len(t_ids))
         if warning:
             report.notes.append(warning)
