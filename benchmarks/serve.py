@@ -12,7 +12,8 @@ Run from the repository root, on a database built by ``benchmarks/build.py``:
 number of requests per endpoint (``--requests``, default 50), one at a time,
 each with a different target drawn from the database with a fixed seed
 (a different part, segment, word or page), and prints p50/p95/max per
-endpoint (goal: every p95 < 100 ms). ``--explain`` also prints SQLite's
+endpoint (goal: every p95 < 100 ms). ``--choices`` times, without a server, each choice made so that
+the shipped configuration is fast at this size, before and after. ``--explain`` also prints SQLite's
 ``EXPLAIN QUERY PLAN`` for the SQL behind the table pages (as Datasette
 reports it in the ``.json`` of the page) and for the queries of the reading
 page. Every figure is measured in this run.
@@ -253,6 +254,72 @@ def explain_queries(db: str) -> None:
     conn.close()
 
 
+def choices(db: str, repeat: int = 5) -> None:
+    """Each choice made for serving a large corpus as shipped, timed before and after on this database, warm
+    (median of ``repeat`` runs after one untimed run), with SQLite's plan of the "after" query."""
+    from aligner.corpus import counts
+
+    plain = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    mapped = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    mapped.execute("PRAGMA mmap_size = 17179869184")  # what the plugin sets on every connection
+    big = plain.execute("select w.id from works w join versions v on v.work = w.id join segments s on s.version = v.id"
+                        " group by w.id order by count(*) desc, w.id limit 1").fetchone()[0]
+    vids = [r[0] for r in plain.execute("select id from versions where work = ?", [big])]
+    common_en, common_ru = "winter", "хлеб"
+    fts = "id in (select rowid from segments_fts where segments_fts match ?)"
+    old_parallel_inner = ("SELECT w.id AS work, s.ref AS segment, s.division, s.kind, s.text AS pivot, s.id AS sid "
+                          "FROM segments s JOIN versions pv ON pv.id = s.version JOIN works w ON w.id = pv.work "
+                          "AND w.pivot = pv.key ORDER BY w.id, s.position")
+    view_sql = plain.execute("select sql from sqlite_master where name = 'parallel'").fetchone()[0]
+    outer = view_sql[view_sql.index("SELECT"):view_sql.index("FROM (SELECT")]
+    old_parallel = f"{outer} FROM ({old_parallel_inner}) p LIMIT 101"
+    status_sql = ("select a.work, v.key, sum(a.status = 'auto'), sum(a.stale), count(*) from alignments a join "
+                  "versions v on v.id = a.version where a.address is not null group by a.work, v.key")
+    rows = [
+        ("status facet, all alignments", (plain, "select status, count(*) from alignments where status is not null "
+                                                 "group by status", []),
+         (plain, "select value, sum(n) from facet_counts where tbl = 'alignments' and col = 'status' and n > 0 "
+                 "group by value", [])),
+        ("count of a whole table (alignments)", (plain, "select count(*) from alignments", []),
+         (plain, counts.ROWS_SQL.format(table="alignments"), [])),
+        (f"search hit count, {common_ru!r}", (plain, f"select count(*) from segments where {fts}", [common_ru]),
+         (mapped, "select count(*) from segments_fts where segments_fts match ?", [common_ru])),
+        (f"search page, {common_en!r}: sort: position -> ids", (plain, f"select * from segments where {fts} "
+                                                                      "order by position limit 101", [common_en]),
+         (mapped, f"select * from segments where {fts} order by id limit 101", [common_en])),
+        (f"row lookups of {common_ru!r}'s hits: page cache -> mmap", (plain, f"select count(kind) from segments "
+                                                                               f"where {fts}", [common_ru]),
+         (mapped, f"select count(kind) from segments where {fts}", [common_ru])),
+        ("parallel view, whole, first page", (plain, old_parallel, []),
+         (plain, "select * from parallel limit 101", [])),
+        ("work pages' status counts, every work", (plain, status_sql, []),
+         (plain, "select c.version, c.value, c.n from facet_counts c where tbl = 'alignments' and col = 'slot'", [])),
+        ("plugin search: a work's id range", (plain, " union all ".join(
+            ["select min(id), max(id) from segments where version = ?"] * len(vids)), vids),
+         (plain, " union all ".join(["select min(id) from segments where version = ? union all "
+                                     "select max(id) from segments where version = ?"] * len(vids)),
+          [v for v in vids for _ in (0, 1)])),
+    ]
+
+    def timed(conn, sql, params) -> float:
+        conn.execute(sql, params).fetchall()
+        ts = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            conn.execute(sql, params).fetchall()
+            ts.append((time.perf_counter() - t) * 1000)
+        return statistics.median(ts)
+
+    print(f"\nchoices, before -> after (ms, median of {repeat} warm runs; largest work {big}):")
+    w = max(len(r[0]) for r in rows)
+    for name, before, after in rows:
+        b, a_ = timed(*before), timed(*after)
+        plan = "; ".join(r[3] for r in after[0].execute("EXPLAIN QUERY PLAN " + after[1], after[2]))
+        print(f"  {name.ljust(w)} | {b:9.1f} -> {a_:7.1f} | x{b / max(a_, 0.01):,.0f} | {plan[:110]}")
+    plain.close()
+    mapped.close()
+
+
 def explain(db: str, client, base: str, urls: dict[str, list[str]]) -> None:
     """EXPLAIN QUERY PLAN of the SQL Datasette runs for each table page (from the page's .json)."""
     from datasette.utils import escape_fts
@@ -291,11 +358,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--readme", action="store_true",
                     help="start the server exactly as the README says (`aligner serve DB`), nothing else passed")
     ap.add_argument("--explain", action="store_true", help="print EXPLAIN QUERY PLAN for the table pages")
+    ap.add_argument("--choices", action="store_true",
+                    help="only time each choice made for a large corpus before and after, on the database (no server)")
     ap.add_argument("--only", help="only endpoints whose name contains this")
     a = ap.parse_args(argv)
     db = str(Path(a.db).resolve())
     if not Path(db).exists():
         raise SystemExit(f"{db}: no such database (run benchmarks/build.py first)")
+    if a.choices:
+        choices(db)
+        return
     settings = list(a.setting) + ([["suggest_facets", "off"]] if a.tuned else [])
     extra = [x for name, value in settings for x in ("--setting", name, value)]
     metadata = tuned_metadata() if a.tuned else None

@@ -115,21 +115,33 @@ class _Read:
     search: list[str]
     records: list[dict] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)
+    #: the search keys of the text translators typed or corrected in the records, by text
+    typed_search: dict[str, str] = field(default_factory=dict)
 
 
 def read_work(work: Work) -> dict[str, _Read]:
-    """Every version of ``work`` read (:class:`_Read`), by key. Touches no database: it runs in a worker."""
+    """Every version of ``work`` read (:class:`_Read`), by key, its dump lines checked. Touches no database:
+    it runs in a worker."""
     out = {}
     for key, v in work.versions.items():
         is_pivot = key == work.pivot
         doc = segment_version(work, v) if is_pivot or v.file else Document(text="")
-        out[key] = _Read(
-            doc,
-            [text_hash(s.text) for s in doc.segments],
-            [normalize_for_search(s.text, v.language) for s in doc.segments],
-            [] if is_pivot else load_jsonl(slots_path(work.path, v.key)),
-            [] if is_pivot else load_jsonl(history_path(work.path, v.key)),
-        )
+        doc.text = ""  # the segments carry what is written; the whole source need not travel back
+        read = _Read(doc, [text_hash(s.text) for s in doc.segments],
+                     [normalize_for_search(s.text, v.language) for s in doc.segments])
+        if not is_pivot:
+            path, hpath = slots_path(work.path, v.key), history_path(work.path, v.key)
+            read.records, read.history = load_jsonl(path), load_jsonl(hpath)
+            for rec in read.records:
+                check_fields(rec, SLOT_FIELDS, path, rec["_line"])
+                # typed text (a row without targets) and corrected sentences; a row with targets shows theirs
+                texts = ([] if rec.get("targets") else [rec.get("text")]) + list((rec.get("edits") or {}).values())
+                for text in texts:
+                    if text and text not in read.typed_search:
+                        read.typed_search[text] = normalize_for_search(text, v.language)
+            for h in read.history:
+                check_fields(h, HISTORY_FIELDS, hpath, h.get("_line", 0))
+        out[key] = read
     return out
 
 
@@ -198,6 +210,7 @@ class _Builder:
         self.report = BuildReport(db_path="")
         self.segmenter_sig: dict = {}
         self.align_sig: dict = {}
+        self._typed_search: dict[str, str] = {}
         # Rows waiting for one executemany per version (one INSERT per row was most of the build's SQL time).
         self._typed_rows: list[tuple] = []
         self._alignment_rows: list[tuple] = []
@@ -325,6 +338,7 @@ class _Builder:
         vid = version_id(work.slug, v.key)
         path = slots_path(work.path, v.key)
         records = read.records
+        self._typed_search = read.typed_search
         self.stage_history(work, v, vid, read.history, pivot)
         tdoc, thashes = read.doc, read.hashes
         tids = self.insert_segments(vid, tdoc, v.language, hashes=thashes, search=read.search) if tdoc.segments else []
@@ -358,7 +372,7 @@ class _Builder:
             for ref, text in (rec.get("edits") or {}).items():
                 hit = targets_by_ref.get(ref)
                 if hit and hit[0] in tlinks:
-                    corrections.append((text, normalize_for_search(text, v.language), hit[0]))
+                    corrections.append((text, self._search_keys(text, v.language), hit[0]))
             group["text"] = "" if rec.get("targets") else (rec.get("text") or "")
             if rec.get("targets") and not tlinks:
                 group["stale"] = 1  # its sentences are gone from the file: keep the record, flagged
@@ -486,13 +500,18 @@ class _Builder:
         self.next_segment += 1
         self._typed_rows.append(
             (sid, vid, ref, position, seg.division, None, None, seg.kind, None, seg.text, None, None,
-             text_hash(seg.text), 1, normalize_for_search(seg.text, lang))
+             text_hash(seg.text), 1, self._search_keys(seg.text, lang))
         )
         self.report.segments += 1
         return sid
 
+    def _search_keys(self, text: str, lang: str) -> str:
+        """Search keys of a typed text: worked out with the version's reading (:func:`read_work`) when it can be."""
+        found = self._typed_search.get(text)
+        return found if found is not None else normalize_for_search(text, lang)
+
     def _resolve_record(self, rec: dict, pivot: "_PivotIndex", path: Path, line: int) -> dict:
-        check_fields(rec, SLOT_FIELDS, path, line)
+        # its fields' types were checked when the version was read (read_work)
         status = rec.get("status", "draft")
         if status not in STATUSES:
             raise InputError(str(path), f"invalid status {status!r}", line=line)
@@ -521,8 +540,7 @@ class _Builder:
         """Keep one version's revisions in temp tables, their pivot refs resolved, until :meth:`insert_history`."""
         rows, segs = [], []
         hpath = history_path(work.path, v.key)
-        for h in history:
-            check_fields(h, HISTORY_FIELDS, hpath, h.get("_line", 0))
+        for h in history:  # its fields' types were checked when the version was read (read_work)
             # Today's files number revisions with their one "id"; older ones with a per-version "rev".
             given, seq = h.get("id"), h.get("rev")
             if given is None and seq is None:
