@@ -151,6 +151,8 @@ def test_only_the_counts_datasette_makes_on_big_pages_are_rewritten():
     assert fast("select count(*) from segments where id in (select rowid from segments_fts where segments_fts "
                 "match :search) ") == "select count(*) from segments_fts where segments_fts match :search"
     assert fast("select count(*) from parallel ") and fast("select count(*) from slot_texts ")
+    assert fast("select count(*) from [segments_fts]") == fast("select count(*) from segments ")
+    assert fast("select count(*) from [segments_fts_data]") == "select null"
     for other in ("select count(*) from works ", "select count(*) from parallel where \"work\" = :p0 ", "select count(*) from segments where version = :p0 ",
                   "select count(*) from segments where version = :p0 and id in (select rowid from segments_fts "
                   "where segments_fts match :search) ", "select count(*) from (select * from segments)"):
