@@ -51,6 +51,15 @@ def is_corpus(conn: sqlite3.Connection) -> bool:
     return CORPUS_TABLES <= names
 
 
+def alignments_stamp(conn: sqlite3.Connection) -> tuple:
+    """A value that changes whenever an alignment is added or removed: every change of a slot or a link writes
+    new alignment rows (a new largest id) or deletes some (a new count, kept by :mod:`.counts`). Two seeks."""
+    from .counts import ROWS_SQL
+
+    return (conn.execute("select max(id) from alignments").fetchone()[0],
+            conn.execute(ROWS_SQL.format(table="alignments")).fetchone()[0])
+
+
 def build_stamp(conn: sqlite3.Connection) -> tuple | None:
     """``(built_at, signature)`` of the last build, or None (a database that predates the ``build`` table)."""
     try:

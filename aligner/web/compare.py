@@ -211,10 +211,11 @@ class SummaryCache:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         try:
             # Worked out without the lock (seconds), so pages of other pairs are not held up meanwhile.
+            stamp = queries.alignments_stamp(conn)
             sigs = queries.division_signatures(conn, work, pivot_key, [a, b])
             stats = {s["n"]: s for s in compare_summary(conn, work, pivot_key, a, b, divs)}
             with self.lock:
-                self._store(key, sigs, stats)
+                self._store(key, sigs, stats, stamp)
         except sqlite3.Error:
             pass  # the database changed under it (a rebuild): the next page view starts again
         finally:
@@ -228,8 +229,12 @@ class SummaryCache:
             thread.join(timeout)
 
     def _get(self, conn, key, work, pivot_key, a, b, divs) -> list[dict]:
-        sigs = queries.division_signatures(conn, work, pivot_key, [a, b])
         entry = self.entries.get(key)
+        stamp = queries.alignments_stamp(conn)
+        if entry is not None and entry.get("stamp") == stamp:
+            # no alignment added or removed since: the divisions' signatures (a scan of the work) are as they were
+            return [entry["stats"][d["n"]] for d in divs if d["n"] in entry["stats"]]
+        sigs = queries.division_signatures(conn, work, pivot_key, [a, b])
         if entry is None:
             stats = {s["n"]: s for s in compare_summary(conn, work, pivot_key, a, b, divs)}
         else:
@@ -242,13 +247,13 @@ class SummaryCache:
                     if n in stats:
                         rows = compare(conn, work, pivot_key, a, b, n, pieces=False)["rows"]
                         stats.update(_summarise(rows, divs, {n}))
-        self._store(key, sigs, stats)
+        self._store(key, sigs, stats, stamp)
         return [stats[d["n"]] for d in divs if d["n"] in stats]
 
-    def _store(self, key, sigs, stats) -> None:
+    def _store(self, key, sigs, stats, stamp=None) -> None:
         if len(self.entries) >= self.max_entries and key not in self.entries:
             self.entries.pop(next(iter(self.entries)))
-        self.entries[key] = {"sigs": sigs, "stats": stats}
+        self.entries[key] = {"sigs": sigs, "stats": stats, "stamp": stamp}
 
 
 _summaries = SummaryCache()
