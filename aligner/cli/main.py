@@ -184,9 +184,8 @@ def segment(file, lang, no_structure, as_json):
 @db_option
 @click.option("--force", is_flag=True, help="Replace a database that holds revisions not yet dumped to text")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Worker processes reading the next works while one is written [default: processors - 1 for a "
-                   "large corpus, else 0]")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes reading the next works while one is written (no gain measured on 2 cores)")
 @embeddings_option
 @_errors
 def build(texts_dir, db_path, force, as_json, jobs, no_embeddings):

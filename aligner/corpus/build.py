@@ -145,31 +145,15 @@ def read_work(work: Work) -> dict[str, _Read]:
     return out
 
 
-#: Below this much text in all, a build reads its works in its own process (starting workers costs more).
-PARALLEL_BYTES = 4_000_000
-
-
-def _text_bytes(works: list[Work]) -> int:
-    total = 0
-    for w in works:
-        for v in w.versions.values():
-            for path in ([w.path / v.file] if v.file else []) + [slots_path(w.path, v.key), history_path(w.path, v.key)]:
-                try:
-                    total += path.stat().st_size
-                except OSError:
-                    pass
-    return total
-
-
 def read_works(works: list[Work], jobs: int | None = None):
-    """``(work, read_work(work))`` in order. With more than one job, worker processes read ahead (at most two
-    works per worker waiting, so memory stays flat in the number of works) while the caller writes.
+    """``(work, read_work(work))`` in order. With ``jobs`` worker processes, they read ahead (at most two works
+    per worker waiting, so memory stays flat in the number of works) while the caller writes.
 
-    ``jobs`` None: one worker fewer than there are processors, and none for a small corpus; 0: none.
+    Off by default (``jobs`` None or 0): on two cores it gained nothing at 100,000 or 1,000,000 sentences
+    (the writing process is the bottleneck; handing a work over costs about 2 s of unpickling) and took
+    2-4 times the memory (benchmarks/README.md, build.py). It is there for machines where that differs.
     """
-    if jobs is None:
-        jobs = (os.cpu_count() or 1) - 1 if _text_bytes(works) >= PARALLEL_BYTES else 0
-    jobs = min(jobs, len(works))
+    jobs = min(jobs or 0, len(works))
     if jobs < 1 or len(works) < 2:
         for work in works:
             yield work, read_work(work)
@@ -690,7 +674,7 @@ def build(
     exactly as it was. Refuses to replace a database that holds revisions the
     text files do not (run ``aligner dump`` first), unless ``force``. ``jobs``
     worker processes read and segment the next works while one is written
-    (:func:`read_works`; None chooses by the machine and the corpus's size). The
+    (:func:`read_works`; off by default: it gained nothing measured on two cores). The
     whole build holds the writers' lock (:mod:`.lock`), so no change can slip
     in between reading ``texts/`` and replacing the database. ``embeddings``: False aligns new texts
     without sentence embeddings even when the extra is installed; the old database's cached vectors are
