@@ -19,6 +19,8 @@ import sqlite3
 
 import sqlite_utils
 
+from ..model import STATUSES
+
 #: Below this score an automatic alignment is a low-confidence bead (the review queue, the map, the work page).
 LOW_SCORE = 0.5
 
@@ -144,8 +146,6 @@ def kept_status_rows(conn: sqlite3.Connection, work: str | None = None) -> list[
     if not has_counts(conn) or conn.execute(
             f"SELECT 1 FROM {TABLE} WHERE tbl = 'alignments' AND col = 'slot' LIMIT 1").fetchone() is None:
         return None
-    from ..model import STATUSES
-
     out: dict[tuple, dict] = {}
     sql = (f"SELECT v.work, v.key, v.language, c.value, c.n FROM {TABLE} c JOIN versions v ON v.id = c.version "
            f"WHERE c.tbl = 'alignments' AND c.col = 'slot' AND c.n > 0" + (" AND v.work = ?" if work else "")

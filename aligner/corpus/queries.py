@@ -13,7 +13,7 @@ import sqlite3
 
 from ..errors import AlignerError
 from ..model import STATUSES, parse_address
-from .counts import LOW_SCORE, kept_filled, kept_status_rows
+from .counts import LOW_SCORE, ROWS_SQL, kept_filled, kept_status_rows
 from .schema import version_id
 
 #: The tables a database needs to be an aligner corpus.
@@ -54,8 +54,6 @@ def is_corpus(conn: sqlite3.Connection) -> bool:
 def alignments_stamp(conn: sqlite3.Connection) -> tuple:
     """A value that changes whenever an alignment is added or removed: every change of a slot or a link writes
     new alignment rows (a new largest id) or deletes some (a new count, kept by :mod:`.counts`). Two seeks."""
-    from .counts import ROWS_SQL
-
     return (conn.execute("select max(id) from alignments").fetchone()[0],
             conn.execute(ROWS_SQL.format(table="alignments")).fetchone()[0])
 
@@ -96,14 +94,11 @@ def versions(conn: sqlite3.Connection, work: str, *, counts: bool = True) -> lis
     alignments have text; None with ``counts=False``, which spares counting every alignment) and ``label``."""
     w = work_row(conn, work)
     vs = version_rows(conn, work)
-    filled = (kept_filled(conn, work) or {
-        r["version"]: r["n"]
-        for r in rows(
-            conn,
-            "select version, count(*) as n from alignments where work = ? and status != 'empty' group by version",
-            [work],
-        )
-    }) if counts else {}
+    filled = kept_filled(conn, work) if counts else {}
+    if filled is None:  # a database without kept counts
+        filled = {r["version"]: r["n"] for r in rows(
+            conn, "select version, count(*) as n from alignments where work = ? and status != 'empty' group by version",
+            [work])}
     for v in vs:
         v["is_pivot"] = bool(w and v["key"] == w["pivot"])
         v["filled"] = filled.get(v["id"], 0) if counts else None

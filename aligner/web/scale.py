@@ -24,6 +24,7 @@ Every choice and its before/after figures: benchmarks/README.md, "serve.py".
 from __future__ import annotations
 
 import re
+import sqlite3
 import weakref
 from urllib.parse import parse_qsl, urlencode
 
@@ -57,7 +58,7 @@ async def note_sizes(datasette) -> None:
             continue
         try:
             rows = await db.execute("select max(rowid) from segments")
-        except Exception:  # not a corpus database
+        except (sqlite3.Error, QueryInterrupted):  # not a corpus database
             continue
         if (rows.first()[0] or 0) >= LARGE:
             large.add(name)
