@@ -576,35 +576,40 @@ class _Builder:
         that rev. Done in SQL over the staged rows, so nothing grows in memory.
         """
         conn = self.conn
+        # Ids and per-version sequence numbers are worked out on narrow rows (the sorts stay small), then the
+        # revisions are copied in id order: an append, with no sort of their texts.
+        conn.execute("CREATE TEMP TABLE _history_ids (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, version TEXT)")
         conn.execute(
-            "CREATE TEMP TABLE _history_ids AS SELECT n, coalesce(given_id,"
+            "INSERT INTO temp._history_ids (id, n, version) SELECT coalesce(given_id,"
             " (SELECT coalesce(max(given_id), 0) FROM temp._history) + row_number() OVER"
-            " (PARTITION BY given_id IS NULL ORDER BY sort_at, work, key, rev, n)) AS id FROM temp._history"
+            " (PARTITION BY given_id IS NULL ORDER BY sort_at, work, key, rev, n)), n, version FROM temp._history"
         )
-        conn.execute("CREATE UNIQUE INDEX temp._history_ids_n ON _history_ids (n)")
+        conn.execute("CREATE TEMP TABLE _history_seq (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, seq INTEGER)")
+        conn.execute("INSERT INTO temp._history_seq SELECT id, n, row_number() OVER (PARTITION BY version ORDER BY id)"
+                     " FROM temp._history_ids")
+        conn.execute("CREATE UNIQUE INDEX temp._history_seq_n ON _history_seq (n)")
         conn.execute(
             "INSERT INTO revisions (id, work, version, seq, address, old_text, old_status, new_text, new_status,"
-            " actor, channel, at, reverts, op, [before], [after]) SELECT i.id, h.work, h.version,"
-            " row_number() OVER (PARTITION BY h.version ORDER BY i.id), h.slot, h.old_text, h.old_status,"
-            " h.new_text, h.new_status, h.actor, h.channel, h.at, NULL, h.op, h.[before], h.[after]"
-            " FROM temp._history h JOIN temp._history_ids i ON i.n = h.n ORDER BY i.id"
+            " actor, channel, at, reverts, op, [before], [after]) SELECT i.id, h.work, h.version, i.seq, h.slot,"
+            " h.old_text, h.old_status, h.new_text, h.new_status, h.actor, h.channel, h.at, NULL, h.op, h.[before],"
+            " h.[after] FROM temp._history_seq i JOIN temp._history h ON h.n = i.n ORDER BY i.id"
         )
         reverts = conn.execute(
-            "SELECT h.reverts, i.id FROM temp._history h JOIN temp._history_ids i ON i.n = h.n"
+            "SELECT h.reverts, i.id FROM temp._history h JOIN temp._history_seq i ON i.n = h.n"
             " WHERE h.given_id IS NOT NULL AND typeof(h.reverts) = 'integer'"
-            " UNION ALL SELECT i2.id, i.id FROM temp._history h JOIN temp._history_ids i ON i.n = h.n"
+            " UNION ALL SELECT i2.id, i.id FROM temp._history h JOIN temp._history_seq i ON i.n = h.n"
             " JOIN temp._history h2 ON h2.version = h.version AND h2.rev = h.reverts AND h2.given_id IS NULL"
-            " JOIN temp._history_ids i2 ON i2.n = h2.n"
+            " JOIN temp._history_seq i2 ON i2.n = h2.n"
             " WHERE h.given_id IS NULL AND typeof(h.reverts) = 'integer' AND i2.id <= i.id"
         ).fetchall()
         known = {r[0] for r in conn.execute("SELECT id FROM revisions")}
         conn.executemany("UPDATE revisions SET reverts = ? WHERE id = ?", [r for r in reverts if r[0] in known])
         conn.execute(
             "INSERT OR IGNORE INTO revision_segments SELECT i.id, s.segment"
-            " FROM temp._history_segments s JOIN temp._history_ids i ON i.n = s.n ORDER BY i.id, s.rowid"
+            " FROM temp._history_segments s JOIN temp._history_seq i ON i.n = s.n ORDER BY i.id, s.rowid"
         )
         self.report.revisions += self.history_count
-        for t in ("_history_ids", "_history_segments", "_history"):
+        for t in ("_history_seq", "_history_ids", "_history_segments", "_history"):
             conn.execute(f"DROP TABLE temp.{t}")
 
 
@@ -751,9 +756,9 @@ def _build(texts: Path, db_path: Path, progress, force: bool, jobs: int | None =
                 builder.build_work(work, read)
                 del read
                 gc.collect()
+            builder.insert_history()
             for _, sql in indexes:
                 db.execute(sql)
-            builder.insert_history()
             create_views(db)
             enable_counts(db)
             sig = build_signature(builder.segmenter_sig, builder.align_sig)

@@ -88,13 +88,21 @@ def enable_counts(db: sqlite_utils.Database) -> None:
                    [table])
         for sql in _row_triggers(table):
             db.execute(sql)
-        for name, expr in columns.items():
-            value = expr.format(row=f"[{table}]")
-            db.execute(f"INSERT INTO {TABLE} (tbl, col, version, value, n) SELECT ?, ?, version, {value}, count(*) "
-                       f"FROM [{table}] WHERE ({value}) IS NOT NULL AND version IS NOT NULL "
-                       f"GROUP BY version, {value}", [table, name])
+        if not columns:
+            continue
+        # One scan of the table for all its counted columns (at a million sentences each scan takes seconds):
+        # rows grouped by every expression at once, a few hundred groups, then each column summed from those.
+        exprs = [expr.format(row=f"[{table}]") for expr in columns.values()]
+        cols = ", ".join(f"{e} AS c{k}" for k, e in enumerate(exprs))
+        db.execute("DROP TABLE IF EXISTS temp._counted")
+        db.execute(f"CREATE TEMP TABLE _counted AS SELECT version, {cols}, count(*) AS n FROM [{table}] "
+                   f"WHERE version IS NOT NULL GROUP BY version, {', '.join(f'c{k}' for k in range(len(exprs)))}")
+        for k, name in enumerate(columns):
+            db.execute(f"INSERT INTO {TABLE} (tbl, col, version, value, n) SELECT ?, ?, version, c{k}, sum(n) "
+                       f"FROM temp._counted WHERE c{k} IS NOT NULL GROUP BY version, c{k}", [table, name])
             for sql in _triggers(table, name):
                 db.execute(sql)
+        db.execute("DROP TABLE temp._counted")
 
 
 #: The row count of a counted table, as a query (the plugin hands it to Datasette in place of a ``count(*)``).

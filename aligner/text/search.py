@@ -23,6 +23,7 @@ from functools import lru_cache
 
 _CYRILLIC_WORD = re.compile(r"[А-Яа-яЁёІіѢѣѲѳѴѵ]+(?:-[А-Яа-яЁё]+)*")
 _FOLD = str.maketrans({"ё": "е", "Ё": "Е", "ѣ": "е", "Ѣ": "Е", "і": "и", "І": "И", "ѳ": "ф", "Ѳ": "Ф", "ѵ": "и", "Ѵ": "И"})
+_TO_FOLD = re.compile("[" + "".join(chr(c) for c in _FOLD) + "ъЪ]")
 _HARD_SIGN_END = re.compile(r"(?<=[А-Яа-я])[ъЪ](?=\b|[^А-Яа-я]|$)")
 _WORD = re.compile(r"\w+")
 #: Languages whose Latin-script words get a Snowball stem as a search key (English has FTS5's porter).
@@ -33,8 +34,11 @@ MAX_KEYS = 8
 
 def fold(text: str) -> str:
     """Fold spellings a reader treats as the same letter: ё→е, pre-reform ѣ/і/ѳ/ѵ, final ъ dropped."""
-    text = unicodedata.normalize("NFC", text).translate(_FOLD)
-    return _HARD_SIGN_END.sub("", text)
+    text = unicodedata.normalize("NFC", text)
+    # str.translate looks every character up; most sentences have nothing to fold, which one scan tells
+    if _TO_FOLD.search(text) is None:
+        return text
+    return _HARD_SIGN_END.sub("", text.translate(_FOLD))
 
 
 @lru_cache(maxsize=1)
@@ -85,19 +89,40 @@ def latin_keys(word: str, lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([w, _stemmer(language).stemWord(w)]))
 
 
+#: The extra keys (beyond the word itself) of each word seen, per language ("ru" for Cyrillic words): a build
+#: normalises millions of sentences made of a few tens of thousands of words, so each word is looked up once.
+_EXTRA_KEYS: dict[str, dict[str, tuple[str, ...]]] = {}
+_MAX_CACHED_WORDS = 400_000
+
+
+def _extra_keys(words: list[str], lang: str) -> list[str]:
+    cache = _EXTRA_KEYS.setdefault(lang, {})
+    out: list[str] = []
+    for w in words:
+        extra = cache.get(w)
+        if extra is None:
+            extra = russian_keys(w)[1:] if lang == "ru" else latin_keys(w, lang)[1:]
+            if len(cache) >= _MAX_CACHED_WORDS:
+                cache.clear()  # a bound on memory; the words of the next texts come back at once
+            cache[w] = extra
+        if extra:
+            out += extra
+    return out
+
+
 def normalize_for_search(text: str, lang: str) -> str:
     """The ``search`` column for a segment: folded text, then the search keys of its words."""
     base = lang.split("-")[0]
-    cyrillic = bool(_CYRILLIC_WORD.search(text))
+    cyrillic = _CYRILLIC_WORD.search(text) is not None
     folded = fold(text) if cyrillic else text
-    keys: list[str] = []
-    if cyrillic:
-        for w in _CYRILLIC_WORD.findall(folded):
-            keys += russian_keys(w)[1:]
+    keys: list[str] = _extra_keys(_CYRILLIC_WORD.findall(folded), "ru") if cyrillic else []
     if base in STEMMED:
-        for w in _WORD.findall(folded):
-            if not _CYRILLIC_WORD.fullmatch(w):
-                keys += latin_keys(w, base)[1:]
+        words = _WORD.findall(folded)
+        if cyrillic:
+            words = [w for w in words if not _CYRILLIC_WORD.fullmatch(w)]
+        keys += _extra_keys(words, base)
+    if not keys:
+        return folded
     extra = " ".join(dict.fromkeys(k for k in keys if k))
     return f"{folded} {extra}" if extra else folded
 
