@@ -15,12 +15,13 @@ real book is, and memory stays flat in N), each work with
   closing, signature) or dated chapters, made of word lists, deterministic
   from ``--seed``;
 * ``ru.slots.jsonl`` / ``es.slots.jsonl``: the translators' work in exactly
-  the format ``Store.dump`` writes: automatic alignments (n:m: mostly 1:1,
-  some 2:1 and 1:2, with a score), slots people filled in (draft/confirmed,
-  with who, when and through which channel; their sentences of the file stay
-  as unaligned 0:1 alignments, as ``Store.set_slot`` leaves them);
+  the format ``Store.dump`` writes (each work is built alone and dumped once
+  it is generated): automatic alignments (n:m: mostly 1:1, some 2:1 and 1:2,
+  with a score), slots people filled in (draft/confirmed, with who, when and
+  through which channel), linked to the version's sentences;
 * ``ru.history.jsonl`` / ``es.history.jsonl``: one to three revisions for
-  every slot a person filled (including some reverts).
+  every slot a person filled (including some reverts), each with its id
+  (unique across the corpus).
 
 Every text is segmented with the project's own segmenter
 (``aligner.corpus.build.segment_version``) while it is generated, so every ref and
@@ -189,7 +190,9 @@ def _make_work(args: tuple) -> dict:
     out, seed, index, n_segments = args
     rng = random.Random(f"{seed}:{index}")
     slug = f"synthetic-{index:04d}"
-    wdir = Path(out) / slug
+    scratch = Path(out) / f".making-{slug}"  # the work is written here, then rewritten as a dump writes it
+    shutil.rmtree(scratch, ignore_errors=True)
+    wdir = scratch / slug
     wdir.mkdir(parents=True, exist_ok=True)
     author = f"{rng.choice('ABCDEFGHIKLMNOPRSTV')}. {_name(rng, SYLLABLES)}"
     surname = author.split()[-1]
@@ -332,8 +335,27 @@ def _make_work(args: tuple) -> dict:
         for j, b in enumerate(seg_bead):
             comp_t.setdefault(find(beads[lang][b][0]), []).append(j)
         counts[lang] = len(doc.segments)
-        _write_dumps(rng, wdir, lang, en_segs, en_hash, doc.segments, comp_en, comp_t, seed)
+        _write_dumps(rng, wdir, lang, en_segs, en_hash, doc.segments, comp_en, comp_t, seed,
+                     _first_revision_id(index, lang))
+    _as_dumped(scratch)
+    wdir.rename(Path(out) / slug)
+    shutil.rmtree(scratch)
     return counts
+
+
+def _as_dumped(texts: Path) -> None:
+    """Rewrite the work's dumps exactly as ``Store.dump`` writes them today: built alone, then dumped.
+
+    The generator writes a filled slot as typed text beside its sentence left unaligned (the form of the
+    earliest dumps, which a build still reads and turns into links); a real library holds what today's dump
+    writes (links to the version's sentences), so that is what the build is measured on.
+    """
+    from aligner.corpus import Store, build
+
+    db = texts / "scratch.db"
+    build(texts, db, embeddings=False)
+    Store(db, texts).dump()
+    db.unlink()
 
 
 def _jdump(rec: dict) -> str:
@@ -354,8 +376,14 @@ def _stamp(t: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
-def _write_dumps(rng, wdir: Path, lang: str, en_segs, en_hash, t_segs, comp_en, comp_t, seed) -> None:
-    """Slots and history of one version, exactly as Store.dump writes them."""
+def _first_revision_id(index: int, lang: str) -> int:
+    """Revision ids are unique across the corpus (a database numbers them once for all works): each work and
+    version gets its own block, so works can be written in parallel."""
+    return index * 10_000_000 + ("ru", "es").index(lang) * 5_000_000 + 1
+
+
+def _write_dumps(rng, wdir: Path, lang: str, en_segs, en_hash, t_segs, comp_en, comp_t, seed, first_id: int) -> None:
+    """Slots and history of one version, exactly as Store.dump writes them (revisions with their ids)."""
     comps = sorted(k for k in comp_en if comp_en[k])
     slots: list[str] = []
     events: list[tuple] = []  # (time, order, slot info, step)
@@ -416,9 +444,9 @@ def _write_dumps(rng, wdir: Path, lang: str, en_segs, en_hash, t_segs, comp_en, 
     events.sort(key=lambda e: (e[0], e[1], e[2]))
     seq_of: dict[tuple[int, int], int] = {}
     hist: list[str] = []
-    for seq, (t, o, k, address, refs, st) in enumerate(events, 1):
-        seq_of[(o, k)] = seq
-        rec = {"rev": seq, "slot": address, "segments": refs, "at": _stamp(t), "by": st[4], "via": st[5],
+    for rid, (t, o, k, address, refs, st) in enumerate(events, first_id):
+        seq_of[(o, k)] = rid
+        rec = {"id": rid, "slot": address, "segments": refs, "at": _stamp(t), "by": st[4], "via": st[5],
                "old_status": st[0], "old_text": st[1], "new_status": st[2], "new_text": st[3]}
         if st[6] is not None:
             rec["reverts"] = seq_of[(o, st[6])]

@@ -144,3 +144,54 @@ def test_input_errors_survive_pickling():
     e = InputError("texts/w/ru.txt", "not valid UTF-8", line=3, unit="7")
     back = pickle.loads(pickle.dumps(e))
     assert str(back) == str(e) and (back.path, back.problem, back.line, back.unit) == ("texts/w/ru.txt", "not valid UTF-8", 3, "7")
+
+
+def _history_line(**rec) -> str:
+    import json
+
+    base = {"slot": "22.1", "segments": ["22.1"], "at": "2024-01-01T00:00:00Z", "by": "anna", "via": "cli",
+            "old_status": "empty", "old_text": "", "new_status": "draft", "new_text": "x"}
+    return json.dumps({**base, **rec}, ensure_ascii=False) + "\n"
+
+
+def _revisions(db_path):
+    db = sqlite_utils.Database(db_path)
+    return [(r["id"], r["version"].rsplit("/", 1)[1], r["seq"], r["new_text"], r["reverts"])
+            for r in db.query("select * from revisions order by id")]
+
+
+def test_revisions_from_files_keep_their_ids_numbered_in_id_order_with_their_reverts(texts, tmp_path):
+    # Today's files: every line has its id; lines need not be in order; a revert of a revision no file holds
+    # keeps its text but not the link.
+    (texts / WORK / "ru.history.jsonl").write_text(
+        _history_line(id=7, new_text="c", reverts=5) + _history_line(id=5, new_text="a")
+        + _history_line(id=9, new_text="d", reverts=99), "utf-8")
+    (texts / WORK / "es.history.jsonl").write_text(_history_line(id=6, new_text="b"), "utf-8")
+    db = tmp_path / "ids.db"
+    build(texts, db)
+    assert _revisions(db) == [(5, "ru", 1, "a", None), (6, "es", 1, "b", None), (7, "ru", 2, "c", 5),
+                              (9, "ru", 3, "d", None)]
+    segs = sqlite_utils.Database(db).execute(
+        "select rs.revision, s.ref from revision_segments rs join segments s on s.id = rs.segment"
+        " order by rs.revision").fetchall()
+    assert segs == [(5, "22.1"), (6, "22.1"), (7, "22.1"), (9, "22.1")]
+
+
+def test_older_history_files_get_ids_after_every_given_id(texts, tmp_path):
+    # An older file numbers its revisions per version ("rev", reverts by rev); beside a file with ids, its
+    # revisions come after the largest id, in time order, and its revert points to the right revision.
+    (texts / WORK / "ru.history.jsonl").write_text(
+        _history_line(rev=1, new_text="a", at="2024-01-02T00:00:00Z")
+        + _history_line(rev=2, new_text="b", at="2024-01-03T00:00:00Z", reverts=1), "utf-8")
+    (texts / WORK / "es.history.jsonl").write_text(_history_line(id=40, new_text="c"), "utf-8")
+    db = tmp_path / "old.db"
+    build(texts, db)
+    assert _revisions(db) == [(40, "es", 1, "c", None), (41, "ru", 1, "a", None), (42, "ru", 2, "b", 41)]
+
+
+def test_a_revision_id_used_twice_is_refused(texts, tmp_path):
+    (texts / WORK / "ru.history.jsonl").write_text(_history_line(id=3), "utf-8")
+    (texts / WORK / "es.history.jsonl").write_text(_history_line(id=3), "utf-8")
+    with pytest.raises(InputError, match="revision id 3 is used twice"):
+        build(texts, tmp_path / "twice.db")
+    assert not (tmp_path / "twice.db").exists()

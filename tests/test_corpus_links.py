@@ -257,3 +257,46 @@ def test_a_shift_with_no_gap_below_stops_at_the_end_of_the_part_and_shift_up_und
     assert after["Mark.2.1.1"] == before["Mark.2.1.1"]  # the next chapter is another part: untouched
     store.shift("mark", "web", "Mark.1.39.1", "up", actor="anna")
     assert {r: t for r, (t, _) in web_rows(db).items()} == {r: t for r, (t, _) in before.items()}
+
+
+def test_typed_copies_of_a_recurring_sentence_each_become_a_link_in_one_build(tmp_path):
+    # An earlier version's dump: two slots confirmed with the same text (a closing that recurs), each a typed
+    # copy, the version's two sentences with that text left unaligned. One build links both, in turn.
+    wdir = tmp_path / "texts" / "letters"
+    wdir.mkdir(parents=True)
+    (wdir / "work.toml").write_text(
+        'title = "Letters"\npivot = "en"\n[versions.en]\nlanguage = "en"\nrole = "pivot"\nfile = "en.txt"\n'
+        '[versions.ru]\nlanguage = "ru"\nrole = "translation"\nfile = "ru.txt"\n', "utf-8")
+    (wdir / "en.txt").write_text("It rains today.\n\nGreetings.\n\nIt snows today.\n\nGreetings.\n", "utf-8")
+    (wdir / "ru.txt").write_text("Сегодня дождь.\n\nПривет.\n\nСегодня снег.\n\nПривет.\n", "utf-8")
+    db = tmp_path / "first.db"
+    build(tmp_path / "texts", db, embeddings=False)
+    store = Store(db, tmp_path / "texts")
+    en = {r[0]: r[1] for r in store.db.execute(
+        "select ref, hash from segments where version = 'letters/en' order by position").fetchall()}
+    ru = {r[0]: r[1] for r in store.db.execute(
+        "select ref, hash from segments where version = 'letters/ru' order by position").fetchall()}
+    assert list(en) == list(ru) == ["1.1", "2.1", "3.1", "4.1"]
+    records = []
+    for ref in en:
+        if ref in ("2.1", "4.1"):
+            before = str(int(ref[0]) - 1) + ".1"
+            records.append({"slot": None, "pivot": [], "status": "auto", "after": before,
+                            "targets": [[ref, ru[ref]]], "text": "Привет.", "via": "unaligned"})
+            records.append({"slot": ref, "pivot": [[ref, en[ref]]], "status": "confirmed", "text": "Привет.",
+                            "via": "cli", "by": "anna"})
+        else:
+            records.append({"slot": ref, "pivot": [[ref, en[ref]]], "status": "auto", "targets": [[ref, ru[ref]]],
+                            "text": "", "score": 0.9, "via": "aligner"})
+    (wdir / "ru.slots.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    rebuilt = tmp_path / "rebuilt.db"
+    build(tmp_path / "texts", rebuilt, embeddings=False)
+    again = Store(rebuilt, tmp_path / "texts")
+    linked = {ref: (targets, status) for ref, targets, status in (
+        (r[0], r[1], r[2]) for r in again.db.execute(
+            "select p.ref, group_concat(t.ref), a.status from alignments a"
+            " join alignment_pivots ap on ap.alignment = a.id join segments p on p.id = ap.segment"
+            " left join alignment_targets at on at.alignment = a.id left join segments t on t.id = at.segment"
+            " where a.version = 'letters/ru' group by a.id").fetchall())}
+    assert linked["2.1"] == ("2.1", "confirmed") and linked["4.1"] == ("4.1", "confirmed")
+    assert again.db.execute("select count(*) from segments where version = 'letters/ru' and typed = 1").fetchone()[0] == 0

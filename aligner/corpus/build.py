@@ -20,6 +20,7 @@ import os
 import platform
 import sqlite3
 import tempfile
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,6 +230,7 @@ class _Builder:
             " [before], [after])"
         )
         self.conn.execute("CREATE TEMP TABLE _history_segments (n INTEGER, segment INTEGER)")
+        self.conn.execute("CREATE TEMP TABLE _reverts (reverts INTEGER, id INTEGER)")  # (reverted, reverting)
 
     def insert_segments(self, vid: str, doc: Document, lang: str, *, typed: bool = False,
                         hashes: list[str] | None = None, search: list[str] | None = None) -> list[int]:
@@ -430,19 +432,28 @@ class _Builder:
         # The copied sentence sits unused, or in a 0:1 row of its own that nobody decided on.
         leftovers = {t: g for g in groups if not g["pivots"] and g["status"] == "auto" for t in g["targets"]}
         free = [i for i, sid in enumerate(tids) if sid not in used or sid in leftovers]
-        runs: dict[str, list[int]] = {}
+        # Every run of one to four consecutive free sentences, by the hash of its text, in file order: a text
+        # that recurs (a closing, a signature) has a run for each place, and its typed copies take them in turn.
+        runs: dict[str, deque[list[int]]] = {}
         for k, i in enumerate(free):
             for n in range(1, 5):
                 run = free[k:k + n]
                 if len(run) < n or run[-1] - run[0] != n - 1:
                     break
                 h = hashes[i] if n == 1 else text_hash(" ".join(segments[j].text for j in run))
-                runs.setdefault(h, run)
+                runs.setdefault(h, deque()).append(run)
         claimed: set[int] = set()
+
+        def taken(run: list[int]) -> bool:
+            return any(tids[j] in claimed or (tids[j] in used and tids[j] not in leftovers) for j in run)
+
         for g in typed:
-            run = runs.get(text_hash(g["text"]))
-            if run is None or any(tids[j] in claimed or (tids[j] in used and tids[j] not in leftovers) for j in run):
+            candidates = runs.get(text_hash(g["text"]))
+            while candidates and taken(candidates[0]):
+                candidates.popleft()  # runs are only ever taken, never given back: skip each once
+            if not candidates:
                 continue
+            run = candidates.popleft()
             g["targets"] = [tids[j] for j in run]
             g["text"] = ""
             claimed.update(g["targets"])
@@ -541,9 +552,11 @@ class _Builder:
         }
 
     def stage_history(self, work: Work, v: Version, vid: str, history: list[dict], pivot: "_PivotIndex") -> None:
-        """Keep one version's revisions in temp tables, their pivot refs resolved, until :meth:`insert_history`."""
+        """One version's revisions, their pivot refs resolved: written straight into ``revisions`` when every line
+        has its ``id`` (today's files), else kept in temp tables until :meth:`insert_history` numbers them."""
         rows, segs = [], []
         hpath = history_path(work.path, v.key)
+        direct = all(type(h.get("id")) is int for h in history)
         for h in history:  # its fields' types were checked when the version was read (read_work)
             # Today's files number revisions with their one "id"; older ones with a per-version "rev".
             given, seq = h.get("id"), h.get("rev")
@@ -554,19 +567,36 @@ class _Builder:
                     raise InputError(str(hpath), f"revision id {given} is used twice", line=h.get("_line"))
                 self.history_ids.add(given)
             self.history_count += 1
-            n = self.history_count
+            n = given if direct else self.history_count
             op = h.get("op")
-            rows.append((n, work.slug, v.key, vid, h.get("at") or "", seq, given, h.get("slot"), h.get("old_text", ""),
-                         h.get("old_status", "empty"), h.get("new_text", ""), h.get("new_status", "empty"),
-                         h.get("by"), h.get("via"), h.get("at"), h.get("reverts") or None, op,
-                         json.dumps(h["before"], ensure_ascii=False) if op else None,
-                         json.dumps(h["after"], ensure_ascii=False) if op else None))
+            before = json.dumps(h["before"], ensure_ascii=False) if op else None
+            after = json.dumps(h["after"], ensure_ascii=False) if op else None
+            if direct:
+                rows.append((given, work.slug, vid, h.get("slot"), h.get("old_text", ""), h.get("old_status", "empty"),
+                             h.get("new_text", ""), h.get("new_status", "empty"), h.get("by"), h.get("via"),
+                             h.get("at"), op, before, after, h.get("reverts")))
+            else:
+                rows.append((n, work.slug, v.key, vid, h.get("at") or "", seq, given, h.get("slot"),
+                             h.get("old_text", ""), h.get("old_status", "empty"), h.get("new_text", ""),
+                             h.get("new_status", "empty"), h.get("by"), h.get("via"), h.get("at"),
+                             h.get("reverts") or None, op, before, after))
             for ref in h.get("segments") or []:
                 i = pivot.by_ref.get(ref)
                 if i is not None:
                     segs.append((n, pivot.ids[i]))
-        self.conn.executemany(f"INSERT INTO temp._history VALUES ({','.join('?' * 19)})", rows)
-        self.conn.executemany("INSERT INTO temp._history_segments VALUES (?,?)", segs)
+        if not direct:
+            self.conn.executemany(f"INSERT INTO temp._history VALUES ({','.join('?' * 19)})", rows)
+            self.conn.executemany("INSERT INTO temp._history_segments VALUES (?,?)", segs)
+            return
+        # The version's revisions in id order, numbered 1, 2, ... (seq); a revert is linked once all are in.
+        rows.sort()
+        self.conn.executemany(
+            "INSERT INTO revisions (id, work, version, seq, address, old_text, old_status, new_text, new_status,"
+            " actor, channel, at, reverts, op, [before], [after]) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?)",
+            [(r[0], r[1], r[2], seq, *r[3:14]) for seq, r in enumerate(rows, 1)])
+        self.conn.executemany("INSERT INTO temp._reverts VALUES (?,?)",
+                              [(r[14], r[0]) for r in rows if type(r[14]) is int and r[14]])
+        self.conn.executemany("INSERT OR IGNORE INTO revision_segments VALUES (?,?)", segs)
 
     def insert_history(self) -> None:
         """Revisions of all works, in time order: ids come out as they were when first recorded.
@@ -581,7 +611,8 @@ class _Builder:
         conn.execute("CREATE TEMP TABLE _history_ids (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, version TEXT)")
         conn.execute(
             "INSERT INTO temp._history_ids (id, n, version) SELECT coalesce(given_id,"
-            " (SELECT coalesce(max(given_id), 0) FROM temp._history) + row_number() OVER"
+            " max((SELECT coalesce(max(given_id), 0) FROM temp._history), (SELECT coalesce(max(id), 0) FROM revisions))"
+            " + row_number() OVER"
             " (PARTITION BY given_id IS NULL ORDER BY sort_at, work, key, rev, n)), n, version FROM temp._history"
         )
         conn.execute("CREATE TEMP TABLE _history_seq (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, seq INTEGER)")
@@ -594,22 +625,24 @@ class _Builder:
             " h.old_text, h.old_status, h.new_text, h.new_status, h.actor, h.channel, h.at, NULL, h.op, h.[before],"
             " h.[after] FROM temp._history_seq i JOIN temp._history h ON h.n = i.n ORDER BY i.id"
         )
-        reverts = conn.execute(
-            "SELECT h.reverts, i.id FROM temp._history h JOIN temp._history_seq i ON i.n = h.n"
+        conn.execute(
+            "INSERT INTO temp._reverts SELECT h.reverts, i.id FROM temp._history h JOIN temp._history_seq i ON i.n = h.n"
             " WHERE h.given_id IS NOT NULL AND typeof(h.reverts) = 'integer'"
             " UNION ALL SELECT i2.id, i.id FROM temp._history h JOIN temp._history_seq i ON i.n = h.n"
             " JOIN temp._history h2 ON h2.version = h.version AND h2.rev = h.reverts AND h2.given_id IS NULL"
             " JOIN temp._history_seq i2 ON i2.n = h2.n"
             " WHERE h.given_id IS NULL AND typeof(h.reverts) = 'integer' AND i2.id <= i.id"
-        ).fetchall()
-        known = {r[0] for r in conn.execute("SELECT id FROM revisions")}
-        conn.executemany("UPDATE revisions SET reverts = ? WHERE id = ?", [r for r in reverts if r[0] in known])
+        )
+        # A revert of a revision the files do not hold is kept without its link (as it was recorded, nothing lost).
+        conn.execute("CREATE INDEX temp._reverts_id ON _reverts (id)")
+        conn.execute("UPDATE revisions SET reverts = (SELECT r.reverts FROM temp._reverts r WHERE r.id = revisions.id)"
+                     " WHERE id IN (SELECT r.id FROM temp._reverts r JOIN revisions t ON t.id = r.reverts)")
         conn.execute(
             "INSERT OR IGNORE INTO revision_segments SELECT i.id, s.segment"
             " FROM temp._history_segments s JOIN temp._history_seq i ON i.n = s.n ORDER BY i.id, s.rowid"
         )
         self.report.revisions += self.history_count
-        for t in ("_history_seq", "_history_ids", "_history_segments", "_history"):
+        for t in ("_reverts", "_history_seq", "_history_ids", "_history_segments", "_history"):
             conn.execute(f"DROP TABLE temp.{t}")
 
 
