@@ -8,6 +8,7 @@
     python benchmarks/align.py --fit-confidence  # fit the confidence model on Text+Berg dev, print it
     python benchmarks/align.py --scale   # only the synthetic 10,000 x 10,000 pair (time and memory)
     python benchmarks/align.py --embeddings  # only the with/without sentence embeddings table (needs the extra)
+    python benchmarks/align.py --held-out    # only KJV-WEB/RV1909/Synodal, tuning and held-out books, no embeddings
 
 Prints one table: strict/lax precision, recall and F1 (Vecalign's measure,
 ``aligner/align/evaluate.py``), wall time and peak memory (each call runs in a forked
@@ -653,6 +654,31 @@ def fit_confidence(embedder=None):
 
 #: Books kept out of every decision about the embeddings (the Bible rows above use Mark, Gen, Ps, Matt, Rom).
 HELD_OUT = ["Exod", "Isa", "John", "Acts", "Rev"]
+#: The books the Bible rows above use, and every option about the Bible was chosen on.
+TUNING = ["Mark", "Gen", "Ps", "Matt", "Rom"]
+#: KJV against each other version: label, file, language.
+VERSIONS = (("KJV-WEB", "en-web.tsv", "en"), ("KJV-RV1909", "es-rv1909.tsv", "es"), ("KJV-Synodal", "ru-synodal.tsv", "ru"))
+
+
+def run_held_out(table: Table, split, tuning: bool = True):
+    """KJV against WEB, Reina-Valera 1909 and the Synodal without verse numbers and without embeddings, on the
+    held-out books (and, with ``tuning``, on the tuning books first), scored as the Bible rows above."""
+    kjv = BIBLE / "en-kjv.tsv"
+    sets = ([("tuning", TUNING)] if tuning else []) + [("held out", HELD_OUT)]
+    for label, other, lang in VERSIONS:
+        for what, books in sets:
+            kv = load_bible(kjv, books)
+            ov = load_bible(BIBLE / other, books)
+            docs = [bible_book(kv[b], ov[b], "en", lang, split) for b in books]
+            golds = [d[4] for d in docs]
+            n_s = sum(len(d[0]) for d in docs)
+            n_t = sum(len(d[1]) for d in docs)
+            preds, sec, peak = measure(lambda: [as_pairs(align_sentences(d[0], d[1], "en", lang)) for d in docs])
+            preds = [merge_within_gold(p, g) for p, g in zip(preds, golds)]
+            table.add(f"Bible {label} {'+'.join(books)}", "ours (align_sentences, no verse numbers)", f"{n_s}/{n_t}",
+                      evaluate_multiple(golds, preds), sec, peak, f"{what}; no embeddings")
+
+
 EMB_COLUMNS = ["data", "sentences", "without: strict F1", "lax F1", "align s", "with embeddings: strict F1", "lax F1 ",
                "align s ", "embedded", "embed s", "sentences/s", "notes"]
 
@@ -716,8 +742,7 @@ def run_embeddings(books: list[str], cache_path: Path, split) -> str:
     row("Text+Berg dev", [data["dev"]], [data["dev"][2]], "de", "fr", False, "w_emb, tau_emb tuned here")
     if BIBLE.exists():
         kjv = load_bible(BIBLE / "en-kjv.tsv", books)
-        for label, other, lang in (("KJV-WEB", "en-web.tsv", "en"), ("KJV-RV1909", "es-rv1909.tsv", "es"),
-                                   ("KJV-Synodal", "ru-synodal.tsv", "ru")):
+        for label, other, lang in VERSIONS:
             ov = load_bible(BIBLE / other, books)
             docs = [bible_book(kjv[b], ov[b], "en", lang, split) for b in books]
             row(f"Bible {label} {'+'.join(books)}", docs, [d[4] for d in docs], "en", lang, True,
@@ -740,6 +765,9 @@ def main(argv=None):
                     help="instead: fit the confidence model on Text+Berg dev and print its coefficients")
     ap.add_argument("--embeddings", action="store_true",
                     help="instead: only the table with and without sentence embeddings (needs the embeddings extra)")
+    ap.add_argument("--held-out", action="store_true",
+                    help="instead: KJV against WEB, RV1909 and the Synodal without verse numbers or embeddings, on the "
+                         "tuning books and the held-out books")
     ap.add_argument("--embed-books", default=",".join(HELD_OUT),
                     help="held-out Bible books of the embeddings table (default: %(default)s)")
     ap.add_argument("--embed-cache", type=Path, default=Path("/tmp/aligner-bench/embeddings.db"),
@@ -759,6 +787,14 @@ def main(argv=None):
         return
     if args.confidence:
         print(run_confidence(args.quick, get_splitter()[0]))
+        return
+    if args.held_out:
+        split, split_name = get_splitter()
+        table = Table()
+        run_held_out(table, split)
+        print(f"# KJV against three versions, no verse numbers, no embeddings; tuning books {'+'.join(TUNING)}, "
+              f"held out {'+'.join(HELD_OUT)}; Bible sentences split by {split_name}")
+        print(table.render())
         return
     if args.scale:
         table = Table()

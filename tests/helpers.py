@@ -301,14 +301,15 @@ def letter_vector(text: str) -> list[float]:
 
 def model_and_sides(src, tgt, src_lang="en", tgt_lang="de", *, embedded: bool = False, **options):
     """The cost model and both sides of a sentence-level problem, as the aligner builds them (``embedded``:
-    with an embedding term over :func:`letter_vector`)."""
-    from aligner.align.cost import Model, Problem, Side, Similarity, estimate_ratio
+    with an embedding term over :func:`letter_vector`; equal languages: with the overlap term)."""
+    from aligner.align.cost import Model, Problem, Side, Similarity, estimate_ratio, same_language
     from aligner.align.options import resolve_options
 
     opts = resolve_options(options)
     problem = Problem(src, tgt, src_lang, tgt_lang, opts)
     sim = Similarity([letter_vector(t) for t in src], [letter_vector(t) for t in tgt], w=3.0, tau=0.3) if embedded else None
-    model = Model(opts, estimate_ratio(problem, opts, False), problem.weights, sim)
+    overlap = opts["w_overlap"] if same_language(src_lang, tgt_lang) else 0.0  # as aligner.align.blocks does
+    model = Model(opts, estimate_ratio(problem, opts, False), problem.weights, sim, overlap)
     S = Side(problem.src_lens, problem.src_feats, problem.src_junk, list(range(len(src) + 1)), list(range(len(src))))
     T = Side(problem.tgt_lens, problem.tgt_feats, problem.tgt_junk, list(range(len(tgt) + 1)), list(range(len(tgt))))
     return model, S, T

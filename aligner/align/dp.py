@@ -56,6 +56,8 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
     # the embedding term (Model.cost has it too): only where units are sentences, not on coarse passes
     emb = model.emb.cost if model.emb is not None and S.ids is not None and T.ids is not None else None
     Sids, Tids = S.ids, T.ids
+    # the overlap term of a same-language pair (Model.cost has it too)
+    ovl, tau_ovl = model.overlap, model.tau_overlap
     t10 = next(t for t, (di, dj, _) in enumerate(types) if di == 1 and dj == 0)
     t01 = next(t for t, (di, dj, _) in enumerate(types) if di == 0 and dj == 1)
     # the target block (features, penalty, largest gain) of a bead ending at column j, per width dj,
@@ -126,7 +128,12 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                 # addition is monotone, so a bead that cannot win without it would be skipped below as well:
                 # skip it before the erfc and the log
                 e = emb(Sids, i - di, di, Tids, pj, dj) if emb is not None else 0.0
-                if prev + prior + pen + e - gain >= best:
+                lb = e
+                if ovl:
+                    # the overlap term is at least what sharing every anchor of the smaller side would leave
+                    tot = gs + gt
+                    lb += ovl * (tau_ovl - (2.0 * gain / tot if tot > 0 else 0.0))
+                if prev + prior + pen + lb - gain >= best:
                     continue
                 x1 = l2 * inv_ratio if edge else l1  # partial: the target may begin/end inside this source unit
                 mean = (x1 + l2 * inv_ratio) * 0.5
@@ -138,6 +145,24 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                     z = x * inv_sqrt2
                     c = prev + prior + z * z + log(z * sqrt_pi)
                 c += pen
+                if ovl:
+                    if c + lb - gain >= best:
+                        continue
+                    g = 0.0
+                    if fs and ft:
+                        shared = fs.keys() & ft.keys()
+                        if shared:
+                            for fid in shared:
+                                u = fs[fid]
+                                v = ft[fid]
+                                g += (u if u < v else v) * weights[fid][0]
+                            c -= g
+                    if emb is not None:
+                        c += e
+                    c += ovl * (tau_ovl - (2.0 * g / (gs + gt) if gs + gt > 0 else 0.0))
+                    if c < best:
+                        best, arg = c, t
+                    continue
                 if emb is not None:
                     c += e
                 if c - gain >= best:
@@ -204,6 +229,7 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
     # the embedding term of Model.cost, as in _dp
     emb = model.emb.cost if model.emb is not None and S.ids is not None and T.ids is not None else None
     Sids, Tids = S.ids, T.ids
+    ovl, tau_ovl = model.overlap, model.tau_overlap
     del_s = indel_costs(model, S, True)
     ins_t = indel_costs(model, T, False)
     Scum, Tcum = S.cum, T.cum
@@ -219,8 +245,7 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
     for dj in {dj for _, dj, _ in types if dj}:
         col = [None] * (m + 1)
         for j in range(dj, m + 1):
-            f, pen, _ = block(T, j - dj, dj)
-            col[j] = (f, pen)
+            col[j] = block(T, j - dj, dj)
         tblocks[dj] = col
 
     # forward, computing (and keeping) every bead's cost / temp once: W[i][(j - lo[i]) * K + t]
@@ -238,12 +263,12 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
             if pi < 0:
                 continue
             if di == 0:
-                specs.append((t, di, dj, prior, row, a, b, 0, None, 0.0, None))
+                specs.append((t, di, dj, prior, row, a, b, 0, None, 0.0, None, None))
                 continue
-            fs = ps = None
+            fs = ps = gs = None
             if dj:
-                fs, ps, _ = block(S, pi, di)
-            specs.append((t, di, dj, prior, A[pi], lo[pi], hi[pi], Scum[i] - Scum[pi], fs, ps,
+                fs, ps, gs = block(S, pi, di)
+            specs.append((t, di, dj, prior, A[pi], lo[pi], hi[pi], Scum[i] - Scum[pi], fs, ps, gs,
                           tblocks.get(dj)))
         for j in range(a, b + 1):
             if i == 0 and j == 0:
@@ -251,7 +276,7 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
                 continue
             base = (j - a) * K
             vals = []
-            for t, di, dj, prior, prow, plo, phi, l1, fs, ps, tcol in specs:
+            for t, di, dj, prior, prow, plo, phi, l1, fs, ps, gs, tcol in specs:
                 pj = j - dj
                 if pj < plo or pj > phi:
                     continue
@@ -277,12 +302,12 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
                         else:
                             z = x / sqrt2
                             c = prior + (z * z + log(z * sqrt_pi))
-                    ft, pt = tcol[j]
+                    ft, pt, gt = tcol[j]
                     pss = 0.0 if edge else ps
+                    gain = 0.0
                     if fs and ft:
                         shared = fs.keys() & ft.keys()
                         if shared:
-                            gain = 0.0
                             for fid in shared:
                                 u = fs[fid]
                                 v = ft[fid]
@@ -294,6 +319,8 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
                         c += pss + pt
                     if emb is not None:
                         c += emb(Sids, i - di, di, Tids, pj, dj)
+                    if ovl:
+                        c += ovl * (tau_ovl - (2.0 * gain / (gs + gt) if gs + gt > 0 else 0.0))
                 cw = c / temp
                 wrow[base + t] = cw
                 prev = prow[pj - plo]
