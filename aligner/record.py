@@ -305,7 +305,22 @@ def load_jsonl(path: Path) -> list[dict]:
 def check_fields(record: dict, fields: dict[str, tuple], path: Path | str, line: int) -> None:
     """Refuse a dump line whose fields have the wrong types: one line naming the file, line and field."""
     # Called for every line of every dump at build time (millions at library scale): the exact-type tests
-    # are the fast path for what json.loads returns; anything else gets the full isinstance test.
+    # are the fast path for what json.loads returns; anything else gets the full isinstance test. Lines of a
+    # dump come in a handful of shapes (which fields, of which types): a shape checked once is not again.
+    shape = (fields is SLOT_FIELDS, *record, *map(type, record.values()))
+    if fields not in (SLOT_FIELDS, HISTORY_FIELDS) or shape not in _CHECKED_SHAPES:
+        _check_types(record, fields, path, line)
+        if len(_CHECKED_SHAPES) < 4096 and fields in (SLOT_FIELDS, HISTORY_FIELDS):
+            _CHECKED_SHAPES.add(shape)
+    _check_values(record, path, line)
+
+
+#: Shapes of slot and history lines whose field types passed :func:`check_fields` (which table, field names,
+#: value types).
+_CHECKED_SHAPES: set[tuple] = set()
+
+
+def _check_types(record: dict, fields: dict[str, tuple], path: Path | str, line: int) -> None:
     for key, value in record.items():
         allowed = fields.get(key)
         if allowed is not None and type(value) in allowed:
@@ -317,6 +332,9 @@ def check_fields(record: dict, fields: dict[str, tuple], path: Path | str, line:
         if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):
             names = " or ".join("null" if t is type(None) else t.__name__ for t in allowed)
             raise InputError(str(path), f"field {key!r} must be {names}, got {type(value).__name__}", line=line)
+
+
+def _check_values(record: dict, path: Path | str, line: int) -> None:
     for key in ("pivot", "targets"):
         pairs = record.get(key)
         if pairs is None:
