@@ -166,6 +166,15 @@ def _no_cyclic_gc():
             gc.enable()
 
 
+def _read_in_worker(work: Work) -> dict[str, _Read]:
+    """:func:`read_work` in a worker process, whose collector is off (see :func:`_no_cyclic_gc`): any cycles it
+    left are collected before the next work, as the writing process does after each work."""
+    try:
+        return read_work(work)
+    finally:
+        gc.collect()
+
+
 def read_works(works: list[Work], jobs: int | None = None):
     """``(work, read_work(work))`` in order. With ``jobs`` worker processes, they read ahead (at most two works
     per worker waiting, so memory stays flat in the number of works) while the caller writes.
@@ -187,7 +196,7 @@ def read_works(works: list[Work], jobs: int | None = None):
         upcoming = iter(works)
         try:
             for work in upcoming:
-                pending.append((work, pool.submit(read_work, work)))
+                pending.append((work, pool.submit(_read_in_worker, work)))
                 if len(pending) >= 2 * jobs:
                     break
             while pending:
@@ -195,7 +204,7 @@ def read_works(works: list[Work], jobs: int | None = None):
                 read = future.result()
                 nxt = next(upcoming, None)
                 if nxt is not None:
-                    pending.append((nxt, pool.submit(read_work, nxt)))
+                    pending.append((nxt, pool.submit(_read_in_worker, nxt)))
                 yield work, read
         finally:
             for _, future in pending:
