@@ -16,10 +16,14 @@ a fresh subprocess so that peak memory (``ru_maxrss``) is that step's alone:
 
 It prints one table: segments (N, English), rows total (all rows of the
 project's tables; the FTS index is not counted but is built on both sides),
-build seconds, rows/s, raw rows/s, their ratio (goal >= 0.5), peak memory of
-the build (goal: flat in N) and database bytes per English segment. Every
+build seconds, rows/s, raw rows/s, their ratio (goal >= 0.6 at 1M), peak memory
+of the build (goal: flat in N) and database bytes per English segment. Every
 figure is measured in this run. ``--profile`` also writes a cProfile of the
-build at the smallest size and prints its top functions.
+build at the smallest size and prints its top functions. ``--repeat N`` runs
+build and raw N times each, alternately (the machine's speed drifts: on a
+shared 2-core machine the raw side's CPU time for the same statements varied
+by a third between runs), and prints the medians, with the lowest and highest
+of the per-run ratios.
 """
 
 from __future__ import annotations
@@ -145,6 +149,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--profile", action="store_true", help="cProfile the build at the smallest size (one process)")
     ap.add_argument("--jobs", type=int, default=None,
                     help="the build's worker processes (default: as `aligner build` chooses; 0: none)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="build and raw this many times each, alternately; medians are printed (default 1)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
@@ -168,17 +174,25 @@ def main(argv: list[str] | None = None) -> None:
         texts = ensure_corpus(n, workdir, a.seed)
         db = workdir / f"build-{n}.db"
         prof = str(workdir / f"build-{n}.prof") if (a.profile and i == 0) else None
-        b = _run_child("build", str(texts), str(db), prof or "", "auto" if a.jobs is None else str(a.jobs))
-        rows = count_rows(str(db))
-        r = _run_child("raw", str(db), str(workdir / f"raw-{n}.db"))
-        assert r["rows"] == rows, (r["rows"], rows)
+        runs = []
+        for k in range(max(1, a.repeat)):
+            b = _run_child("build", str(texts), str(db), prof if k == 0 and prof else "",
+                           "auto" if a.jobs is None else str(a.jobs))
+            rows = count_rows(str(db))
+            r = _run_child("raw", str(db), str(workdir / f"raw-{n}.db"))
+            assert r["rows"] == rows, (r["rows"], rows)
+            runs.append((b, r))
+            print(f"  {n:,} run {k + 1}: build {b['seconds']:.1f} s, raw {r['seconds']:.1f} s, "
+                  f"ratio {r['seconds'] / b['seconds']:.2f}", file=sys.stderr, flush=True)
+        b = _median_run([x[0] for x in runs])
+        r = _median_run([x[1] for x in runs])
+        ratios = sorted(x[1]["seconds"] / x[0]["seconds"] for x in runs)
         n_en = _en_segments(str(db))
         size = db.stat().st_size
         lines.append((f"{n_en:,}", f"{rows:,}", f"{b['seconds']:.1f}", f"{rows / b['seconds']:,.0f}",
-                      f"{r['seconds']:.1f}", f"{rows / r['seconds']:,.0f}", f"{r['seconds'] / b['seconds']:.2f}",
+                      f"{r['seconds']:.1f}", f"{rows / r['seconds']:,.0f}", _ratio_text(ratios),
                       f"{b['cpu']:.1f}/{r['cpu']:.1f}", f"{r['cpu'] / b['cpu']:.2f}", f"{b['maxrss_mb']:.0f}", f"{b['worker_mb']:.0f}", f"{r['maxrss_mb']:.0f}",
                       f"{size / n_en:,.0f}"))
-        print(f"  {n:,}: build {b['seconds']:.1f} s, raw {r['seconds']:.1f} s", file=sys.stderr, flush=True)
         os.remove(workdir / f"raw-{n}.db")
         if prof:
             import pstats
@@ -193,6 +207,17 @@ def main(argv: list[str] | None = None) -> None:
     print("-|-".join("-" * w for w in widths))
     for x in lines:
         print(" | ".join(v.rjust(w) for v, w in zip(x, widths)))
+
+
+def _median_run(results: list[dict]) -> dict:
+    """Each figure's median over the runs (the lower middle one for an even number)."""
+    return {k: sorted(x[k] for x in results)[(len(results) - 1) // 2] for k in results[0]}
+
+
+def _ratio_text(ratios: list[float]) -> str:
+    """The median ratio of the runs, with their range when there were several."""
+    mid = ratios[(len(ratios) - 1) // 2]
+    return f"{mid:.2f}" if len(ratios) == 1 else f"{mid:.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f}, {len(ratios)} runs)"
 
 
 def _en_segments(db: str) -> int:
