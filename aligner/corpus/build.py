@@ -188,7 +188,6 @@ def read_works(works: list[Work], jobs: int | None = None):
         for work in works:
             yield work, read_work(work)
         return
-    from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=jobs, initializer=gc.disable) as pool:  # see _no_cyclic_gc
