@@ -307,11 +307,14 @@ def check_fields(record: dict, fields: dict[str, tuple], path: Path | str, line:
     # Called for every line of every dump at build time (millions at library scale): the exact-type tests
     # are the fast path for what json.loads returns; anything else gets the full isinstance test. Lines of a
     # dump come in a handful of shapes (which fields, of which types): a shape checked once is not again.
-    shape = (fields is SLOT_FIELDS, *record, *map(type, record.values()))
-    if fields not in (SLOT_FIELDS, HISTORY_FIELDS) or shape not in _CHECKED_SHAPES:
+    if fields is SLOT_FIELDS or fields is HISTORY_FIELDS:
+        shape = (fields is SLOT_FIELDS, *record, *map(type, record.values()))
+        if shape not in _CHECKED_SHAPES:
+            _check_types(record, fields, path, line)
+            if len(_CHECKED_SHAPES) < 4096:
+                _CHECKED_SHAPES.add(shape)
+    else:
         _check_types(record, fields, path, line)
-        if len(_CHECKED_SHAPES) < 4096 and fields in (SLOT_FIELDS, HISTORY_FIELDS):
-            _CHECKED_SHAPES.add(shape)
     _check_values(record, path, line)
 
 

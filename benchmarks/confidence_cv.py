@@ -35,13 +35,19 @@ from aligner.align.evaluate import as_pairs
 from aligner.align.options import resolve_options
 
 
-def verse_labels(beads, gold) -> list:
-    """Strict labels against verse gold (None = unknown: part of a verse with 2+ sentences on each side)."""
+def _owners(gold) -> tuple[list, dict, dict]:
+    """The gold pairs, and the gold pair each source and each target sentence belongs to."""
     gold = as_pairs(gold)
     owner_s, owner_t = {}, {}
     for k, (gs, gt) in enumerate(gold):
         owner_s.update((i, k) for i in gs)
         owner_t.update((j, k) for j in gt)
+    return gold, owner_s, owner_t
+
+
+def verse_labels(beads, gold) -> list:
+    """Strict labels against verse gold (None = unknown: part of a verse with 2+ sentences on each side)."""
+    gold, owner_s, owner_t = _owners(gold)
     out = []
     for b in beads:
         if not (b.src and b.tgt):
@@ -62,11 +68,8 @@ def verse_labels(beads, gold) -> list:
 
 
 def lax_labels(beads, gold) -> list:
-    gold = as_pairs(gold)
-    owner_s, owner_t = {}, {}
-    for k, (gs, gt) in enumerate(gold):
-        owner_s.update((i, k) for i in gs)
-        owner_t.update((j, k) for j in gt)
+    """Lax labels against verse gold: right when the bead lies inside one verse on both sides."""
+    _, owner_s, owner_t = _owners(gold)
     out = []
     for b in beads:
         if not (b.src and b.tgt):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from array import array
 
-from .cost import Model, Side, indel_costs
+from .cost import Model, Side, indel_costs, overlap_share
 
 
 _INF = float("inf")
@@ -131,8 +131,7 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                 lb = e
                 if ovl:
                     # the overlap term is at least what sharing every anchor of the smaller side would leave
-                    tot = gs + gt
-                    lb += ovl * (tau_ovl - (2.0 * gain / tot if tot > 0 else 0.0))
+                    lb += ovl * (tau_ovl - overlap_share(gain, gs, gt))
                 if prev + prior + pen + lb - gain >= best:
                     continue
                 x1 = l2 * inv_ratio if edge else l1  # partial: the target may begin/end inside this source unit
@@ -159,7 +158,7 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                             c -= g
                     if emb is not None:
                         c += e
-                    c += ovl * (tau_ovl - (2.0 * g / (gs + gt) if gs + gt > 0 else 0.0))
+                    c += ovl * (tau_ovl - overlap_share(g, gs, gt))
                     if c < best:
                         best, arg = c, t
                     continue
@@ -320,7 +319,7 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
                     if emb is not None:
                         c += emb(Sids, i - di, di, Tids, pj, dj)
                     if ovl:
-                        c += ovl * (tau_ovl - (2.0 * gain / (gs + gt) if gs + gt > 0 else 0.0))
+                        c += ovl * (tau_ovl - overlap_share(gain, gs, gt))
                 cw = c / temp
                 wrow[base + t] = cw
                 prev = prow[pj - plo]
