@@ -167,3 +167,17 @@ async def test_the_version_facet_is_counted_too(db_path):
     assert facet(data, "version") == {WORK + "/en": 999}
     (value,) = data["facet_results"]["version"]["results"]
     assert value["label"] == "en"  # the version's label column, as Datasette's own facet shows it
+
+
+@pytest.mark.asyncio
+async def test_a_page_does_not_suggest_a_facet_it_already_shows(db_path):
+    conn = sqlite3.connect(db_path)
+    with conn:  # two statuses, so that Datasette would suggest the column (the kept counts follow by trigger)
+        conn.execute("update alignments set status = 'auto' where id % 3 = 0")
+    conn.close()
+    ds = served(db_path)
+    data = (await ds.client.get("/corpus/alignments.json")).json()
+    assert set(facet(data, "status")) == {"auto", "empty"}  # shown, from the kept counts
+    html = (await ds.client.get("/corpus/alignments")).text
+    suggested = html.split('<p class="suggested-facets">', 1)[1].split("</p>", 1)[0]
+    assert "#facet-status" not in suggested and "#facet-version" in suggested
