@@ -268,18 +268,8 @@ class _Builder:
         self.report.segments += len(rows)
         return ids
 
-    def add_alignment(self, work: str, vid: str, pivots: list[int], targets: list[int], *, address: str | None,
-                      position: float, status: str, score=None, method=None, actor=None, at=None, stale=0) -> int:
-        aid = self.next_alignment
-        self.next_alignment += 1
-        self._alignment_rows.append((aid, work, vid, address, position, status, score, method, actor, at, stale))
-        self._pivot_rows.extend((aid, s) for s in pivots)
-        self._target_rows.extend((aid, s) for s in targets)
-        self.report.alignments += 1
-        return aid
-
     def flush(self) -> None:
-        """Write the rows :meth:`add_alignment` and :meth:`_typed_segment` collected (segments first: FKs)."""
+        """Write the rows :meth:`_emit` and :meth:`_typed_segment` collected (segments first: FKs)."""
         conn = self.conn
         if self._typed_rows:
             conn.executemany(
@@ -416,7 +406,7 @@ class _Builder:
             last_ref = None
             for pids, t_ids, score in beads:
                 if pids:
-                    last_ref = pivot.segments[pivot.index_of[pids[-1]]].ref
+                    last_ref = pivot.refs[pivot.index_of[pids[-1]]]
                 if not t_ids:
                     continue
                 groups.append({"pivots": pids, "targets": t_ids, "text": "", "status": "auto", "score": score,
@@ -499,24 +489,36 @@ class _Builder:
                 after = g.get("after")
                 g["pos"] = (float(pivot.by_ref[after]) + 0.5) if after in pivot.by_ref else -0.5
         kept.sort(key=lambda g: g["pos"])
+        # One alignment row per group, its pivot and target links (ids are given here, so nothing is read back).
+        rows, pivot_rows, target_rows = self._alignment_rows, self._pivot_rows, self._target_rows
+        aid = self.next_alignment
         for g in kept:
             pivots = g["pivots"]
             address = pivot.address(pivots) if pivots else None
-            targets = list(g["targets"])
+            targets = g["targets"]
             if g["text"]:
                 first = pivots[0] if pivots else None
                 seg = Segment(0, pivot.kind_of(first) if first else "paragraph", 0, g["text"], 0, 0,
                               pivot.division_of(first) if first else 1)
-                targets.append(self._typed_segment(vid, v.language, "@" + (address or f"line{g.get('line')}"), seg, g["pos"]))
+                targets = [*targets, self._typed_segment(vid, v.language, "@" + (address or f"line{g.get('line')}"),
+                                                         seg, g["pos"])]
             # A row confirmed with nothing in it is a decision (no counterpart); any other row without text is empty.
             status = g["status"] if targets or g["status"] == "confirmed" else "empty"
-            if not pivots and g.get("method") is None:
-                g["method"] = "unaligned"
-            self.add_alignment(work.slug, vid, pivots, targets, address=address, position=g["pos"], status=status,
-                               score=g.get("score"), method=g.get("method"), actor=g.get("actor"), at=g.get("at"),
-                               stale=g.get("stale", 0))
-            if g.get("stale"):
+            method = g.get("method")
+            if not pivots and method is None:
+                method = "unaligned"
+            stale = g.get("stale", 0)
+            rows.append((aid, work.slug, vid, address, g["pos"], status, g.get("score"), method, g.get("actor"),
+                         g.get("at"), stale))
+            for sid in pivots:
+                pivot_rows.append((aid, sid))
+            for sid in targets:
+                target_rows.append((aid, sid))
+            aid += 1
+            if stale:
                 self.report.stale += 1
+        self.report.alignments += aid - self.next_alignment
+        self.next_alignment = aid
 
     def _typed_segment(self, vid: str, lang: str, ref: str, seg: Segment, position: float) -> int:
         sid = self.next_segment
@@ -660,7 +662,8 @@ class _PivotIndex:
     def __init__(self, segments: list[Segment], ids: list[int], hashes: list[str] | None = None):
         self.segments = segments
         self.ids = ids
-        self.by_ref = {s.ref: i for i, s in enumerate(segments)}
+        self.refs = [s.ref for s in segments]  # ``Segment.ref`` formats a string each time: once per build here
+        self.by_ref = {ref: i for i, ref in enumerate(self.refs)}
         self.by_hash: dict[str, list[int]] = {}
         self.hashes = hashes if hashes is not None else [text_hash(s.text) for s in segments]
         for i, h in enumerate(self.hashes):
@@ -677,9 +680,7 @@ class _PivotIndex:
         return self.segments[self.index_of[sid]].division
 
     def address(self, sids: list[int]) -> str:
-        first = self.segments[self.index_of[sids[0]]].ref
-        last = self.segments[self.index_of[sids[-1]]].ref
-        return make_address(first, last)
+        return make_address(self.refs[self.index_of[sids[0]]], self.refs[self.index_of[sids[-1]]])
 
     def resolve(self, refs: list[list[str]]) -> tuple[list[int], int]:
         """Pivot segment ids for dumped ``[ref, hash]`` pairs, and whether any sentence changed.
