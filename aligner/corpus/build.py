@@ -41,7 +41,7 @@ from ..text.sentences import splitter_signature
 from ..align.embed import default_embedder
 from .autoalign import align_version, unaligned_warning
 from .lock import writer_lock
-from .counts import enable_counts
+from .counts import add_counts, create_counts, keep_counts
 from .schema import DEFAULT_DB, create_views, enable_search, migrations, version_id
 
 DEFAULT_TEXTS = "texts"
@@ -328,6 +328,7 @@ class _Builder:
                 }
             )
             self.report.versions += 1
+        first_segment, first_alignment = self.next_segment, self.next_alignment
         pv = work.pivot_version
         pread = read[pv.key]
         self.segmenter_sig = {**splitter_signature(pv.language)}
@@ -336,6 +337,9 @@ class _Builder:
         pivot = _PivotIndex(pread.doc.segments, pids, pread.hashes)
         for v in work.others():
             self.build_version(work, v, pivot, read[v.key])
+        # The work's rows counted now, while their pages are in the cache (the triggers come at the end).
+        add_counts(db, "segments", first_segment, self.next_segment - 1)
+        add_counts(db, "alignments", first_alignment, self.next_alignment - 1)
 
     def build_version(self, work: Work, v: Version, pivot: "_PivotIndex", read: _Read) -> None:
         """Segments of one version and its alignments: from its dump, else (new text) from the aligner."""
@@ -790,6 +794,7 @@ def _build(texts: Path, db_path: Path, progress, force: bool, jobs: int | None =
         indexes = db.execute("select name, sql from sqlite_master where type = 'index' and sql is not null").fetchall()
         for name, _ in indexes:
             db.execute(f"DROP INDEX [{name}]")
+        create_counts(db)
         builder = _Builder(db, progress, default_embedder(db.conn, embeddings))
         with db.atomic(), _no_cyclic_gc():
             if db_path.exists():
@@ -802,7 +807,7 @@ def _build(texts: Path, db_path: Path, progress, force: bool, jobs: int | None =
             for _, sql in indexes:
                 db.execute(sql)
             create_views(db)
-            enable_counts(db)
+            keep_counts(db)
             sig = build_signature(builder.segmenter_sig, builder.align_sig)
             db["build"].insert({"id": 1, "built_at": now(), "texts": str(texts), **sig}, replace=True)
         enable_search(db)
