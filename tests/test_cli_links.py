@@ -97,3 +97,21 @@ def test_bad_editing_commands_are_one_line_errors(run):
     assert r.exit_code == 1 and "unknown segment '99.9'" in r.output and len(r.output.strip().splitlines()) == 1
     r = run("attach", WORK, "ru", "9.9", "20.1", ok=False)
     assert r.exit_code == 1 and "unknown segment '9.9' of ru" in r.output
+
+
+def test_align_is_a_revision_in_the_history_and_reverts(run, tmp_path):
+    run("detach", WORK, "ru", "3.1")
+    slots = run.slots()
+    r = run("align", WORK, "ru", "--as", "boris")
+    rid = int(r.output.split("revision ")[1].split(";")[0])
+    assert f"undo with: aligner revert {rid}" in r.output
+    (row,) = [s for s in run.slots() if s["slot"] == "23.1"]
+    assert [t[0] for t in row["targets"]] == ["3.1"] and row["status"] == "auto"
+    last = run.history()[-1]
+    assert (last["id"], last["op"], last["by"], last["via"]) == (rid, "align", "boris", "cli")
+    shown = CliRunner().invoke(cli, ["history", "23.1", "ru", "-d", str(tmp_path / "corpus.db")]).output
+    assert f"#{rid} " in shown and "boris via cli (align)" in shown
+    r = run("align", WORK, "ru")
+    assert "nothing changed" in r.output and run.history()[-1]["id"] == rid
+    run("revert", rid, "--as", "anna")
+    assert run.slots() == slots

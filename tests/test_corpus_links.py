@@ -300,3 +300,77 @@ def test_typed_copies_of_a_recurring_sentence_each_become_a_link_in_one_build(tm
             " where a.version = 'letters/ru' group by a.id").fetchall())}
     assert linked["2.1"] == ("2.1", "confirmed") and linked["4.1"] == ("4.1", "confirmed")
     assert again.db.execute("select count(*) from segments where version = 'letters/ru' and typed = 1").fetchone()[0] == 0
+
+
+# -- re-aligning: one revision, like any link operation ---------------------------------------------------
+
+def provenance(store, key="ru"):
+    """The version's rows with everything a row holds: refs, status, place, who made it, when, its score (and
+    how, for a row with text: an empty row nobody decided is not in the record, whatever method it had)."""
+    v = store.version(WORK, key)
+    out = []
+    for link in store._links(v["id"]):
+        segs = store._segment_rows(link["pivots"] + link["targets"])
+        out.append(([segs[p]["ref"] for p in link["pivots"]], [segs[t]["ref"] for t in link["targets"]],
+                    link["status"], link["position"], link["method"] if link["targets"] else None, link["actor"],
+                    link["at"], link["score"]))
+    return sorted(out)
+
+
+def spoiled(store):
+    """ru 3.1 taken out of row 23.1 by anna: the aligner would put it back."""
+    store.detach(WORK, "ru", "3.1", actor="anna")
+    assert row_of(store, "23.1") == (["23.1"], [], "empty")
+
+
+def test_a_realign_is_one_revision_with_who_when_and_channel(ru_store, monkeypatch):
+    spoiled(ru_store)
+    monkeypatch.setenv("ALIGNER_NOW", "2030-01-02T03:04:05Z")
+    report = ru_store.realign(WORK, "ru", actor="boris", channel="cli")
+    assert row_of(ru_store, "23.1") == (["23.1"], ["3.1"], "auto")
+    rev = ru_store.revision(report.revision)
+    assert (rev["op"], rev["actor"], rev["channel"], rev["at"]) == ("align", "boris", "cli", "2030-01-02T03:04:05Z")
+    assert [h["id"] for h in ru_store.history(WORK, "23.1", "ru")][-1] == report.revision
+    assert len(ru_store.history(WORK, None, "ru")) == 2  # the detach, then the re-alignment
+    # The row the aligner made is the aligner's (to align again), not boris's: the revision says who asked.
+    (link,) = [l for l in ru_store._links(ru_store.version(WORK, "ru")["id"]) if l["address"] == "23.1"]
+    assert (link["method"], link["actor"], link["at"]) == ("aligner", None, None) and link["score"] is not None
+
+
+def test_reverting_a_realign_restores_the_automatic_rows_before_it(ru_store):
+    spoiled(ru_store)
+    before, slots = provenance(ru_store), dumped(ru_store, "ru.slots.jsonl")
+    rid = ru_store.realign(WORK, "ru", actor="boris").revision
+    assert provenance(ru_store) != before
+    ru_store.revert(rid, actor="anna")
+    assert provenance(ru_store) == before and dumped(ru_store, "ru.slots.jsonl") == slots
+    # The empty row put back is nobody's decision: the aligner may fill it again, as a new revision.
+    again = ru_store.realign(WORK, "ru", actor="boris")
+    assert again.revision is not None and row_of(ru_store, "23.1") == (["23.1"], ["3.1"], "auto")
+
+
+def test_a_realign_that_changes_nothing_records_nothing(ru_store):
+    ru_store.dump()
+    files = {p.name: p.read_bytes() for p in (ru_store.texts_dir / WORK).iterdir()}
+    rows_before = provenance(ru_store)
+    report = ru_store.realign(WORK, "ru", actor="boris")
+    assert report.revision is None and report.changed == 0
+    assert ru_store.history(WORK, None, "ru") == [] and provenance(ru_store) == rows_before
+    ru_store.dump()
+    assert {p.name: p.read_bytes() for p in (ru_store.texts_dir / WORK).iterdir()} == files
+
+
+def test_a_realign_survives_dump_and_build_and_reverts_after_it(ru_store):
+    spoiled(ru_store)
+    before = provenance(ru_store)
+    rid = ru_store.realign(WORK, "ru", actor="boris").revision
+    ru_store.dump()
+    (line,) = [r for r in dumped(ru_store, "ru.history.jsonl") if r["id"] == rid]
+    assert (line["op"], line["by"], line["via"]) == ("align", "boris", "cli")
+    rebuilt = ru_store.texts_dir.parent / "rebuilt.db"
+    build(ru_store.texts_dir, rebuilt)
+    again = Store(rebuilt, ru_store.texts_dir)
+    assert again.revision(rid) == ru_store.revision(rid)
+    assert provenance(again) == provenance(ru_store)
+    again.revert(rid, actor="anna")
+    assert provenance(again) == before

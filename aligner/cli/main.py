@@ -633,29 +633,38 @@ def add_version(work, lang, file, key, translator, year, source, licence, title,
 @click.argument("lang")
 @click.option("--from", "start", help="Align again only from this row on (rows before it stay as they are)")
 @click.option("--to", "end", help="Align again only up to this row")
+@click.option("--as", "actor", help="Who is re-aligning [default: $ALIGNER_USER, then git user.name]")
 @click.option("--json", "as_json", is_flag=True)
 @db_option
 @texts_option
 @dump_option
 @embeddings_option
 @_errors
-def align(work, lang, start, end, as_json, db_path, texts_dir, dump, no_embeddings):
+def align(work, lang, start, end, actor, as_json, db_path, texts_dir, dump, no_embeddings):
     """Re-run automatic alignment for one version; human links, statuses and clears stay as they are.
+
+    The automatic rows it changes are one revision in the history, undone
+    by 'aligner revert ID'; when it changes nothing, nothing is recorded.
 
     Example:
 
         aligner align kropotkin-two-letters-to-lenin ru --from 24.1
     """
     store = _open_store(db_path, texts_dir, write=True)
-    report = store.realign(work, lang, start=start, end=end, embeddings=_embeddings_flag(no_embeddings))
+    w = store.work(work)["id"]
+    report = store.realign(w, lang, start=start, end=end, embeddings=_embeddings_flag(no_embeddings), actor=actor,
+                           channel="cli")
     for note in report.notes:
         say(f"warning: {note}", err=True)
-    _after_write(store, work, report.key, dump)
+    if report.revision is not None:
+        _after_write(store, w, report.key, dump)
     if as_json:
         click.echo(json.dumps(report.__dict__, ensure_ascii=False))
     else:
-        say(f"{work}/{report.key}: {report.auto} automatic alignments ({report.changed} changed), "
-                   f"{report.kept} made by people kept")
+        rid = report.revision
+        say(f"{w}/{report.key}: {report.auto} automatic alignments ({report.changed} changed), "
+            f"{report.kept} made by people kept"
+            + (f" (revision {rid}; undo with: aligner revert {rid})" if rid is not None else "; nothing changed"))
 
 
 @cli.command(name="align-files")

@@ -138,7 +138,11 @@ class LinkEditor:
     # -- writing links -----------------------------------------------------------
 
     def _describe(self, links: list[dict], segs: dict[int, dict]) -> list[dict]:
-        """Links as refs (and the text of typed segments), for a revision's before/after."""
+        """Links as refs (and the text of typed segments), for a revision's before/after.
+
+        A link nobody decided (automatic, or empty with no one's name on it) is marked ``aligner`` with its
+        score: a revert gives it back to the aligner as it was, never as a person's decision (an empty row
+        a person made is a clear the aligner keeps off)."""
         out = []
         for link in links:
             d = {"pivot": [segs[p]["ref"] for p in link["pivots"]],
@@ -147,6 +151,10 @@ class LinkEditor:
             typed = {segs[t]["ref"]: segs[t]["text"] for t in link["targets"] if segs[t]["typed"]}
             if typed:
                 d["typed"] = typed
+            if not is_human(link):
+                d["aligner"] = True
+                if link.get("score") is not None:
+                    d["score"] = link["score"]
             out.append(d)
         return out
 
@@ -154,7 +162,8 @@ class LinkEditor:
                 actor: str | None, reverts: int | None = None, texts: dict[int, str] | None = None) -> int | None:
         """Replace the links ``old`` by ``new`` as one revision; file segments left unlinked become leftovers.
 
-        ``new`` links are dicts with ``pivots``, ``targets``, ``status`` (and optionally ``score``, ``method``).
+        ``new`` links are dicts with ``pivots``, ``targets``, ``status`` (and optionally ``position``); one marked
+        ``aligner`` (with its ``score``) is the aligner's, not the person's who made the revision.
         ``texts`` records a segment's text correction made in the same revision (old text by segment id).
         Returns the revision id, or None when nothing changed.
         """
@@ -177,6 +186,24 @@ class LinkEditor:
         unchanged = {}
         for o in old:
             unchanged.setdefault((tuple(o["pivots"]), tuple(o["targets"]), o["status"]), o)
+
+        def provenance(link: dict) -> tuple:
+            """(method, actor, at, score) of a new link."""
+            same = unchanged.get((tuple(link["pivots"]), tuple(link["targets"]), link["status"]))
+            if same:
+                return same["method"], same["actor"], same["at"], same["score"]
+            if "id" in link and not link.get("touched"):
+                # A row changed only as a consequence (it lost a sentence to the row a person edited): its
+                # provenance stays, so an automatic row stays the aligner's to fill again.
+                return link["method"], link["actor"], link["at"], None
+            if link.get("aligner"):
+                # The aligner's link (a re-alignment's, or one a revert gives back): a person asked for it, and
+                # the revision says who; the row stays the aligner's, to align again.
+                method = ("aligner" if link["pivots"] else "unaligned") if link["status"] == "auto" else None
+                return method, None, None, link.get("score")
+            return channel, actor, at, None
+
+        new = [{**link, **dict(zip(("method", "actor", "at", "score"), provenance(link)))} for link in new]
         # Rows with pivot sentences first: a leftover with no place given is placed after them (by its text).
         for link in sorted(new, key=lambda l: not l["pivots"]):
             pos = (min(segs[p]["position"] for p in link["pivots"]) if link["pivots"]
@@ -186,18 +213,9 @@ class LinkEditor:
             first = min(link["pivots"], key=lambda p: segs[p]["position"]) if link["pivots"] else None
             last = max(link["pivots"], key=lambda p: segs[p]["position"]) if link["pivots"] else None
             address = make_address(segs[first]["ref"], segs[last]["ref"]) if first else None
-            same = unchanged.get((tuple(link["pivots"]), tuple(link["targets"]), link["status"]))
-            if same:
-                who = (same["method"], same["actor"], same["at"], same["score"])
-            elif "id" in link and not link.get("touched"):
-                # A row changed only as a consequence (it lost a sentence to the row a person edited): its
-                # provenance stays, so an automatic row stays the aligner's to fill again.
-                who = (link["method"], link["actor"], link["at"], None)
-            else:
-                who = (channel, actor, at, None)
             self._insert_alignment(work, v["id"], sorted(link["pivots"], key=lambda p: segs[p]["position"]),
                                    sorted(link["targets"], key=lambda t: segs[t]["position"]), address, pos,
-                                   link["status"], who[3], who[0], who[1], who[2])
+                                   link["status"], link["score"], link["method"], link["actor"], link["at"])
         for t in dropped:
             if segs[t]["typed"]:
                 conn.execute("delete from segments where id = ?", [t])
@@ -535,7 +553,10 @@ class LinkEditor:
                     tids += found
                 elif typed is not None and pids:
                     tids.append(self._insert_typed(v, r, typed, self._segment_rows(pids[:1])[pids[0]]))
-            new.append({"pivots": pids, "targets": tids, "status": l["status"]})
+            # A link the aligner had goes back to the aligner (a revision written before links were marked: an
+            # automatic one).
+            new.append({"pivots": pids, "targets": tids, "status": l["status"],
+                        "aligner": l.get("aligner", l["status"] == "auto"), "score": l.get("score")})
         covered = {p for l in new for p in l["pivots"]}
         for c in current:  # pivots the revision did not touch keep their links
             rest = [p for p in c["pivots"] if p not in covered and p not in mentioned_p]

@@ -27,7 +27,7 @@ from ..text.segment import Segment
 from . import queries
 from ..align.embed import default_embedder
 from .autoalign import align_version, unaligned_warning
-from .links import LinkEditor, combined_status, is_human, leftover_position
+from .links import LinkEditor, combined_status, is_human
 from .lock import writer_lock
 from .schema import connect, write_transaction
 
@@ -45,6 +45,8 @@ class ImportReport:
     stale: int = 0
     changed: int = 0
     notes: list[str] = field(default_factory=list)
+    #: The revision a re-alignment recorded (None: it changed nothing, or an import).
+    revision: int | None = None
 
 
 class Store(LinkEditor):
@@ -390,12 +392,15 @@ class Store(LinkEditor):
         return report
 
     def realign(self, work: str, key: str, *, start: str | None = None, end: str | None = None,
-                embeddings: bool | None = None) -> ImportReport:
+                embeddings: bool | None = None, actor: str | None = None, channel: str = "cli") -> ImportReport:
         """Re-run the aligner for one version in the database, never touching human alignments.
 
         Human links, statuses and clears are fixed anchors. With ``start`` (a row, as in the link operations)
         only the rows from there on are aligned again, with ``end`` only those up to there: the rows outside
-        stay as they are, automatic or not. Returns what changed: automatic alignments added, removed, moved.
+        stay as they are, automatic or not. The rows the aligner changes are replaced as one revision (op
+        ``align``, by ``actor`` through ``channel``), like any link operation, so the history shows who
+        re-aligned and a revert puts the automatic rows back; a row the aligner finds again keeps its row, and
+        a re-alignment that changes nothing records nothing. Returns what changed (and the ``revision``).
         ``embeddings``: False aligns without sentence embeddings even when the extra is installed; their
         vectors are cached in the database, so aligning the same texts again embeds nothing.
         """
@@ -412,66 +417,52 @@ class Store(LinkEditor):
                 " where version = ? and typed = ? order by position", [vid, 1 if typed else 0]).fetchall()
             return [Segment(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows], [r[0] for r in rows]
 
-        p_segs, p_ids = segs(pv["id"])
-        t_segs, t_ids = segs(v["id"])
-        report = ImportReport(work=w["id"], key=v["key"], file=v["file"], sentences=len(t_ids))
-        alignments = list(db.query("select * from alignments where version = ?", [v["id"]]))
-        links = {}
-        for a in alignments:
-            piv = [r[0] for r in db.execute("select segment from alignment_pivots where alignment = ?", [a["id"]])]
-            tg = [r[0] for r in db.execute("select segment from alignment_targets where alignment = ?", [a["id"]])]
-            links[a["id"]] = (piv, tg)
-        lo = self._row(w["id"], v, start)["position"] if start else None
-        hi = self._row(w["id"], v, end)["position"] if end else None
-        outside = {a["id"] for a in alignments
-                   if (lo is not None and a["position"] < lo) or (hi is not None and a["position"] > hi)}
-        human = [a for a in alignments if is_human(a)]
-        keep = human + [a for a in alignments if a["id"] in outside and not is_human(a)]
-        file_targets = set(t_ids)
-        fixed = [(links[a["id"]][0], [t for t in links[a["id"]][1] if t in file_targets]) for a in keep
-                 if links[a["id"]][0] or links[a["id"]][1]]
-        embedder = default_embedder(db.conn, embeddings)
-        beads, _sig = align_version(p_segs, p_ids, t_segs, t_ids, fixed, pv["language"], v["language"], embedder)
-        warning = unaligned_warning(f"{w['id']}/{v['key']}", beads, fixed, len(p_ids), len(t_ids))
-        if warning:
-            report.notes.append(warning)
-        old_auto = {(tuple(links[a["id"]][0]), tuple(links[a["id"]][1])) for a in alignments
-                    if a["status"] == "auto" and a["id"] not in outside}
-        new_auto = {(tuple(p), tuple(t)) for p, t, _ in beads if t}
-        report.changed = len(old_auto ^ new_auto)
-        report.kept = len(human)
-        report.auto = len(new_auto)
-        human_pivots = {p for a in keep for p in links[a["id"]][0]}
-        kept_ids = {a["id"] for a in keep}
-        pos = dict(zip(p_ids, range(len(p_ids))))
-        ref_of = {sid: s.ref for sid, s in zip(p_ids, p_segs)}
-        with self.transaction():
-            for a in alignments:
-                if a["id"] in kept_ids:
-                    continue
-                db.execute("delete from alignment_pivots where alignment = ?", [a["id"]])
-                db.execute("delete from alignment_targets where alignment = ?", [a["id"]])
-                db.execute("delete from alignments where id = ?", [a["id"]])
-            covered = set(human_pivots)
-            kept_targets = {t for a in keep for t in links[a["id"]][1]}
+        # The writers' lock from the read to the write: the rows replaced (and recorded) are those the aligner saw.
+        with self.writing():
+            p_segs, p_ids = segs(pv["id"])
+            t_segs, t_ids = segs(v["id"])
+            report = ImportReport(work=w["id"], key=v["key"], file=v["file"], sentences=len(t_ids))
+            links = self._links(v["id"])
+            lo = self._row(w["id"], v, start)["position"] if start else None
+            hi = self._row(w["id"], v, end)["position"] if end else None
+            keep = [l for l in links if is_human(l) or (lo is not None and l["position"] < lo)
+                    or (hi is not None and l["position"] > hi)]
+            file_targets = set(t_ids)
+            fixed = [(l["pivots"], [t for t in l["targets"] if t in file_targets]) for l in keep
+                     if l["pivots"] or l["targets"]]
+            embedder = default_embedder(db.conn, embeddings)
+            beads, _sig = align_version(p_segs, p_ids, t_segs, t_ids, fixed, pv["language"], v["language"], embedder)
+            warning = unaligned_warning(f"{w['id']}/{v['key']}", beads, fixed, len(p_ids), len(t_ids))
+            if warning:
+                report.notes.append(warning)
+            covered = {p for l in keep for p in l["pivots"]}
+            kept_targets = {t for l in keep for t in l["targets"]}
+            new = []
             for p, t, score in beads:
-                if p and any(x in covered for x in p):
-                    continue
                 t = [x for x in t if x not in kept_targets]
-                if not t:
+                if not t or (p and any(x in covered for x in p)):
                     continue
-                if p:
-                    address = ref_of[p[0]] if len(p) == 1 else f"{ref_of[p[0]]}-{ref_of[p[-1]]}"
-                    position = float(pos[p[0]])
-                else:
-                    address, position = None, leftover_position(db.conn, v["id"], t[0])
-                self._insert_alignment(w["id"], v["id"], p, t, address, position, "auto", score,
-                                        "aligner" if p else "unaligned", None, None)
+                new.append({"pivots": p, "targets": t, "status": "auto", "score": score, "aligner": True})
                 covered.update(p)
-            for sid in p_ids:
-                if sid not in covered:
-                    self._insert_alignment(w["id"], v["id"], [sid], [], ref_of[sid], float(pos[sid]), "empty",
-                                            None, None, None, None)
+            new += [{"pivots": [sid], "targets": [], "status": "empty", "aligner": True}
+                    for sid in p_ids if sid not in covered]
+            kept_ids = {l["id"] for l in keep}
+            old = [l for l in links if l["id"] not in kept_ids]
+
+            def link_key(l: dict) -> tuple:
+                return tuple(l["pivots"]), tuple(l["targets"]), l["status"]
+
+            old_keys, new_keys = {link_key(l) for l in old}, {link_key(l) for l in new}
+            old_auto = {k for k in old_keys if k[2] == "auto"}
+            new_auto = {k for k in new_keys if k[2] == "auto"}
+            report.changed = len(old_auto ^ new_auto)
+            report.kept = sum(1 for l in links if is_human(l))
+            report.auto = len(new_auto)
+            with self.transaction():
+                # Only the rows that change: the revision holds what the re-alignment did, no more.
+                report.revision = self._commit(
+                    w["id"], v, [l for l in old if link_key(l) not in new_keys],
+                    [l for l in new if link_key(l) not in old_keys], op="align", channel=channel, actor=actor)
         return report
 
     def history(self, work: str | None = None, ref: str | None = None, key: str | None = None) -> list[dict]:
