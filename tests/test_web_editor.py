@@ -217,3 +217,43 @@ async def test_an_editor_role_may_move_but_not_confirm_or_touch_a_confirmed_row(
     r = await op(ds, page, tok, cookies, "move-up", "25.1")
     assert r.status_code == 403 and "confirmed" in r.json()["error"]
     assert row_of(fresh(store), "25.1") == (["25.1"], ["5.1"], "confirmed")
+
+
+def misalign(store, key: str = "ru") -> None:
+    """Leave the automatic rows as a weak alignment would: 25.1's sentence in the row above (24.1-24.2)."""
+    conn = store.db.conn
+
+    def alignment_of(ref):
+        return conn.execute(
+            "select ap.alignment from alignment_pivots ap join segments s on s.id = ap.segment"
+            " join alignments a on a.id = ap.alignment where s.ref = ? and a.version = ?",
+            [ref, f"{WORK}/{key}"]).fetchone()[0]
+
+    with conn:
+        conn.execute("update alignment_targets set alignment = ? where alignment = ?",
+                     [alignment_of("24.1"), alignment_of("25.1")])
+
+
+async def test_align_again_from_a_row_is_one_revision_and_undoes(site):
+    ds, store = site
+    right = rows(fresh(store))
+    misalign(store)
+    wrong = rows(fresh(store))
+    assert row_of(fresh(store), "25.1")[1] == [] and wrong != right
+    page, tok, cookies = await page_and_cookies(ds)
+    assert 'value="realign"' in page and 'data-keys="r"' in page
+    r = await op(ds, page, tok, cookies, "realign", "22.1")
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["ok"] and data["focus"] == "22.1" and data["message"].startswith("Aligned again")
+    assert row_of(fresh(store), "25.1") == (["25.1"], ["5.1"], "auto")
+    assert sorted(rows(fresh(store))) == sorted(right)
+    rev = fresh(store).revision(data["revision"])
+    assert (rev["actor"], rev["channel"], rev["op"]) == ("anna", "web", "align")
+    # Nothing left to change: no revision, and the page says so.
+    r = await op(ds, data["html"], tok, cookies, "realign", "22.1")
+    assert r.status_code == 200 and r.json()["revision"] is None and "Nothing to change" in r.json()["message"]
+    # Undo is one action, as for any operation.
+    r = await post(ds, OP, {"op": "undo", "csrftoken": tok, "next": READ}, cookies, headers=JSON)
+    assert r.status_code == 200 and r.json()["ok"]
+    assert sorted(rows(fresh(store))) == sorted(wrong)

@@ -3,7 +3,8 @@
 InterText's way of correcting an alignment, in the browser: every row of a version on the reading page has the
 operations as buttons (``aligner_macros.html``'s ``row_ops``) and keys (``static/editor.js``): confirm, confirm
 up to here, move a sentence up or down, shift the rest of the column, merge, split, attach a leftover, detach,
-and undo (a revert of the translator's own last revision). Each request calls exactly one method of
+align the automatic rows again from here on (after a correction, the aligner takes it as an anchor: InterText's
+"realign from here"), and undo (a revert of the translator's own last revision). Each request calls exactly one method of
 :class:`aligner.corpus.Store` (its :class:`~aligner.corpus.links.LinkEditor`), so an operation is one
 revision in the same history as the command line's (channel ``web``).
 
@@ -47,6 +48,7 @@ OPERATIONS = {
     "attach-up": lambda s, w, k, f: s.attach(w, k, f["row"], _need(f, "above"), **f["who"]),
     "attach-down": lambda s, w, k, f: s.attach(w, k, f["row"], _need(f, "below"), **f["who"]),
     "detach": lambda s, w, k, f: s.detach(w, k, _targets_of(s, w, k, f["row"]), **f["who"]),
+    "realign": lambda s, w, k, f: s.realign(w, k, start=f["row"], **f["who"]).revision,
 }
 #: Where the cursor goes after an operation: the row it names, or another field of the request.
 FOCUS = {"attach-up": "above", "attach-down": "below"}
@@ -54,7 +56,8 @@ FOCUS = {"attach-up": "above", "attach-down": "below"}
 DONE = {"confirm": "Confirmed", "confirm-through": "Confirmed every row up to", "move-up": "Moved a sentence up from",
         "move-down": "Moved a sentence down from", "shift-up": "Shifted the column up from",
         "shift-down": "Shifted the column down from", "merge": "Merged", "split": "Split", "attach": "Attached to",
-        "attach-up": "Attached", "attach-down": "Attached", "detach": "Detached"}
+        "attach-up": "Attached", "attach-down": "Attached", "detach": "Detached",
+        "realign": "Aligned again the automatic rows from"}
 
 
 def _need(fields: dict, name: str) -> str:
@@ -172,6 +175,8 @@ def _role_refusal(entry: dict | None, conn, work: str, key: str, pivot_key: str,
     row, are a supervisor's (:mod:`aligner.roles`), as in the edit form."""
     if op in ("confirm", "confirm-through"):
         return roles.refusal(entry, work, "confirmed", None)
+    if op == "realign":  # it changes only rows nobody decided, whatever the row it starts from
+        return roles.refusal(entry, work, "draft", None)
     state = queries.row_state(conn, version_id(work, key), version_id(work, pivot_key), key, row)
     return roles.refusal(entry, work, "draft", state["status"] if state else None)
 
