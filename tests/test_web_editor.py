@@ -242,6 +242,14 @@ async def test_align_again_from_a_row_is_one_revision_and_undoes(site):
     assert row_of(fresh(store), "25.1")[1] == [] and wrong != right
     page, tok, cookies = await page_and_cookies(ds)
     assert 'value="realign"' in page and 'data-keys="r"' in page
+    # From a row of the first letter (part 1 on its page): as far as the end of that part, no further.
+    part1 = READ.replace("part=2", "part=1")
+    first = (await ds.client.get(part1, cookies=cookies)).text
+    row1 = re.search(r'name="row" value="([^"]+)">', first).group(1)
+    r = await post(ds, OP, {"op": "realign", "row": row1, "token": token_of(first, row1), "csrftoken": tok,
+                            "next": part1}, cookies, headers=JSON)
+    assert r.status_code == 200, r.text
+    assert rows(fresh(store)) == wrong
     r = await op(ds, page, tok, cookies, "realign", "22.1")
     assert r.status_code == 200, r.text
     data = r.json()

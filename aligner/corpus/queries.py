@@ -313,10 +313,10 @@ def last_own_revision(conn: sqlite3.Connection, work: str, key: str, actor: str)
     return found[0] if found else None
 
 
-def first_ref(conn: sqlite3.Connection, pivot_vid: str, division: int) -> str | None:
-    """The ref of a division's first pivot sentence."""
-    row = conn.execute("select ref from segments where version = ? and division = ? order by position limit 1",
-                       [pivot_vid, division]).fetchone()
+def first_ref(conn: sqlite3.Connection, pivot_vid: str, division: int, *, last: bool = False) -> str | None:
+    """The ref of a division's first pivot sentence (``last``: its last)."""
+    row = conn.execute("select ref from segments where version = ? and division = ? order by position"
+                       + (" desc" if last else "") + " limit 1", [pivot_vid, division]).fetchone()
     return row[0] if row else None
 
 

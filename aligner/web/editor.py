@@ -3,10 +3,10 @@
 InterText's way of correcting an alignment, in the browser: every row of a version on the reading page has the
 operations as buttons (``aligner_macros.html``'s ``row_ops``) and keys (``static/editor.js``): confirm, confirm
 up to here, move a sentence up or down, shift the rest of the column, merge, split, attach a leftover, detach,
-align the automatic rows again from here on (after a correction, the aligner takes it as an anchor: InterText's
-"realign from here"), and undo (a revert of the translator's own last revision). Each request calls exactly one method of
-:class:`aligner.corpus.Store` (its :class:`~aligner.corpus.links.LinkEditor`), so an operation is one
-revision in the same history as the command line's (channel ``web``).
+align the automatic rows again from here to the end of the part shown (after a correction, the aligner takes it
+as an anchor: InterText's "realign from here"), and undo (a revert of the translator's own last revision). Each
+request calls exactly one method of :class:`aligner.corpus.Store` (its :class:`~aligner.corpus.links.LinkEditor`),
+so an operation is one revision in the same history as the command line's (channel ``web``).
 
 A request names its row as the page does (a pivot ref, or ``KEY:REF`` for a leftover) and carries the row's
 token as the page showed it: when the row changed since, nothing is done and the answer is 409 with the rows as
@@ -48,7 +48,7 @@ OPERATIONS = {
     "attach-up": lambda s, w, k, f: s.attach(w, k, f["row"], _need(f, "above"), **f["who"]),
     "attach-down": lambda s, w, k, f: s.attach(w, k, f["row"], _need(f, "below"), **f["who"]),
     "detach": lambda s, w, k, f: s.detach(w, k, _targets_of(s, w, k, f["row"]), **f["who"]),
-    "realign": lambda s, w, k, f: s.realign(w, k, start=f["row"], **f["who"]).revision,
+    "realign": lambda s, w, k, f: s.realign(w, k, start=f["row"], end=f["end"], **f["who"]).revision,
 }
 #: Where the cursor goes after an operation: the row it names, or another field of the request.
 FOCUS = {"attach-up": "above", "attach-down": "below"}
@@ -131,9 +131,12 @@ async def op_view(datasette, request):
             elif op in OPERATIONS:
                 if not fields["row"]:
                     return {"error": "No row given.", "code": 400}
+                # Up to here, or from here on, within the part the page shows: a long work is shown a part at a
+                # time, and aligning again from Genesis to the end of a Bible would hold every writer for a minute.
                 if op == "confirm-through":
-                    # Up to here on the page shown: a long work is shown a part at a time.
-                    fields["start"] = _first_row_of_part(conn, version_id(slug, w["pivot"]), part_arg)
+                    fields["start"] = _part_row(conn, version_id(slug, w["pivot"]), part_arg)
+                if op == "realign":
+                    fields["end"] = _part_row(conn, version_id(slug, w["pivot"]), part_arg, last=True)
                 refused = _role_refusal(entry, conn, slug, key, w["pivot"], op, fields["row"])
                 if refused:
                     return {"error": refused, "code": 403}
@@ -207,10 +210,10 @@ async def _dump_later(db, tdir, work: str, key: str) -> None:
     await db.execute_write_fn(dump, block=False)
 
 
-def _first_row_of_part(conn, pivot_vid: str, part_arg: str | None) -> str | None:
-    """The first pivot ref of the part a reading page shows (None when it shows the whole work)."""
+def _part_row(conn, pivot_vid: str, part_arg: str | None, *, last: bool = False) -> str | None:
+    """The first (``last``: last) pivot ref of the part a reading page shows (None when it shows the whole work)."""
     n, _ = choose_part(part_arg, pivot_divisions(conn, pivot_vid))
-    return None if n is None else queries.first_ref(conn, pivot_vid, n)
+    return None if n is None else queries.first_ref(conn, pivot_vid, n, last=last)
 
 
 def _fragment(key: str, row: str) -> str:
