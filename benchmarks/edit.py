@@ -12,7 +12,8 @@ client, as the reading page does (``Accept: application/json``, the CSRF token, 
 rows drawn with a fixed seed from every book. Each answer holds the re-rendered rows of the chapter shown, so
 the time is the whole round trip a translator waits for: the store's transaction and revision, then the
 chapter's page rows. Operations come in pairs that undo each other (move down / move up, merge / split,
-shift down / shift up, detach / attach), so every one acts on a realistic row. Prints p50, p95 and max per
+shift down / shift up, detach / attach; then the rest of the part aligned again), so every one acts on a
+realistic row. Prints p50, p95 and max per
 operation (goal: every p95 < 100 ms). ``--dump`` also writes the text record after each operation, as a
 server configured with ``texts_dir`` does: in the write thread right after the answer, rewriting the version's
 whole ``.slots.jsonl``, so an operation posted before that is done waits for it; ``--pause S`` leaves S
@@ -164,6 +165,7 @@ async def run(db: Path, texts: Path, n: int, seed: int, dump: bool, pause: float
         below = re.search(rf'name="row" value="{re.escape(left)}">.*?name="below" value="([^"]+)"', body["html"],
                           re.S).group(1)
         await op("attach-down", left, part, below=below)
+        await op("realign", ref, part)  # the rest of the part aligned again around the rows people decided
         await op("confirm-through", ref, part)
         if pause:
             await asyncio.sleep(pause)

@@ -380,3 +380,18 @@ def text_blocks(text: str, lang: str) -> list:
 
     return [Block(kind=b[0].kind, sentences=[s.text for s in b], key=b[0].key, division=b[0].division)
             for b in blocks_of(segment_text(text, lang).segments)]
+
+
+def misalign(store, key: str = "ru") -> None:
+    """Leave the automatic rows as a weak alignment would: 25.1's sentence in the row above (24.1-24.2)."""
+    conn = store.db.conn
+
+    def alignment_of(ref):
+        return conn.execute(
+            "select ap.alignment from alignment_pivots ap join segments s on s.id = ap.segment"
+            " join alignments a on a.id = ap.alignment where s.ref = ? and a.version = ?",
+            [ref, f"{WORK}/{key}"]).fetchone()[0]
+
+    with conn:
+        conn.execute("update alignment_targets set alignment = ? where alignment = ?",
+                     [alignment_of("24.1"), alignment_of("25.1")])

@@ -7,7 +7,7 @@ import pytest
 from aligner.corpus import Store, build
 from aligner.errors import AlignerError
 
-from .helpers import WORK
+from .helpers import WORK, misalign
 
 
 def rows(store, key="ru"):
@@ -374,3 +374,29 @@ def test_a_realign_survives_dump_and_build_and_reverts_after_it(ru_store):
     assert provenance(again) == provenance(ru_store)
     again.revert(rid, actor="anna")
     assert provenance(again) == before
+
+
+def test_a_realign_from_a_row_aligns_only_the_rows_from_there(ru_store, monkeypatch):
+    from aligner.corpus import store as store_module
+
+    right = sorted(rows(ru_store))
+    misalign(ru_store)
+    asked = []
+    real = store_module.align_version
+
+    def spy(p_segs, p_ids, t_segs, t_ids, *args, **kwargs):
+        asked.append(([s.ref for s in p_segs], [s.ref for s in t_segs]))
+        return real(p_segs, p_ids, t_segs, t_ids, *args, **kwargs)
+
+    monkeypatch.setattr(store_module, "align_version", spy)
+    report = ru_store.realign(WORK, "ru", start="24.1", actor="boris")
+    # The rows before 24.1 bound the problem: their pivot sentences and the Russian ones they hold stay out of it.
+    (pivots, targets), = asked
+    assert pivots[:3] == ["24.1", "24.2", "25.1"] and "23.1" not in pivots
+    assert targets[0] == "4.1" and not {"1.1", "2.1", "3.1"} & set(targets)
+    assert report.revision is not None and sorted(rows(ru_store)) == right
+    # Up to a row: the rows after it bound it the same way.
+    asked.clear()
+    ru_store.realign(WORK, "ru", start="22.1", end="24.1", actor="boris")
+    (pivots, targets), = asked
+    assert pivots == ["22.1", "23.1", "24.1", "24.2"] and targets == ["2.1", "3.1", "4.1"]

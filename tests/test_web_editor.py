@@ -8,7 +8,7 @@ import pytest
 
 from aligner.corpus import Store, queries
 
-from .helpers import WORK, csrf, datasette, post, signed_in
+from .helpers import WORK, csrf, datasette, misalign, post, signed_in
 from .test_corpus_links import row_of, rows
 
 READ = f"/-/read/{WORK}?part=2&with=ru"
@@ -217,21 +217,6 @@ async def test_an_editor_role_may_move_but_not_confirm_or_touch_a_confirmed_row(
     r = await op(ds, page, tok, cookies, "move-up", "25.1")
     assert r.status_code == 403 and "confirmed" in r.json()["error"]
     assert row_of(fresh(store), "25.1") == (["25.1"], ["5.1"], "confirmed")
-
-
-def misalign(store, key: str = "ru") -> None:
-    """Leave the automatic rows as a weak alignment would: 25.1's sentence in the row above (24.1-24.2)."""
-    conn = store.db.conn
-
-    def alignment_of(ref):
-        return conn.execute(
-            "select ap.alignment from alignment_pivots ap join segments s on s.id = ap.segment"
-            " join alignments a on a.id = ap.alignment where s.ref = ? and a.version = ?",
-            [ref, f"{WORK}/{key}"]).fetchone()[0]
-
-    with conn:
-        conn.execute("update alignment_targets set alignment = ? where alignment = ?",
-                     [alignment_of("24.1"), alignment_of("25.1")])
 
 
 async def test_align_again_from_a_row_is_one_revision_and_undoes(site):

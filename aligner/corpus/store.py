@@ -49,6 +49,33 @@ class ImportReport:
     revision: int | None = None
 
 
+
+def _window(p_segs: list[Segment], p_ids: list[int], t_segs: list[Segment], t_ids: list[int], links: list[dict],
+            outside: list[dict]) -> tuple[tuple[list[Segment], list[int]], tuple[list[Segment], list[int]]]:
+    """The part of a version a re-alignment from/to a row aligns: the pivot sentences of the rows inside the
+    range, and the version's sentences between the last one held before it and the first one held after it.
+
+    The rows outside the range stay as they are, so they bound the problem: aligning only the window costs what
+    the range costs (a chapter of a Bible in a fraction of a second, not the whole book every time). Without a
+    range (``outside`` empty) it is the whole version.
+    """
+    if not outside:
+        return (p_segs, p_ids), (t_segs, t_ids)
+    out = {l["id"] for l in outside}
+    inside_pivots = {p for l in links if l["id"] not in out for p in l["pivots"]}
+    held_outside = {t for l in outside for t in l["targets"]}
+    t_at = {sid: i for i, sid in enumerate(t_ids)}
+    lo_pos = min((l["position"] for l in links if l["id"] not in out), default=None)
+    before = [t_at[t] for l in outside if lo_pos is not None and l["position"] < lo_pos for t in l["targets"]
+              if t in t_at]
+    after = [t_at[t] for l in outside if lo_pos is None or l["position"] > lo_pos for t in l["targets"] if t in t_at]
+    first = max(before) + 1 if before else 0
+    last = min(after) if after else len(t_ids)
+    pk = [i for i, sid in enumerate(p_ids) if sid in inside_pivots]
+    tk = [i for i in range(first, last) if t_ids[i] not in held_outside]
+    return ([p_segs[i] for i in pk], [p_ids[i] for i in pk]), ([t_segs[i] for i in tk], [t_ids[i] for i in tk])
+
+
 class Store(LinkEditor):
     """A built corpus: read slots, change them (with history), dump them back to text.
 
@@ -425,11 +452,14 @@ class Store(LinkEditor):
             links = self._links(v["id"])
             lo = self._row(w["id"], v, start)["position"] if start else None
             hi = self._row(w["id"], v, end)["position"] if end else None
-            keep = [l for l in links if is_human(l) or (lo is not None and l["position"] < lo)
-                    or (hi is not None and l["position"] > hi)]
-            file_targets = set(t_ids)
-            fixed = [(l["pivots"], [t for t in l["targets"] if t in file_targets]) for l in keep
-                     if l["pivots"] or l["targets"]]
+            outside = [l for l in links if (lo is not None and l["position"] < lo)
+                       or (hi is not None and l["position"] > hi)]
+            out_ids = {l["id"] for l in outside}
+            keep = outside + [l for l in links if is_human(l) and l["id"] not in out_ids]
+            (p_segs, p_ids), (t_segs, t_ids) = _window(p_segs, p_ids, t_segs, t_ids, links, outside)
+            in_window = set(p_ids) | set(t_ids)
+            fixed = [(ps, ts) for ps, ts in ((l["pivots"], [t for t in l["targets"] if t in in_window])
+                                             for l in keep if not set(l["pivots"]) - in_window) if ps or ts]
             embedder = default_embedder(db.conn, embeddings)
             beads, _sig = align_version(p_segs, p_ids, t_segs, t_ids, fixed, pv["language"], v["language"], embedder)
             warning = unaligned_warning(f"{w['id']}/{v['key']}", beads, fixed, len(p_ids), len(t_ids))
@@ -445,7 +475,7 @@ class Store(LinkEditor):
                 new.append({"pivots": p, "targets": t, "status": "auto", "score": score, "aligner": True})
                 covered.update(p)
             new += [{"pivots": [sid], "targets": [], "status": "empty", "aligner": True}
-                    for sid in p_ids if sid not in covered]
+                    for sid in p_ids if sid not in covered]  # the window's pivots: outside it every row is kept
             kept_ids = {l["id"] for l in keep}
             old = [l for l in links if l["id"] not in kept_ids]
 
