@@ -25,6 +25,7 @@ from .confidence import bead_features, probability
 from .cost import Model, Problem, Side, Similarity, estimate_ratio, same_language
 from .dp import path_band, posteriors, solve
 from .features import learn_lexicon
+from .model1 import Model1Term
 from .options import resolve_options
 
 
@@ -263,11 +264,13 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, em
         c = sum(problem.tgt_lens[j] for b in beads if b.src and b.tgt for j in b.tgt)
         if a and c:
             ratio = c / a
-    if not lex and ratio == model.ratio:
+    # the Model 1 term (opt-in) takes the embedding term's place in the model: never both
+    m1 = Model1Term(src, tgt, beads, opts) if opts["m1"] and emb is None else None
+    if not lex and ratio == model.ratio and m1 is None:
         return beads, problem, model, groups
     if lex:
         problem = Problem(src, tgt, src_lang, tgt_lang, opts, lexicon=lex, base=problem)
-    model = Model(opts, ratio, problem.weights, emb, overlap)
+    model = Model(opts, ratio, problem.weights, emb if m1 is None else m1, overlap)
     return one_pass(problem, model, guide=beads), problem, model, groups
 
 

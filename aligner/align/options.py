@@ -38,6 +38,18 @@ DEFAULT_OPTIONS: dict = {
     "pen_lex": 0.0,
     "lexicon_min_count": 2,
     "lexicon_min_dice": 0.3,
+    # IBM Model 1 learnt from the first pass's confident 1:1 beads (Moore 2002), a term of the realign pass:
+    # -w_m1 * the log-likelihood ratio of the bead's words under Model 1 (both directions, averaged),
+    # interpolated with the unigram (m1_lambda). Opt-in: on Text+Berg dev 0.919 -> 0.928 (test0-6, run once:
+    # 0.863 -> 0.880), but about ten times slower in pure Python (aligner/align/model1.py, benchmarks/README.md)
+    "m1": False,
+    "w_m1": 1.0,
+    "m1_lambda": 0.5,
+    "m1_iters": 5,  # EM iterations
+    "m1_min_count": 2,  # rarer words (in the training beads) are ignored
+    "m1_min_score": 0.5,  # training beads: 1:1 beads of the first pass with at least this posterior
+    "m1_max_beads": 5000,  # a fixed sample of them beyond this
+    "m1_prefix": 0,  # words cut to this many letters; 0 = whole words
     # same-language pairs (two translations in one language, KJV against WEB): each bead's cost gets
     # w_overlap * (tau_overlap - share), share = 2 * shared anchor weight / (both sides' anchor weight), a
     # rarity-weighted Dice over the anchors (cost.overlap_share). The anchor gains add up, so a merged bead

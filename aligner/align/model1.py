@@ -1,0 +1,191 @@
+"""IBM Model 1 learnt from the text pair itself, as a lexical term of the realign pass (Moore 2002).
+
+Opt-in (option ``m1``, off by default): it is too slow for the default yet (Text+Berg test0-6 in about
+20 s instead of 2; benchmarks/README.md, "IBM Model 1").
+
+After the first pass, Model 1 (with NULL, a few EM iterations, both directions) is trained on its
+confident 1:1 beads (at most ``m1_max_beads``, a fixed sample beyond). Words are lowercased with the
+diacritics stripped (:func:`aligner.align.features._norm_word`), digits left out (numbers are anchors
+already), optionally cut to a prefix; a word seen fewer than ``m1_min_count`` times in the training beads
+is ignored on both sides (neither generated nor generating). A bead's term is
+
+    -w_m1 * 1/2 * (sum over the target words f of log(1 - lambda + lambda * P(f | S) / P(f))
+                   + the same for the source words given the target),
+
+``P(f | S) = (t(f | NULL) + sum over the source words e of t(f | e)) / (|S| + 1)`` (Model 1), ``P(f)``
+the word's unigram probability in its text: the log-likelihood ratio of the bead against its words being
+left out, with Model 1 interpolated with the unigram (weight ``m1_lambda``), so a word no source word
+explains costs at most ``-log(1 - lambda)``; without that floor one unexplained word cost up to 30 and
+the search merged neighbouring beads to explain it. A merged bead does not gain by merging: its words
+are divided over ``|S| + 1`` source words, and the extra sentence's words must be explained too.
+
+The term is handed to :class:`aligner.align.cost.Model` where the embedding term goes (the same
+``cost(sids, i0, di, tids, j0, dj)``), so it is not used together with embeddings.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Sequence
+
+from .features import _TOKEN_RE, _norm_word
+
+NULL = 0
+
+
+def m1_words(text: str, prefix: int = 0) -> list[str]:
+    """The words Model 1 reads: letters only, lowercased, diacritics stripped, cut to ``prefix`` (0 = whole)."""
+    out = []
+    for t in _TOKEN_RE.findall(text):
+        if t[0].isdigit():
+            continue
+        w = _norm_word(t)
+        out.append(w[:prefix] if prefix else w)
+    return out
+
+
+def train(pairs: Sequence[tuple[Counter, Counter]], iters: int) -> dict[int, dict[int, float]]:
+    """Model 1 ``t(f | e)`` from sentence pairs of word ids (``e`` = 0 is NULL): ``{f: {e: t}}``.
+
+    EM from uniform translation probabilities; entries below 1e-4 are dropped at the end.
+    """
+    pid: dict[tuple[int, int], int] = {}
+    e_of: list[int] = []
+    beads = []
+    for es, fs in pairs:
+        es = dict(es)
+        es[NULL] = 1
+        rows = []
+        for f, cf in fs.items():
+            row = []
+            for e, ce in es.items():
+                k = (e, f)
+                p = pid.get(k)
+                if p is None:
+                    p = pid[k] = len(e_of)
+                    e_of.append(e)
+                row.append((p, ce))
+            rows.append((cf, row))
+        beads.append(rows)
+    nf: Counter = Counter(e_of)
+    t = [1.0 / nf[e] for e in e_of]
+    size = max(e_of) + 1 if e_of else 1
+    for _ in range(iters):
+        c = [0.0] * len(t)
+        for rows in beads:
+            for cf, row in rows:
+                d = 0.0
+                for p, ce in row:
+                    d += ce * t[p]
+                if d <= 0:
+                    continue
+                k = cf / d
+                for p, ce in row:
+                    c[p] += k * ce * t[p]
+        tot = [0.0] * size
+        for p, x in enumerate(c):
+            tot[e_of[p]] += x
+        t = [x / tot[e_of[p]] if tot[e_of[p]] > 0 else 0.0 for p, x in enumerate(c)]
+    table: dict[int, dict[int, float]] = {}
+    for (e, f), p in pid.items():
+        if t[p] > 1e-4:
+            table.setdefault(f, {})[e] = t[p]
+    return table
+
+
+def _ids(words: list[str], vocab: dict[str, int]) -> Counter:
+    c: Counter = Counter()
+    for w in words:
+        k = vocab.get(w)
+        if k is not None:
+            c[k] += 1
+    return c
+
+
+class Model1Term:
+    """The Model 1 term of a bead's cost (see the module's docstring), with the interface of the embedding
+    term: :meth:`cost` of the units ``i0..i0+di-1`` : ``j0..j0+dj-1`` whose sentences are ``sids``/``tids``."""
+
+    def __init__(self, src: Sequence[str], tgt: Sequence[str], beads: Sequence, opts: dict):
+        prefix = opts["m1_prefix"]
+        self.w = opts["w_m1"]
+        self.lam = opts["m1_lambda"]
+        sw = [m1_words(s, prefix) for s in src]
+        tw = [m1_words(t, prefix) for t in tgt]
+        ones = [(b.src[0], b.tgt[0]) for b in beads
+                if len(b.src) == 1 and len(b.tgt) == 1 and b.score >= opts["m1_min_score"]]
+        cap = opts["m1_max_beads"]
+        if len(ones) > cap:
+            ones = sorted(random.Random(0).sample(ones, cap))
+        fs: Counter = Counter()
+        ft: Counter = Counter()
+        for i, j in ones:
+            fs.update(sw[i])
+            ft.update(tw[j])
+        mc = opts["m1_min_count"]
+        vs = {w: k for k, w in enumerate(sorted(w for w, c in fs.items() if c >= mc), start=1)}
+        vt = {w: k for k, w in enumerate(sorted(w for w, c in ft.items() if c >= mc), start=1)}
+        self.S = [_ids(x, vs) for x in sw]
+        self.T = [_ids(x, vt) for x in tw]
+        self.Sn = [sum(c.values()) for c in self.S]
+        self.Tn = [sum(c.values()) for c in self.T]
+        pairs = [(self.S[i], self.T[j]) for i, j in ones]
+        iters = opts["m1_iters"]
+        self.st = train(pairs, iters)  # t(f | e): {f: {e: p}}
+        self.ts = train([(b, a) for a, b in pairs], iters)  # t(e | f)
+        self.ps = _unigram(self.S, len(vs) + 2)  # word id -> its probability in its text (add one)
+        self.pt = _unigram(self.T, len(vt) + 2)
+        self._cache: dict[tuple, float] = {}
+
+    def _side(self, A, An, B, table, prob, a_ids, b_ids) -> float:
+        """Sum over the words f of B's sentences of log(1 - lambda + lambda * P(f | A's sentences) / P(f))."""
+        La = 0
+        merged: Counter = Counter()
+        for k in a_ids:
+            La += An[k]
+            merged.update(A[k])
+        lam = self.lam
+        scale = lam / (La + 1)
+        rest = 1.0 - lam
+        tot = 0.0
+        for k in b_ids:
+            for f, cf in B[k].items():
+                probs = table.get(f)
+                x = 0.0
+                if probs:
+                    x = probs.get(NULL, 0.0)
+                    if len(probs) < len(merged):
+                        for e, p in probs.items():
+                            ce = merged.get(e)
+                            if ce:
+                                x += ce * p
+                    else:
+                        for e, ce in merged.items():
+                            p = probs.get(e)
+                            if p:
+                                x += ce * p
+                tot += cf * math.log(rest + scale * x / prob[f])
+        return tot
+
+    def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
+        s_ids = tuple(sids[i0 : i0 + di])
+        t_ids = tuple(tids[j0 : j0 + dj])
+        key = (s_ids, t_ids)
+        v = self._cache.get(key)
+        if v is None:
+            a = self._side(self.S, self.Sn, self.T, self.st, self.pt, s_ids, t_ids)
+            b = self._side(self.T, self.Tn, self.S, self.ts, self.ps, t_ids, s_ids)
+            v = -self.w * 0.5 * (a + b)
+            self._cache[key] = v
+        return v
+
+
+def _unigram(side: Sequence[Counter], size: int) -> dict[int, float]:
+    """Add-one unigram probabilities of the word ids of a text (``size``: the vocabulary, with room for NULL)."""
+    u: Counter = Counter()
+    for c in side:
+        u.update(c)
+    n = sum(u.values()) + size
+    return {w: (c + 1) / n for w, c in u.items()}

@@ -1,0 +1,84 @@
+"""IBM Model 1 learnt from the text pair (opt-in option ``m1``): training, the bead term, the realign pass."""
+
+import math
+import random
+from collections import Counter
+
+from aligner.align import align_sentences
+from aligner.align.blocks import Bead
+from aligner.align.model1 import Model1Term, m1_words, train
+from aligner.align.options import resolve_options
+
+from .helpers import check_cover
+
+# a toy word-for-word "translation": every sentence draws words from a small vocabulary
+WORDS = {"hund": "chien", "katze": "chat", "haus": "maison", "baum": "arbre", "wasser": "eau", "berg": "montagne",
+         "schnee": "neige", "weg": "chemin", "brot": "pain", "stadt": "ville", "fluss": "riviere", "wald": "foret"}
+
+
+def _corpus(n=60, seed=3):
+    rng = random.Random(seed)
+    keys = sorted(WORDS)
+    de, fr = [], []
+    for _ in range(n):
+        ws = rng.sample(keys, rng.randint(3, 6))
+        de.append(" ".join(ws).capitalize() + " .")
+        fr.append(" ".join(WORDS[w] for w in reversed(ws)).capitalize() + " .")
+    return de, fr
+
+
+def test_words_are_folded_and_numbers_left_out():
+    assert m1_words("Über 3 Flüsse , Straße !") == ["uber", "flusse", "strasse"]
+    assert m1_words("Gletscherbach", prefix=5) == ["glets"]
+
+
+def test_training_finds_the_translations():
+    de, fr = _corpus()
+    vs = {w: k for k, w in enumerate(sorted(WORDS), start=1)}
+    vt = {w: k for k, w in enumerate(sorted(WORDS.values()), start=1)}
+    pairs = [(Counter(vs[w] for w in m1_words(s)), Counter(vt[w] for w in m1_words(t))) for s, t in zip(de, fr)]
+    table = train(pairs, 10)
+    for e, f in WORDS.items():
+        probs = table[vt[f]]
+        best = max((p, k) for k, p in probs.items() if k)[1]
+        assert best == vs[e], (e, f)
+    # t(. | e) is a distribution over the target words (and nothing else) for every e
+    tot: Counter = Counter()
+    for probs in table.values():
+        for e, p in probs.items():
+            tot[e] += p
+    assert all(math.isclose(x, 1.0, abs_tol=1e-3) for x in tot.values())
+
+
+def test_a_translation_costs_less_than_its_neighbour_and_merging_does_not_pay():
+    de, fr = _corpus()
+    beads = [Bead((k,), (k,), 1.0) for k in range(len(de))]
+    term = Model1Term(de, fr, beads, resolve_options({"m1": True}))
+    ids = list(range(len(de)))
+    right = term.cost(ids, 10, 1, ids, 10, 1)
+    assert right < 0  # the words explain each other better than their unigram probabilities
+    assert right < term.cost(ids, 10, 1, ids, 11, 1)
+    # 10:10 + 11:11 against the merged 2:2, and against 10-11:10 (the second target left out)
+    both = term.cost(ids, 10, 1, ids, 10, 1) + term.cost(ids, 11, 1, ids, 11, 1)
+    assert both < term.cost(ids, 10, 2, ids, 10, 2)
+    assert right < term.cost(ids, 10, 2, ids, 10, 1)
+    # the interpolation with the unigram bounds what an unexplained word costs: -log(1 - lambda) a word
+    words = sum(term.Sn[10:12]) + sum(term.Tn[10:12])
+    assert term.cost(ids, 10, 1, ids, 30, 1) < 0.5 * term.w * -math.log(0.5) * words
+
+
+def test_opt_in_alignment_is_a_cover_and_off_by_default():
+    de, fr = _corpus(40)
+    # drop one German sentence and join two French ones: a 1:0 and a 2:1 to find
+    de2 = de[:5] + de[6:]
+    fr2 = fr[:20] + [fr[20] + " " + fr[21]] + fr[22:]
+    plain = align_sentences(de2, fr2, "de", "fr")
+    assert plain == align_sentences(de2, fr2, "de", "fr", m1=False)
+    beads = align_sentences(de2, fr2, "de", "fr", m1=True)
+    check_cover(beads, len(de2), len(fr2))
+    got = {(b.src, b.tgt) for b in beads}
+    assert ((19, 20), (20,)) in got
+    assert all(len(b.src) <= 1 or b.src == (19, 20) for b in beads)
+    # with fixed beads: the term reads the sentences of non-consecutive units
+    fixed = [Bead((7,), (), 1.0)]
+    check_cover(align_sentences(de2, fr2, "de", "fr", m1=True, fixed=fixed), len(de2), len(fr2))
