@@ -299,3 +299,18 @@ def test_jumps_to_the_next_low_confidence_and_unconfirmed_rows(page, mark):
     act.click(ref(1, 1), "confirm-through")  # rows from 1.1 up to here: just this one
     act.move("n")
     assert act.current() == ref(1, 2)  # the next row not yet confirmed
+
+
+def test_on_a_phone_the_editor_bar_keeps_to_two_lines_and_the_last_row_clears_it(browser, mark):
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    pg = context.new_page()
+    sign_in(pg, mark["base"], "anna", READ.replace("?", "%3F").replace("=", "%3D"))
+    bar = pg.locator(".editor-bar").bounding_box()
+    assert bar["height"] < 130, bar  # Undo, the three jumps, Go to: two lines of touch-sized buttons
+    assert pg.evaluate("document.documentElement.scrollWidth") == 390
+    assert pg.locator(".editor-bar .keys-help").is_hidden()
+    assert pg.locator('.editor-bar button[data-jump="low"]').inner_text() == "low"
+    pg.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    last = pg.locator(".parallel .slot[data-row]").last.bounding_box()
+    assert last["y"] + last["height"] <= pg.locator(".editor-bar").bounding_box()["y"]
+    context.close()
