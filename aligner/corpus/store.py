@@ -50,31 +50,6 @@ class ImportReport:
 
 
 
-def _window(p_segs: list[Segment], p_ids: list[int], t_segs: list[Segment], t_ids: list[int], links: list[dict],
-            outside: list[dict]) -> tuple[tuple[list[Segment], list[int]], tuple[list[Segment], list[int]]]:
-    """The part of a version a re-alignment from/to a row aligns: the pivot sentences of the rows inside the
-    range, and the version's sentences between the last one held before it and the first one held after it.
-
-    The rows outside the range stay as they are, so they bound the problem: aligning only the window costs what
-    the range costs (a chapter of a Bible in a fraction of a second, not the whole book every time). Without a
-    range (``outside`` empty) it is the whole version.
-    """
-    if not outside:
-        return (p_segs, p_ids), (t_segs, t_ids)
-    out = {l["id"] for l in outside}
-    inside_pivots = {p for l in links if l["id"] not in out for p in l["pivots"]}
-    held_outside = {t for l in outside for t in l["targets"]}
-    t_at = {sid: i for i, sid in enumerate(t_ids)}
-    lo_pos = min((l["position"] for l in links if l["id"] not in out), default=None)
-    before = [t_at[t] for l in outside if lo_pos is not None and l["position"] < lo_pos for t in l["targets"]
-              if t in t_at]
-    after = [t_at[t] for l in outside if lo_pos is None or l["position"] > lo_pos for t in l["targets"] if t in t_at]
-    first = max(before) + 1 if before else 0
-    last = min(after) if after else len(t_ids)
-    pk = [i for i, sid in enumerate(p_ids) if sid in inside_pivots]
-    tk = [i for i in range(first, last) if t_ids[i] not in held_outside]
-    return ([p_segs[i] for i in pk], [p_ids[i] for i in pk]), ([t_segs[i] for i in tk], [t_ids[i] for i in tk])
-
 
 class Store(LinkEditor):
     """A built corpus: read slots, change them (with history), dump them back to text.
@@ -427,7 +402,9 @@ class Store(LinkEditor):
         stay as they are, automatic or not. The rows the aligner changes are replaced as one revision (op
         ``align``, by ``actor`` through ``channel``), like any link operation, so the history shows who
         re-aligned and a revert puts the automatic rows back; a row the aligner finds again keeps its row, and
-        a re-alignment that changes nothing records nothing. Returns what changed (and the ``revision``).
+        a re-alignment that changes nothing records nothing. Only the range is read and aligned
+        (:meth:`_realign_window`). Returns what changed (and the ``revision``; ``kept``: the rows people decided
+        in the range).
         ``embeddings``: False aligns without sentence embeddings even when the extra is installed; their
         vectors are cached in the database, so aligning the same texts again embeds nothing.
         """
@@ -438,28 +415,17 @@ class Store(LinkEditor):
         if not v["file"]:
             raise AlignerError(f"version {v['key']} of {w['id']} has no text file to align (use add-version)")
 
-        def segs(vid: str, typed: bool = False) -> tuple[list[Segment], list[int]]:
-            rows = db.execute(
-                "select id, block, kind, sentence, text, start, [end], division, block_key from segments"
-                " where version = ? and typed = ? order by position", [vid, 1 if typed else 0]).fetchall()
-            return [Segment(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows], [r[0] for r in rows]
-
         # The writers' lock from the read to the write: the rows replaced (and recorded) are those the aligner saw.
         with self.writing():
-            p_segs, p_ids = segs(pv["id"])
-            t_segs, t_ids = segs(v["id"])
-            report = ImportReport(work=w["id"], key=v["key"], file=v["file"], sentences=len(t_ids))
-            links = self._links(v["id"])
+            report = ImportReport(work=w["id"], key=v["key"], file=v["file"])
             lo = self._row(w["id"], v, start)["position"] if start else None
             hi = self._row(w["id"], v, end)["position"] if end else None
-            outside = [l for l in links if (lo is not None and l["position"] < lo)
-                       or (hi is not None and l["position"] > hi)]
-            out_ids = {l["id"] for l in outside}
-            keep = outside + [l for l in links if is_human(l) and l["id"] not in out_ids]
-            (p_segs, p_ids), (t_segs, t_ids) = _window(p_segs, p_ids, t_segs, t_ids, links, outside)
+            (p_segs, p_ids), (t_segs, t_ids), links = self._realign_window(pv["id"], v["id"], lo, hi)
+            report.sentences = len(t_ids)
+            keep = [l for l in links if is_human(l)]
             in_window = set(p_ids) | set(t_ids)
             fixed = [(ps, ts) for ps, ts in ((l["pivots"], [t for t in l["targets"] if t in in_window])
-                                             for l in keep if not set(l["pivots"]) - in_window) if ps or ts]
+                                             for l in keep) if ps or ts]
             embedder = default_embedder(db.conn, embeddings)
             beads, _sig = align_version(p_segs, p_ids, t_segs, t_ids, fixed, pv["language"], v["language"], embedder)
             warning = unaligned_warning(f"{w['id']}/{v['key']}", beads, fixed, len(p_ids), len(t_ids))
@@ -475,7 +441,7 @@ class Store(LinkEditor):
                 new.append({"pivots": p, "targets": t, "status": "auto", "score": score, "aligner": True})
                 covered.update(p)
             new += [{"pivots": [sid], "targets": [], "status": "empty", "aligner": True}
-                    for sid in p_ids if sid not in covered]  # the window's pivots: outside it every row is kept
+                    for sid in p_ids if sid not in covered]
             kept_ids = {l["id"] for l in keep}
             old = [l for l in links if l["id"] not in kept_ids]
 
@@ -494,6 +460,44 @@ class Store(LinkEditor):
                     w["id"], v, [l for l in old if link_key(l) not in new_keys],
                     [l for l in new if link_key(l) not in old_keys], op="align", channel=channel, actor=actor)
         return report
+
+    def _realign_window(self, pivot_vid: str, vid: str, lo: float | None, hi: float | None):
+        """What a re-alignment reads: ``(pivot segments, ids), (the version's segments, ids), rows``.
+
+        Without a range, the whole version and all its rows. With one (``lo``/``hi``: row positions), only the
+        rows inside it, their pivot sentences, and the version's sentences between the last one a row before the
+        range holds and the first one a row after it holds (less any that a row outside holds). The rows
+        outside stay as they are, so they bound the problem: a chapter of a Bible is read and aligned, not the
+        whole book with every other row as a fixed anchor.
+        """
+        conn = self.db.conn
+        cols = "s.id, s.block, s.kind, s.sentence, s.text, s.start, s.[end], s.division, s.block_key"
+
+        def split(rows) -> tuple[list[Segment], list[int]]:
+            rows = list(rows)
+            return [Segment(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows], [r[0] for r in rows]
+
+        if lo is None and hi is None:
+            sql = f"select {cols} from segments s where s.version = ? and s.typed = 0 order by s.position"
+            return (split(conn.execute(sql, [pivot_vid])), split(conn.execute(sql, [vid])), self._links(vid))
+        inside = " and ".join(c for c, x in (("a.position >= ?", lo), ("a.position <= ?", hi)) if x is not None)
+        bounds = [x for x in (lo, hi) if x is not None]
+        links = self._links(vid, inside, bounds)
+        pivots = conn.execute(
+            f"select {cols} from alignments a join alignment_pivots ap on ap.alignment = a.id join segments s"
+            f" on s.id = ap.segment where a.version = ? and {inside} and s.typed = 0 order by s.position",
+            [vid, *bounds]).fetchall()
+        held = ("select {agg}(s.position) from alignments a join alignment_targets t on t.alignment = a.id"
+                " join segments s on s.id = t.segment where a.version = ? and a.position {op} ?")
+        first = conn.execute(held.format(agg="max", op="<"), [vid, lo]).fetchone()[0] if lo is not None else None
+        last = conn.execute(held.format(agg="min", op=">"), [vid, hi]).fetchone()[0] if hi is not None else None
+        targets = conn.execute(
+            f"select {cols}, (select a.position from alignment_targets t join alignments a on a.id = t.alignment"
+            f" where t.segment = s.id) from segments s where s.version = ? and s.typed = 0 and s.position > ?"
+            f" and s.position < ? order by s.position",
+            [vid, -1 if first is None else first, float("inf") if last is None else last]).fetchall()
+        free = [r for r in targets if r[9] is None or ((lo is None or r[9] >= lo) and (hi is None or r[9] <= hi))]
+        return split(pivots), split(free), links
 
     def history(self, work: str | None = None, ref: str | None = None, key: str | None = None) -> list[dict]:
         """Revisions, oldest first; narrowed to a pivot segment and/or a version (unknown ones are errors)."""
