@@ -82,3 +82,21 @@ def test_opt_in_alignment_is_a_cover_and_off_by_default():
     # with fixed beads: the term reads the sentences of non-consecutive units
     fixed = [Bead((7,), (), 1.0)]
     check_cover(align_sentences(de2, fr2, "de", "fr", m1=True, fixed=fixed), len(de2), len(fr2))
+
+
+def test_the_fast_form_is_the_plain_computation():
+    de, fr = _corpus(30, seed=5)
+    beads = [Bead((k,), (k,), 1.0) for k in range(len(de))]
+    term = Model1Term(de, fr, beads, resolve_options({"m1": True}))
+    sids = list(range(len(de)))
+    tids = list(range(len(fr)))
+    for i0 in range(0, 24, 3):
+        for j0 in range(max(0, i0 - 3), i0 + 4):
+            for di in range(0, 5):
+                for dj in range(0, 5):
+                    if di + dj == 0:
+                        continue
+                    fast = term.cost(sids, i0, di, tids, j0, dj)
+                    assert math.isclose(fast, term.plain_cost(sids, i0, di, tids, j0, dj), rel_tol=1e-12,
+                                        abs_tol=1e-12), (i0, di, j0, dj)
+                    assert term.cost(sids, i0, di, tids, j0, dj) == fast  # memoised

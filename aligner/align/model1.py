@@ -138,9 +138,18 @@ class Model1Term:
         self.ps = _unigram(self.S, len(vs) + 2)  # word id -> its probability in its text (add one)
         self.pt = _unigram(self.T, len(vt) + 2)
         self._cache: dict[tuple, float] = {}
+        # the fast form (:meth:`cost`): per side, each sentence's distinct words with their counts, Model 1's
+        # NULL probability and unigram probability; the per-word sums of a pair of sentences and the sum of
+        # logs of one sentence given a group of the other side's sentences, each computed once
+        self._a = _Side(self.S, self.Sn, self.T, self.st, self.pt, self.lam)  # target words given the source
+        self._b = _Side(self.T, self.Tn, self.S, self.ts, self.ps, self.lam)  # source words given the target
 
     def _side(self, A, An, B, table, prob, a_ids, b_ids) -> float:
-        """Sum over the words f of B's sentences of log(1 - lambda + lambda * P(f | A's sentences) / P(f))."""
+        """Sum over the words f of B's sentences of log(1 - lambda + lambda * P(f | A's sentences) / P(f)).
+
+        The plain computation (the definition); :meth:`cost` uses the fast form, which gives the same sum up
+        to the order of the float additions (``tests/test_align_model1.py`` compares them).
+        """
         La = 0
         merged: Counter = Counter()
         for k in a_ids:
@@ -169,17 +178,114 @@ class Model1Term:
                 tot += cf * math.log(rest + scale * x / prob[f])
         return tot
 
-    def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
+    def plain_cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
+        """The term computed from its definition, bead by bead (for the tests; :meth:`cost` is the fast form)."""
         s_ids = tuple(sids[i0 : i0 + di])
         t_ids = tuple(tids[j0 : j0 + dj])
-        key = (s_ids, t_ids)
+        a = self._side(self.S, self.Sn, self.T, self.st, self.pt, s_ids, t_ids)
+        b = self._side(self.T, self.Tn, self.S, self.ts, self.ps, t_ids, s_ids)
+        return -self.w * 0.5 * (a + b)
+
+    def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
+        if di == 1 and dj == 1:
+            key = (sids[i0], tids[j0])
+        else:
+            key = (tuple(sids[i0 : i0 + di]), tuple(tids[j0 : j0 + dj]))
         v = self._cache.get(key)
         if v is None:
-            a = self._side(self.S, self.Sn, self.T, self.st, self.pt, s_ids, t_ids)
-            b = self._side(self.T, self.Tn, self.S, self.ts, self.ps, t_ids, s_ids)
+            s_ids = tuple(sids[i0 : i0 + di])
+            t_ids = tuple(tids[j0 : j0 + dj])
+            a = self._a.total(s_ids, t_ids)
+            b = self._b.total(t_ids, s_ids)
             v = -self.w * 0.5 * (a + b)
             self._cache[key] = v
         return v
+
+
+class _Side:
+    """One direction of the term in its fast form: the words of B's sentences given groups of A's sentences.
+
+    For a sentence ``k`` of B and a group ``g`` of A's sentences the sum of ``cf * log(1 - lambda + lambda
+    * P(f | g) / P(f))`` over the words f of ``k`` is computed once (:meth:`one`), from the per-word sums
+    ``sum over the words e of A's sentence i of count(e) * t(f | e)``, computed once per pair ``(i, k)``
+    (:meth:`pair`); a bead adds the sums of its sentences of B. Many beads share a pair and a group: a
+    sentence of B is in up to ``max_side`` beads of each type at each row of the band.
+    """
+
+    def __init__(self, A, An, B, table, prob, lam):
+        self.A, self.An, self.table, self.lam = A, An, table, lam
+        self.rest = 1.0 - lam
+        # per sentence of B: its distinct words with Model 1's translation table row, counts, NULL
+        # probability and unigram probability
+        self.words = []
+        for c in B:
+            fs = [f for f in c]
+            self.words.append((
+                [table.get(f) or {} for f in fs],
+                [c[f] for f in fs],
+                [(table.get(f) or {}).get(NULL, 0.0) for f in fs],
+                [prob[f] for f in fs],
+            ))
+        self._pairs: dict[tuple[int, int], list[float]] = {}
+        self._ones: dict[tuple, float] = {}
+
+    def pair(self, i: int, k: int) -> list[float]:
+        """``sum over e of count(e) * t(f | e)`` for each word f of B's sentence k, over A's sentence i."""
+        key = (i, k)
+        y = self._pairs.get(key)
+        if y is None:
+            a = self.A[i]
+            y = []
+            for probs in self.words[k][0]:
+                x = 0.0
+                if probs:
+                    if len(probs) < len(a):
+                        for e, p in probs.items():
+                            ce = a.get(e)
+                            if ce:
+                                x += ce * p
+                    else:
+                        for e, ce in a.items():
+                            p = probs.get(e)
+                            if p:
+                                x += ce * p
+                y.append(x)
+            self._pairs[key] = y
+        return y
+
+    def one(self, g: tuple, k: int) -> float:
+        """The sum over the words of B's sentence k given the group g of A's sentences."""
+        key = (g, k)
+        v = self._ones.get(key)
+        if v is None:
+            _, counts, nulls, probs = self.words[k]
+            La = 0
+            for i in g:
+                La += self.An[i]
+            scale = self.lam / (La + 1)
+            rest = self.rest
+            log = math.log
+            if len(g) == 1:
+                xs = self.pair(g[0], k)
+                v = 0.0
+                for cf, x0, x, pf in zip(counts, nulls, xs, probs):
+                    v += cf * log(rest + scale * (x0 + x) / pf)
+            else:
+                ys = [self.pair(i, k) for i in g]
+                v = 0.0
+                for n, (cf, x0, pf) in enumerate(zip(counts, nulls, probs)):
+                    x = x0
+                    for y in ys:
+                        x += y[n]
+                    v += cf * log(rest + scale * x / pf)
+            self._ones[key] = v
+        return v
+
+    def total(self, g: tuple, ks: tuple) -> float:
+        tot = 0.0
+        for k in ks:
+            tot += self.one(g, k)
+        return tot
 
 
 def _unigram(side: Sequence[Counter], size: int) -> dict[int, float]:
