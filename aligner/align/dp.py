@@ -56,6 +56,18 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
     # the embedding term (Model.cost has it too): only where units are sentences, not on coarse passes
     emb = model.emb.cost if model.emb is not None and S.ids is not None and T.ids is not None else None
     Sids, Tids = S.ids, T.ids
+    # a term that gives a lower bound per sentence (the Model 1 term: Model1Term.lower_bounds) is computed
+    # only for the beads that can still win with it; lowS/lowT: the bounds summed over the units before i / j
+    lows = None
+    if emb is not None and hasattr(model.emb, "lower_bounds"):
+        lows = model.emb.lower_bounds()
+    if lows is not None:
+        lowS = [0.0]
+        for u in Sids:
+            lowS.append(lowS[-1] + lows[0][u])
+        lowT = [0.0]
+        for u in Tids:
+            lowT.append(lowT[-1] + lows[1][u])
     # the overlap term of a same-language pair (Model.cost has it too)
     ovl, tau_ovl = model.overlap, model.tau_overlap
     t10 = next(t for t, (di, dj, _) in enumerate(types) if di == 1 and dj == 0)
@@ -127,8 +139,12 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                 # the embedding term (it may be negative) is in the bound; the length term is >= 0 and float
                 # addition is monotone, so a bead that cannot win without it would be skipped below as well:
                 # skip it before the erfc and the log
-                e = emb(Sids, i - di, di, Tids, pj, dj) if emb is not None else 0.0
-                lb = e
+                if lows is None:
+                    e = emb(Sids, i - di, di, Tids, pj, dj) if emb is not None else 0.0
+                    lb = e
+                else:  # a lower bound of the term now, the term itself only if the bead can still win
+                    e = None
+                    lb = (lowS[i] - lowS[i - di]) + (lowT[j] - lowT[pj]) - 1e-6
                 if ovl:
                     # the overlap term is at least what sharing every anchor of the smaller side would leave
                     lb += ovl * (tau_ovl - overlap_share(gain, gs, gt))
@@ -144,6 +160,10 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                     z = x * inv_sqrt2
                     c = prev + prior + z * z + log(z * sqrt_pi)
                 c += pen
+                if e is None:
+                    if c + lb - gain >= best:
+                        continue
+                    e = emb(Sids, i - di, di, Tids, pj, dj)
                 if ovl:
                     if c + lb - gain >= best:
                         continue

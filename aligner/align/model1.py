@@ -137,12 +137,28 @@ class Model1Term:
         self.ts = train([(b, a) for a, b in pairs], iters)  # t(e | f)
         self.ps = _unigram(self.S, len(vs) + 2)  # word id -> its probability in its text (add one)
         self.pt = _unigram(self.T, len(vt) + 2)
-        self._cache: dict[tuple, float] = {}
+        self._cache = _Memo(1 << 17)
         # the fast form (:meth:`cost`): per side, each sentence's distinct words with their counts, Model 1's
         # NULL probability and unigram probability; the per-word sums of a pair of sentences and the sum of
         # logs of one sentence given a group of the other side's sentences, each computed once
+        self._lows = None
         self._a = _Side(self.S, self.Sn, self.T, self.st, self.pt, self.lam)  # target words given the source
         self._b = _Side(self.T, self.Tn, self.S, self.ts, self.ps, self.lam)  # source words given the target
+
+    def lower_bounds(self) -> tuple[list[float], list[float]] | None:
+        """Per source and per target sentence, a lower bound of its share of any bead's term (None if
+        ``w_m1`` < 0): a bead's term is at least the sum of its sentences' bounds, so the search
+        (:func:`aligner.align.dp._dp`) computes the term only for the beads that can still win with it.
+
+        The bound of a sentence is ``-w_m1 / 2`` times the largest sum of its words' log ratios that any group
+        of the other side's sentences could give (:meth:`_Side.upper`).
+        """
+        if self.w < 0:
+            return None
+        if self._lows is None:
+            k = -self.w * 0.5
+            self._lows = ([k * x for x in self._b.upper()], [k * x for x in self._a.upper()])
+        return self._lows
 
     def _side(self, A, An, B, table, prob, a_ids, b_ids) -> float:
         """Sum over the words f of B's sentences of log(1 - lambda + lambda * P(f | A's sentences) / P(f)).
@@ -198,7 +214,7 @@ class Model1Term:
             a = self._a.total(s_ids, t_ids)
             b = self._b.total(t_ids, s_ids)
             v = -self.w * 0.5 * (a + b)
-            self._cache[key] = v
+            self._cache.put(key, v)
         return v
 
 
@@ -225,32 +241,40 @@ class _Side:
                 [c[f] for f in fs],
                 [(table.get(f) or {}).get(NULL, 0.0) for f in fs],
                 [prob[f] for f in fs],
+                fs,
             ))
-        self._pairs: dict[tuple[int, int], list[float]] = {}
-        self._ones: dict[tuple, float] = {}
+        self._pairs = _Memo(1 << 15)
+        self._ones = _Memo(1 << 16)
+        # the table by generating word: e -> [(f, t(f | e))], for the sums of one sentence of A (:meth:`sums`)
+        by_e: dict[int, list] = {}
+        for f, probs in table.items():
+            for e, p in probs.items():
+                if e != NULL:
+                    by_e.setdefault(e, []).append((f, p))
+        self.by_e = by_e
+        self._sums = _Memo(1 << 9)
+
+    def sums(self, i: int) -> dict[int, float]:
+        """``sum over the words e of A's sentence i of count(e) * t(f | e)`` for every word f it can generate."""
+        d = self._sums.get(i)
+        if d is None:
+            d = {}
+            get = d.get
+            by_e = self.by_e
+            for e, ce in self.A[i].items():
+                for f, p in by_e.get(e, ()):
+                    d[f] = get(f, 0.0) + ce * p
+            self._sums.put(i, d)
+        return d
 
     def pair(self, i: int, k: int) -> list[float]:
         """``sum over e of count(e) * t(f | e)`` for each word f of B's sentence k, over A's sentence i."""
         key = (i, k)
         y = self._pairs.get(key)
         if y is None:
-            a = self.A[i]
-            y = []
-            for probs in self.words[k][0]:
-                x = 0.0
-                if probs:
-                    if len(probs) < len(a):
-                        for e, p in probs.items():
-                            ce = a.get(e)
-                            if ce:
-                                x += ce * p
-                    else:
-                        for e, ce in a.items():
-                            p = probs.get(e)
-                            if p:
-                                x += ce * p
-                y.append(x)
-            self._pairs[key] = y
+            get = self.sums(i).get
+            y = [get(f, 0.0) for f in self.words[k][4]]
+            self._pairs.put(key, y)
         return y
 
     def one(self, g: tuple, k: int) -> float:
@@ -258,7 +282,7 @@ class _Side:
         key = (g, k)
         v = self._ones.get(key)
         if v is None:
-            _, counts, nulls, probs = self.words[k]
+            _, counts, nulls, probs, _ = self.words[k]
             La = 0
             for i in g:
                 La += self.An[i]
@@ -278,14 +302,81 @@ class _Side:
                     for y in ys:
                         x += y[n]
                     v += cf * log(rest + scale * x / pf)
-            self._ones[key] = v
+            self._ones.put(key, v)
         return v
+
+    def upper(self) -> list[float]:
+        """Per sentence of B, an upper bound of :meth:`one` over every group of A's sentences.
+
+        ``P(f | g)`` sums to at most 1 over the distinct words f (every ``t(. | e)`` is a distribution), so
+        the sum of ``cf * log(1 - lambda + lambda * P_f / P(f))`` is at most its largest value under
+        ``sum P_f <= 1``, ``P_f >= 0`` (a concave maximum, found by water-filling:
+        ``P_f = max(0, cf / nu - a_f)`` with ``a_f = (1 - lambda) * P(f) / lambda``).
+        """
+        lam, rest, log = self.lam, self.rest, math.log
+        out = []
+        mass = 1.0 + 1e-6  # the float sums of the trained tables may pass 1 by a rounding error
+        for _, counts, _, probs, _ in self.words:
+            if not counts or lam <= 0:
+                out.append(sum(cf * log(rest) for cf in counts) if rest > 0 else 0.0)
+                continue
+            a = [rest * pf / lam for pf in probs]
+            order = sorted(range(len(counts)), key=lambda n: -counts[n] / a[n] if a[n] > 0 else -math.inf)
+            sc = sa = 0.0
+            nu = 0.0
+            for m, n in enumerate(order):
+                if a[n] <= 0:  # lambda = 1: unbounded below; no useful bound
+                    nu = 0.0
+                    break
+                sc += counts[n]
+                sa += a[n]
+                nu = sc / (mass + sa)
+                nxt = order[m + 1] if m + 1 < len(order) else None
+                if nxt is None or counts[nxt] / a[nxt] <= nu:
+                    break
+            if nu <= 0:
+                out.append(math.inf)
+                continue
+            v = 0.0
+            for cf, an, pf in zip(counts, a, probs):
+                p = cf / nu - an
+                if p < 0:
+                    p = 0.0
+                v += cf * log(rest + lam * p / pf)
+            out.append(v + 1e-9 * abs(v) + 1e-9)
+        return out
 
     def total(self, g: tuple, ks: tuple) -> float:
         tot = 0.0
         for k in ks:
             tot += self.one(g, k)
         return tot
+
+
+class _Memo:
+    """A memo of bounded size: two generations of at most ``size`` entries each; an entry found in the
+    older one moves to the newer, so the entries in use stay (the search sweeps the texts in order)."""
+
+    __slots__ = ("size", "new", "old")
+
+    def __init__(self, size: int):
+        self.size = size
+        self.new: dict = {}
+        self.old: dict = {}
+
+    def get(self, key):
+        v = self.new.get(key)
+        if v is None:
+            v = self.old.get(key)
+            if v is not None:
+                self.put(key, v)
+        return v
+
+    def put(self, key, v) -> None:
+        if len(self.new) >= self.size:
+            self.old = self.new
+            self.new = {}
+        self.new[key] = v
 
 
 def _unigram(side: Sequence[Counter], size: int) -> dict[int, float]:
