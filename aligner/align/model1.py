@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import math
 import random
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 
 from .features import _TOKEN_RE, _norm_word
 
 NULL = 0
+_ONES = 1 << 17  # at most this many sums of one sentence given a group are kept, per direction
 
 
 def m1_words(text: str, prefix: int = 0) -> list[str]:
@@ -51,46 +53,54 @@ def train(pairs: Sequence[tuple[Counter, Counter]], iters: int) -> dict[int, dic
 
     EM from uniform translation probabilities; entries below 1e-4 are dropped at the end.
     """
-    pid: dict[tuple[int, int], int] = {}
-    e_of: list[int] = []
+    # one id per pair (e, f) seen together, keyed e * nf + f (ints, not tuples: long texts have millions);
+    # each bead as, per target word, its count and the flat lists of its pairs' ids and source counts
+    nf = 1 + max((f for _, fs in pairs for f in fs), default=0)
+    pid: dict[int, int] = {}
+    e_of = array("i")
     beads = []
     for es, fs in pairs:
         es = dict(es)
         es[NULL] = 1
+        ce_list = list(es.values())
         rows = []
         for f, cf in fs.items():
-            row = []
-            for e, ce in es.items():
-                k = (e, f)
+            ps = []
+            for e in es:
+                k = e * nf + f
                 p = pid.get(k)
                 if p is None:
                     p = pid[k] = len(e_of)
                     e_of.append(e)
-                row.append((p, ce))
-            rows.append((cf, row))
-        beads.append(rows)
-    nf: Counter = Counter(e_of)
-    t = [1.0 / nf[e] for e in e_of]
+                ps.append(p)
+            rows.append((cf, ps))
+        beads.append((ce_list, rows))
     size = max(e_of) + 1 if e_of else 1
+    nfe = [0] * size
+    for e in e_of:
+        nfe[e] += 1
+    t = array("d", (1.0 / nfe[e] for e in e_of))
     for _ in range(iters):
-        c = [0.0] * len(t)
-        for rows in beads:
-            for cf, row in rows:
+        c = array("d", bytes(8 * len(t)))
+        for ces, rows in beads:
+            for cf, ps in rows:
                 d = 0.0
-                for p, ce in row:
+                for p, ce in zip(ps, ces):
                     d += ce * t[p]
                 if d <= 0:
                     continue
                 k = cf / d
-                for p, ce in row:
+                for p, ce in zip(ps, ces):
                     c[p] += k * ce * t[p]
         tot = [0.0] * size
         for p, x in enumerate(c):
             tot[e_of[p]] += x
-        t = [x / tot[e_of[p]] if tot[e_of[p]] > 0 else 0.0 for p, x in enumerate(c)]
+        t = array("d", (x / tot[e_of[p]] if tot[e_of[p]] > 0 else 0.0 for p, x in enumerate(c)))
+    del beads
     table: dict[int, dict[int, float]] = {}
-    for (e, f), p in pid.items():
+    for k, p in pid.items():
         if t[p] > 1e-4:
+            e, f = divmod(k, nf)
             table.setdefault(f, {})[e] = t[p]
     return table
 
@@ -137,7 +147,6 @@ class Model1Term:
         self.ts = train([(b, a) for a, b in pairs], iters)  # t(e | f)
         self.ps = _unigram(self.S, len(vs) + 2)  # word id -> its probability in its text (add one)
         self.pt = _unigram(self.T, len(vt) + 2)
-        self._cache = _Memo(1 << 17)
         # the fast form (:meth:`cost`): per side, each sentence's distinct words with their counts, Model 1's
         # NULL probability and unigram probability; the per-word sums of a pair of sentences and the sum of
         # logs of one sentence given a group of the other side's sentences, each computed once
@@ -159,6 +168,18 @@ class Model1Term:
             k = -self.w * 0.5
             self._lows = ([k * x for x in self._b.upper()], [k * x for x in self._a.upper()])
         return self._lows
+
+    def bound(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
+        """A lower bound of :meth:`cost` from the bead's sentence pairs (for beads larger than 1:1).
+
+        For a word f of one side and a group g of the other side's sentences, ``P(f | g)`` is at most
+        ``rho * max over i in g of P(f | i)``, ``rho = 1 + (|g| - 1) / (1 + |g|'s words)`` (a mediant), so
+        its log ratio is at most ``log rho + log(1 - lambda) + sum over i of (its ratio given i - log(1 - lambda))``
+        (every log ratio is at least ``log(1 - lambda)``): the sums given single sentences, computed once.
+        """
+        g = tuple(sids[i0 : i0 + di])
+        h = tuple(tids[j0 : j0 + dj])
+        return -self.w * 0.5 * (self._a.upper_group(g, h) + self._b.upper_group(h, g))
 
     def _side(self, A, An, B, table, prob, a_ids, b_ids) -> float:
         """Sum over the words f of B's sentences of log(1 - lambda + lambda * P(f | A's sentences) / P(f)).
@@ -203,19 +224,27 @@ class Model1Term:
         return -self.w * 0.5 * (a + b)
 
     def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
-        if di == 1 and dj == 1:
-            key = (sids[i0], tids[j0])
-        else:
-            key = (tuple(sids[i0 : i0 + di]), tuple(tids[j0 : j0 + dj]))
-        v = self._cache.get(key)
-        if v is None:
-            s_ids = tuple(sids[i0 : i0 + di])
-            t_ids = tuple(tids[j0 : j0 + dj])
-            a = self._a.total(s_ids, t_ids)
-            b = self._b.total(t_ids, s_ids)
-            v = -self.w * 0.5 * (a + b)
-            self._cache.put(key, v)
-        return v
+        """The term of the bead ``sids[i0:i0+di]`` : ``tids[j0:j0+dj]``: the sums of its sentences given the
+        other side's group (:meth:`_Side.one`), each computed once."""
+        g = (sids[i0],) if di == 1 else tuple(sids[i0 : i0 + di])
+        h = (tids[j0],) if dj == 1 else tuple(tids[j0 : j0 + dj])
+        side = self._a
+        ones = side.ones
+        a = 0.0
+        for k in h:
+            v = ones.get((g, k))
+            if v is None:
+                v = side.one(g, k)
+            a += v
+        side = self._b
+        ones = side.ones
+        b = 0.0
+        for k in g:
+            v = ones.get((h, k))
+            if v is None:
+                v = side.one(h, k)
+            b += v
+        return -self.w * 0.5 * (a + b)
 
 
 class _Side:
@@ -231,6 +260,7 @@ class _Side:
     def __init__(self, A, An, B, table, prob, lam):
         self.A, self.An, self.table, self.lam = A, An, table, lam
         self.rest = 1.0 - lam
+        self.logrest = math.log(self.rest) if self.rest > 0 else -math.inf
         # per sentence of B: its distinct words with Model 1's translation table row, counts, NULL
         # probability and unigram probability
         self.words = []
@@ -243,8 +273,9 @@ class _Side:
                 [prob[f] for f in fs],
                 fs,
             ))
+        self.size = [sum(w[1]) for w in self.words]  # words per sentence of B
         self._pairs = _Memo(1 << 15)
-        self._ones = _Memo(1 << 16)
+        self.ones: dict[tuple, float] = {}  # (group, k) -> one(group, k); emptied beyond _ONES entries
         # the table by generating word: e -> [(f, t(f | e))], for the sums of one sentence of A (:meth:`sums`)
         by_e: dict[int, list] = {}
         for f, probs in table.items():
@@ -252,7 +283,7 @@ class _Side:
                 if e != NULL:
                     by_e.setdefault(e, []).append((f, p))
         self.by_e = by_e
-        self._sums = _Memo(1 << 9)
+        self._sums = _Memo(64)  # the search needs those of the sentences of about one band's width
 
     def sums(self, i: int) -> dict[int, float]:
         """``sum over the words e of A's sentence i of count(e) * t(f | e)`` for every word f it can generate."""
@@ -280,7 +311,7 @@ class _Side:
     def one(self, g: tuple, k: int) -> float:
         """The sum over the words of B's sentence k given the group g of A's sentences."""
         key = (g, k)
-        v = self._ones.get(key)
+        v = self.ones.get(key)
         if v is None:
             _, counts, nulls, probs, _ = self.words[k]
             La = 0
@@ -294,6 +325,12 @@ class _Side:
                 v = 0.0
                 for cf, x0, x, pf in zip(counts, nulls, xs, probs):
                     v += cf * log(rest + scale * (x0 + x) / pf)
+            elif len(g) == 2:
+                y0 = self.pair(g[0], k)
+                y1 = self.pair(g[1], k)
+                v = 0.0
+                for cf, x0, a, b, pf in zip(counts, nulls, y0, y1, probs):
+                    v += cf * log(rest + scale * (x0 + a + b) / pf)
             else:
                 ys = [self.pair(i, k) for i in g]
                 v = 0.0
@@ -302,8 +339,36 @@ class _Side:
                     for y in ys:
                         x += y[n]
                     v += cf * log(rest + scale * x / pf)
-            self._ones.put(key, v)
+            if len(self.ones) >= _ONES:
+                self.ones.clear()
+            self.ones[key] = v
         return v
+
+    def upper_group(self, g: tuple, ks: tuple) -> float:
+        """An upper bound of the sum of :meth:`one` over the sentences ``ks`` of B given the group g."""
+        ones = self.ones
+        if len(g) == 1:
+            tot = 0.0
+            for k in ks:
+                v = ones.get((g, k))
+                if v is None:
+                    v = self.one(g, k)
+                tot += v
+            return tot + 1e-9 * abs(tot) + 1e-9
+        La = 0
+        for i in g:
+            La += self.An[i]
+        extra = math.log(1.0 + (len(g) - 1) / (La + 1)) - (len(g) - 1) * self.logrest
+        tot = 0.0
+        for k in ks:
+            tot += self.size[k] * extra
+            for i in g:
+                key = ((i,), k)
+                v = ones.get(key)
+                if v is None:
+                    v = self.one((i,), k)
+                tot += v
+        return tot + 1e-9 * abs(tot) + 1e-6
 
     def upper(self) -> list[float]:
         """Per sentence of B, an upper bound of :meth:`one` over every group of A's sentences.
@@ -345,12 +410,6 @@ class _Side:
                 v += cf * log(rest + lam * p / pf)
             out.append(v + 1e-9 * abs(v) + 1e-9)
         return out
-
-    def total(self, g: tuple, ks: tuple) -> float:
-        tot = 0.0
-        for k in ks:
-            tot += self.one(g, k)
-        return tot
 
 
 class _Memo:
