@@ -1,7 +1,9 @@
 """IBM Model 1 learnt from the text pair itself, as a lexical term of the realign pass (Moore 2002).
 
-Opt-in (option ``m1``, off by default): it is too slow for the default yet (Text+Berg test0-6 in about
-20 s instead of 2; benchmarks/README.md, "IBM Model 1").
+Opt-in (option ``m1``, off by default): still slower than the default (Text+Berg test0-6 in 3.6 s instead
+of 1.5-1.8; benchmarks/README.md, "IBM Model 1"). :meth:`Model1Term.cost` is the fast form (sums per
+sentence pair and per sentence given a group of the other side's, memoised) with lower bounds that let the
+search skip beads; :meth:`Model1Term.plain_cost` the definition, bead by bead.
 
 After the first pass, Model 1 (with NULL, a few EM iterations, both directions) is trained on its
 confident 1:1 beads (at most ``m1_max_beads``, a fixed sample beyond). Words are lowercased with the
