@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import platform
 import random
 import sys
@@ -761,6 +762,8 @@ def main(argv=None):
                     help="instead: Text+Berg dev and test0-6 F1 as the signals are switched on one by one")
     ap.add_argument("--confidence", action="store_true", help="instead: only the bead-score figures")
     ap.add_argument("--scale", action="store_true", help="instead: only the synthetic 10,000 x 10,000 pair")
+    ap.add_argument("--m1", action="store_true",
+                    help="every alignment with the IBM Model 1 term (option m1=True; opt-in, not the default)")
     ap.add_argument("--fit-confidence", action="store_true",
                     help="instead: fit the confidence model on Text+Berg dev and print its coefficients")
     ap.add_argument("--embeddings", action="store_true",
@@ -796,6 +799,10 @@ def main(argv=None):
               f"held out {'+'.join(HELD_OUT)}; Bible sentences split by {split_name}")
         print(table.render())
         return
+    if args.m1:
+        global align_sentences, align_blocks
+        align_sentences = functools.partial(align_sentences, m1=True)
+        align_blocks = functools.partial(align_blocks, m1=True)
     if args.scale:
         table = Table()
         run_synthetic(table, False)

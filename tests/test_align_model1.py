@@ -82,3 +82,38 @@ def test_opt_in_alignment_is_a_cover_and_off_by_default():
     # with fixed beads: the term reads the sentences of non-consecutive units
     fixed = [Bead((7,), (), 1.0)]
     check_cover(align_sentences(de2, fr2, "de", "fr", m1=True, fixed=fixed), len(de2), len(fr2))
+
+
+def test_the_fast_form_is_the_plain_computation():
+    """Model1Term.cost (sums per sentence pair and per sentence given a group, memoised) against the
+    definition computed bead by bead, and its lower bounds below it."""
+    de, fr = _corpus(30, seed=5)
+    beads = [Bead((k,), (k,), 1.0) for k in range(len(de))]
+    term = Model1Term(de, fr, beads, resolve_options({"m1": True}))
+    sids = list(range(len(de)))
+    tids = list(range(len(fr)))
+    for i0 in range(0, 24, 3):
+        for j0 in range(max(0, i0 - 3), i0 + 4):
+            for di in range(0, 5):
+                for dj in range(0, 5):
+                    if di + dj == 0:
+                        continue
+                    fast = term.cost(sids, i0, di, tids, j0, dj)
+                    assert math.isclose(fast, term.plain_cost(sids, i0, di, tids, j0, dj), rel_tol=1e-12,
+                                        abs_tol=1e-12), (i0, di, j0, dj)
+                    assert term.cost(sids, i0, di, tids, j0, dj) == fast  # memoised
+                    if di and dj:  # the bounds the search skips beads with are below the term
+                        low_s, low_t = term.lower_bounds()
+                        assert sum(low_s[i0 : i0 + di]) + sum(low_t[j0 : j0 + dj]) <= fast
+                        assert term.bound(sids, i0, di, tids, j0, dj) <= fast
+
+
+def test_the_search_skips_beads_by_the_bounds_without_changing_the_alignment(monkeypatch):
+    de, fr = _corpus(40, seed=7)
+    de2 = de[:5] + de[6:]
+    fr2 = fr[:20] + [fr[20] + " " + fr[21]] + fr[22:]
+    fast = align_sentences(de2, fr2, "de", "fr", m1=True)
+    # without the bounds the search computes the term for every bead, from its definition
+    monkeypatch.setattr(Model1Term, "lower_bounds", lambda self: None)
+    monkeypatch.setattr(Model1Term, "cost", Model1Term.plain_cost)
+    assert align_sentences(de2, fr2, "de", "fr", m1=True) == fast

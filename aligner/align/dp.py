@@ -56,6 +56,20 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
     # the embedding term (Model.cost has it too): only where units are sentences, not on coarse passes
     emb = model.emb.cost if model.emb is not None and S.ids is not None and T.ids is not None else None
     Sids, Tids = S.ids, T.ids
+    # a term that gives lower bounds (the Model 1 term: Model1Term.lower_bounds per sentence, Model1Term.bound
+    # per bead) is computed only for the beads that can still win with them; lowS/lowT: the bounds per
+    # sentence summed over the units before i / j
+    lows = bound = None
+    if emb is not None and hasattr(model.emb, "lower_bounds"):
+        lows = model.emb.lower_bounds()
+        bound = model.emb.bound
+    if lows is not None:
+        lowS = [0.0]
+        for u in Sids:
+            lowS.append(lowS[-1] + lows[0][u])
+        lowT = [0.0]
+        for u in Tids:
+            lowT.append(lowT[-1] + lows[1][u])
     # the overlap term of a same-language pair (Model.cost has it too)
     ovl, tau_ovl = model.overlap, model.tau_overlap
     t10 = next(t for t, (di, dj, _) in enumerate(types) if di == 1 and dj == 0)
@@ -127,11 +141,16 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                 # the embedding term (it may be negative) is in the bound; the length term is >= 0 and float
                 # addition is monotone, so a bead that cannot win without it would be skipped below as well:
                 # skip it before the erfc and the log
-                e = emb(Sids, i - di, di, Tids, pj, dj) if emb is not None else 0.0
-                lb = e
+                if lows is None:
+                    e = emb(Sids, i - di, di, Tids, pj, dj) if emb is not None else 0.0
+                    lb = e
+                else:  # a lower bound of the term now, the term itself only if the bead can still win
+                    e = None
+                    lb = (lowS[i] - lowS[i - di]) + (lowT[j] - lowT[pj]) - 1e-6
                 if ovl:
                     # the overlap term is at least what sharing every anchor of the smaller side would leave
-                    lb += ovl * (tau_ovl - overlap_share(gain, gs, gt))
+                    lbo = ovl * (tau_ovl - overlap_share(gain, gs, gt))
+                    lb += lbo
                 if prev + prior + pen + lb - gain >= best:
                     continue
                 x1 = l2 * inv_ratio if edge else l1  # partial: the target may begin/end inside this source unit
@@ -144,6 +163,17 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                     z = x * inv_sqrt2
                     c = prev + prior + z * z + log(z * sqrt_pi)
                 c += pen
+                if e is None:
+                    if c + lb - gain >= best:
+                        continue
+                    if di > 1 or dj > 1:  # a closer bound from the bead's sentence pairs
+                        lb = bound(Sids, i - di, di, Tids, pj, dj)
+                        if ovl:
+                            lb += lbo
+                        if c + lb - gain >= best:
+                            continue
+                    e = emb(Sids, i - di, di, Tids, pj, dj)
+                    lb = e + lbo if ovl else e
                 if ovl:
                     if c + lb - gain >= best:
                         continue

@@ -41,7 +41,7 @@ DEFAULT_OPTIONS: dict = {
     # IBM Model 1 learnt from the first pass's confident 1:1 beads (Moore 2002), a term of the realign pass:
     # -w_m1 * the log-likelihood ratio of the bead's words under Model 1 (both directions, averaged),
     # interpolated with the unigram (m1_lambda). Opt-in: on Text+Berg dev 0.919 -> 0.928 (test0-6, run once:
-    # 0.863 -> 0.880), but about ten times slower in pure Python (aligner/align/model1.py, benchmarks/README.md)
+    # 0.863 -> 0.880), but test0-6 takes 2.5 times as long (aligner/align/model1.py, benchmarks/README.md)
     "m1": False,
     "w_m1": 1.0,
     "m1_lambda": 0.5,
