@@ -139,6 +139,29 @@ def test_align_files_ladder_and_tsv(tmp_path):
     assert first[:2] == ["One sentence here.", "Una frase aquí."] and 0 <= float(first[2]) <= 1
 
 
+def test_align_files_with_model1_learns_it_from_the_texts(tmp_path, monkeypatch):
+    from aligner.align import blocks
+
+    learnt = []
+    real = blocks.Model1Term
+
+    def spy(*args, **kwargs):
+        learnt.append(True)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(blocks, "Model1Term", spy)
+    src, tgt = tmp_path / "a.txt", tmp_path / "b.txt"
+    src.write_text("".join(f"The house number {i} is red and old.\n" for i in range(12)), "utf-8")
+    tgt.write_text("".join(f"La casa número {i} es roja y vieja.\n" for i in range(12)), "utf-8")
+    args = ["align-files", str(src), str(tgt), "--tgt-lang", "es", "--presegmented"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert learnt == []  # off unless asked for
+    r = CliRunner().invoke(cli, [*args, "--model1"])
+    assert r.exit_code == 0, r.output
+    assert learnt and r.output.splitlines() == [f"[{i}]:[{i}]" for i in range(12)]
+
+
 def test_add_version_warns_when_much_stays_unaligned(run):
     # The Spanish excerpt covers the opening of letter 2 only: most pivot sentences keep empty slots.
     r = run("add-version", WORK, "es", ES)
