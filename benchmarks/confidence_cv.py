@@ -49,11 +49,10 @@ def verse_labels(beads, gold) -> list:
     """Strict labels against verse gold (None = unknown: part of a verse with 2+ sentences on each side)."""
     gold, owner_s, owner_t = _owners(gold)
     out = []
-    for b in beads:
-        if not (b.src and b.tgt):
+    for b, owners in _bead_owners(beads, owner_s, owner_t):
+        if owners is None:
             out.append(None)
             continue
-        owners = {owner_s.get(i, -1) for i in b.src} | {owner_t.get(j, -1) for j in b.tgt}
         if len(owners) != 1 or -1 in owners:
             out.append(0)
             continue
@@ -70,14 +69,17 @@ def verse_labels(beads, gold) -> list:
 def lax_labels(beads, gold) -> list:
     """Lax labels against verse gold: right when the bead lies inside one verse on both sides."""
     _, owner_s, owner_t = _owners(gold)
-    out = []
+    return [None if owners is None else int(len(owners) == 1 and -1 not in owners)
+            for _, owners in _bead_owners(beads, owner_s, owner_t)]
+
+
+def _bead_owners(beads, owner_s, owner_t):
+    """Each bead with the verses its sentences belong to (-1: none), or None for a bead with an empty side."""
     for b in beads:
         if not (b.src and b.tgt):
-            out.append(None)
-            continue
-        owners = {owner_s.get(i, -1) for i in b.src} | {owner_t.get(j, -1) for j in b.tgt}
-        out.append(int(len(owners) == 1 and -1 not in owners))
-    return out
+            yield b, None
+        else:
+            yield b, {owner_s.get(i, -1) for i in b.src} | {owner_t.get(j, -1) for j in b.tgt}
 
 
 def candidates(beads, problem, model) -> list:

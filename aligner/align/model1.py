@@ -230,23 +230,7 @@ class Model1Term:
         other side's group (:meth:`_Side.one`), each computed once."""
         g = (sids[i0],) if di == 1 else tuple(sids[i0 : i0 + di])
         h = (tids[j0],) if dj == 1 else tuple(tids[j0 : j0 + dj])
-        side = self._a
-        ones = side.ones
-        a = 0.0
-        for k in h:
-            v = ones.get((g, k))
-            if v is None:
-                v = side.one(g, k)
-            a += v
-        side = self._b
-        ones = side.ones
-        b = 0.0
-        for k in g:
-            v = ones.get((h, k))
-            if v is None:
-                v = side.one(h, k)
-            b += v
-        return -self.w * 0.5 * (a + b)
+        return -self.w * 0.5 * (self._a.total(g, h) + self._b.total(h, g))
 
 
 class _Side:
@@ -346,16 +330,23 @@ class _Side:
             self.ones[key] = v
         return v
 
+    def total(self, g: tuple, ks: tuple) -> float:
+        """The sum of :meth:`one` over the sentences ``ks`` of B given the group g (the cache looked up here
+        first: this is the search's innermost call)."""
+        ones = self.ones
+        tot = 0.0
+        for k in ks:
+            v = ones.get((g, k))
+            if v is None:
+                v = self.one(g, k)
+            tot += v
+        return tot
+
     def upper_group(self, g: tuple, ks: tuple) -> float:
         """An upper bound of the sum of :meth:`one` over the sentences ``ks`` of B given the group g."""
         ones = self.ones
         if len(g) == 1:
-            tot = 0.0
-            for k in ks:
-                v = ones.get((g, k))
-                if v is None:
-                    v = self.one(g, k)
-                tot += v
+            tot = self.total(g, ks)
             return tot + 1e-9 * abs(tot) + 1e-9
         La = 0
         for i in g:

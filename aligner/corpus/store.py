@@ -49,8 +49,6 @@ class ImportReport:
     revision: int | None = None
 
 
-
-
 class Store(LinkEditor):
     """A built corpus: read slots, change them (with history), dump them back to text.
 
@@ -442,8 +440,7 @@ class Store(LinkEditor):
                 covered.update(p)
             new += [{"pivots": [sid], "targets": [], "status": "empty", "aligner": True}
                     for sid in p_ids if sid not in covered]
-            kept_ids = {l["id"] for l in keep}
-            old = [l for l in links if l["id"] not in kept_ids]
+            old = [l for l in links if not is_human(l)]
 
             def link_key(l: dict) -> tuple:
                 return tuple(l["pivots"]), tuple(l["targets"]), l["status"]
@@ -452,7 +449,7 @@ class Store(LinkEditor):
             old_auto = {k for k in old_keys if k[2] == "auto"}
             new_auto = {k for k in new_keys if k[2] == "auto"}
             report.changed = len(old_auto ^ new_auto)
-            report.kept = sum(1 for l in links if is_human(l))
+            report.kept = len(keep)
             report.auto = len(new_auto)
             with self.transaction():
                 # Only the rows that change: the revision holds what the re-alignment did, no more.
