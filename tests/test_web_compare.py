@@ -86,8 +86,20 @@ async def test_compare_default_pair_and_letters(ds):
 async def test_a_long_works_summary_is_worked_out_in_the_background(tmp_path, monkeypatch):
     from aligner.web import compare
 
+    import threading
+
     monkeypatch.setattr(compare, "INLINE_SENTENCES", 100)  # the made-up Bible has 26 x 40 sentences
     monkeypatch.setattr(compare, "_summaries", compare.SummaryCache())
+    # The background summary waits until the pages below have been looked at while it is pending: otherwise a
+    # fast machine finishes it between two requests and the test depends on timing.
+    release, real = threading.Event(), compare.compare_summary
+
+    def held(*args, **kwargs):
+        if threading.current_thread().name == "aligner-compare-summary":
+            release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(compare, "compare_summary", held)
     db, _ = make_bible(tmp_path)
     fill_bible(db, [("Gen", 1)])
     ds = datasette(db)
@@ -96,6 +108,7 @@ async def test_a_long_works_summary_is_worked_out_in_the_background(tmp_path, mo
     assert data["part"] == 1 and 10 < data["pct"] < 80  # the part itself is complete meanwhile
     t = (await get(ds, "/-/compare/bible?a=kjv&b=web&part=1")).text
     assert "being worked out" in t and "<del>And</del>" in t
+    release.set()
     compare._summaries.wait()
     data = (await get(ds, "/-/compare/bible.json?a=kjv&b=web&part=1")).json()
     summary = {s["label"]: s for s in data["summary"]}
