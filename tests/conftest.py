@@ -89,3 +89,22 @@ def ru_store(texts, tmp_path):
     add_version(texts, WORK, "ru", shared_file("texts", "kropotkin-letter2-opening.ru.txt"), role="original",
                 db_path=path)
     return Store(path, texts)
+
+
+@pytest.fixture
+def build_workers(monkeypatch) -> list[int]:
+    """Builds in this test may use worker processes (the pytest process runs other threads after some tests,
+    which makes a build keep to one process); the list records the ``jobs`` of every build that used them."""
+    import importlib
+
+    building = importlib.import_module("aligner.corpus.build")  # the module (the package's `build` is the function)
+    used: list[int] = []
+    real = building.build_shards
+
+    def spy(works, folder, jobs):
+        used.append(jobs)
+        return real(works, folder, jobs)
+
+    monkeypatch.setattr(building, "build_shards", spy)
+    monkeypatch.setattr(building, "_other_threads", lambda: False)
+    return used

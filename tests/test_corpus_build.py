@@ -113,7 +113,7 @@ def test_sentence_removed_from_pivot_keeps_its_slot_flagged(store, texts, tmp_pa
     assert [x.text for x in stale] == ["Вот это."]
 
 
-def test_worker_processes_build_the_same_database(shipped_texts, tmp_path):
+def test_worker_processes_build_the_same_database(shipped_texts, tmp_path, build_workers):
     """Works read ahead in worker processes (a large corpus's default) give the database one process gives."""
     import shutil
 
@@ -123,10 +123,11 @@ def test_worker_processes_build_the_same_database(shipped_texts, tmp_path):
     serial, parallel = tmp_path / "serial.db", tmp_path / "parallel.db"
     build(shipped_texts, serial, jobs=0)
     build(shipped_texts, parallel, jobs=2)
+    assert build_workers == [2]
     assert table_rows(parallel) == table_rows(serial)
 
 
-def test_an_error_in_a_worker_is_the_same_one_line_error(shipped_texts, tmp_path):
+def test_an_error_in_a_worker_is_the_same_one_line_error(shipped_texts, tmp_path, build_workers):
     import shutil
 
     shutil.copytree(shipped_texts / "mark", shipped_texts / "mark-copy")
@@ -135,7 +136,9 @@ def test_an_error_in_a_worker_is_the_same_one_line_error(shipped_texts, tmp_path
         build(shipped_texts, tmp_path / "corpus.db", jobs=2)
     msg = str(e.value)
     assert "binary file" in msg and "\n" not in msg and str(shipped_texts / "mark-copy" / "en-web.tsv") in msg
+    assert build_workers == [2]
     assert not (tmp_path / "corpus.db").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".build")] == []
 
 
 def test_input_errors_survive_pickling():
@@ -195,3 +198,76 @@ def test_a_revision_id_used_twice_is_refused(texts, tmp_path):
     with pytest.raises(InputError, match="revision id 3 is used twice"):
         build(texts, tmp_path / "twice.db")
     assert not (tmp_path / "twice.db").exists()
+
+
+def _two_works(texts):
+    """The seed work and a copy of it under another name: enough works for the build's worker processes."""
+    import shutil
+
+    shutil.copytree(texts / WORK, texts / f"{WORK}-copy")
+    return texts / WORK, texts / f"{WORK}-copy"
+
+
+def test_workers_give_the_revisions_one_process_gives_both_file_formats(texts, tmp_path, build_workers):
+    # Each work built apart, then copied in: ids given in the files stay; older files (per-version "rev") are
+    # numbered after the largest id over all works, in time order, their reverts pointing right.
+    a, b = _two_works(texts)
+    (a / "ru.history.jsonl").write_text(
+        _history_line(rev=1, new_text="a", at="2024-01-02T00:00:00Z")
+        + _history_line(rev=2, new_text="b", at="2024-01-03T00:00:00Z", reverts=1), "utf-8")
+    (a / "es.history.jsonl").write_text(_history_line(id=40, new_text="c"), "utf-8")
+    (b / "ru.history.jsonl").write_text(_history_line(id=52, new_text="e", reverts=50)
+                                        + _history_line(id=50, new_text="d"), "utf-8")
+    (b / "es.history.jsonl").write_text(_history_line(rev=1, new_text="f", at="2024-01-01T00:00:00Z"), "utf-8")
+    serial, parallel = tmp_path / "serial.db", tmp_path / "parallel.db"
+    build(texts, serial, jobs=0)
+    build(texts, parallel, jobs=2)
+    assert build_workers == [2]
+    assert table_rows(parallel) == table_rows(serial)
+    assert [(i, v, t, r) for i, v, _, t, r in _revisions(parallel)] == [
+        (40, "es", "c", None), (50, "ru", "d", None), (52, "ru", "e", 50),
+        (53, "es", "f", None), (54, "ru", "a", None), (55, "ru", "b", 54)]
+    # every revision keeps its sentence, in its own work
+    rows = sqlite_utils.Database(parallel).execute(
+        "select r.id, r.work, s.ref, s.version from revision_segments rs join revisions r on r.id = rs.revision"
+        " join segments s on s.id = rs.segment order by r.id").fetchall()
+    assert [(i, ref, version.split("/")[0] == work) for i, work, ref, version in rows] == [
+        (i, "22.1", True) for i in (40, 50, 52, 53, 54, 55)]
+
+
+@pytest.mark.parametrize("jobs", [0, 2])
+def test_a_revision_id_used_in_two_works_is_refused_naming_the_second(texts, tmp_path, jobs, build_workers):
+    a, b = _two_works(texts)
+    (a / "ru.history.jsonl").write_text(_history_line(id=3), "utf-8")
+    (b / "es.history.jsonl").write_text(_history_line(id=4) + _history_line(id=3), "utf-8")
+    with pytest.raises(InputError) as e:
+        build(texts, tmp_path / "twice.db", jobs=jobs)
+    assert str(e.value) == f"{b / 'es.history.jsonl'}:2: revision id 3 is used twice"
+    assert build_workers == ([2] if jobs else [])
+    assert not (tmp_path / "twice.db").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".build")] == []
+
+
+def test_a_large_corpus_is_built_by_workers_unless_other_threads_run(texts, tmp_path, monkeypatch, build_workers):
+    import importlib
+    import threading
+
+    building = importlib.import_module("aligner.corpus.build")
+    _two_works(texts)
+    build(texts, tmp_path / "small.db")
+    assert build_workers == []  # a small corpus: starting workers costs more than they save
+    monkeypatch.setattr(building, "PARALLEL_FROM_BYTES", 1)
+    build(texts, tmp_path / "large.db")
+    assert build_workers == [2]  # one per core, at most one per work
+    assert table_rows(tmp_path / "large.db") == table_rows(tmp_path / "small.db")
+    monkeypatch.setattr(building, "_other_threads", lambda: threading.active_count() > 1)  # the real test again
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        build(texts, tmp_path / "threads.db", jobs=2)  # a fork would copy the other thread's locks
+    finally:
+        release.set()
+        other.join()
+    assert build_workers == [2]
+    assert table_rows(tmp_path / "threads.db") == table_rows(tmp_path / "small.db")

@@ -184,8 +184,9 @@ def segment(file, lang, no_structure, as_json):
 @db_option
 @click.option("--force", is_flag=True, help="Replace a database that holds revisions not yet dumped to text")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Worker processes reading the next works while one is written (no gain measured on 2 cores)")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Worker processes building the next works while one is copied in (default: one per core for "
+                   "a large corpus; 0: build in this process)")
 @embeddings_option
 @_errors
 def build(texts_dir, db_path, force, as_json, jobs, no_embeddings):

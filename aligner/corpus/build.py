@@ -18,8 +18,10 @@ import gc
 import json
 import os
 import platform
+import shutil
 import sqlite3
 import tempfile
+import threading
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -110,8 +112,7 @@ def segment_version(work: Work, version: Version) -> Document:
 @dataclass
 class _Read:
     """One version's files read, segmented, hashed and normalised for search: all a build computes without the
-    database (three quarters of its time at library scale), so worker processes can do it for the next works
-    while the database is being written."""
+    database (three quarters of its time at library scale)."""
 
     doc: Document
     hashes: list[str]
@@ -166,55 +167,90 @@ def _no_cyclic_gc():
             gc.enable()
 
 
-def _read_in_worker(work: Work) -> dict[str, _Read]:
-    """:func:`read_work` in a worker process, whose collector is off (see :func:`_no_cyclic_gc`): any cycles it
-    left are collected before the next work, as the writing process does after each work."""
+def _drop_indexes(db: sqlite_utils.Database) -> list[str]:
+    """Drop the secondary indexes the migrations made and return their SQL: a build makes each once, after the
+    rows are in (one sorted pass instead of an update per row)."""
+    indexes = db.execute("select name, sql from sqlite_master where type = 'index' and sql is not null").fetchall()
+    for name, _ in indexes:
+        db.execute(f"DROP INDEX [{name}]")
+    return [sql for _, sql in indexes]
+
+
+def build_shard(work: Work, path: str) -> dict:
+    """Build one work into a database file of its own (a *shard*), ids counted from 1; run in a worker process.
+
+    The writing process copies the shard into the corpus with its ids moved past those already written
+    (:meth:`_Builder.take_shard`): a copy inside SQLite, so what the worker computed (segmenting, search keys,
+    resolving the dump lines, the rows) never crosses between processes as Python objects. Handing works over
+    as objects cost about as much unpickling as the worker had saved (benchmarks/README.md, build.py). New
+    text is aligned here without sentence embeddings: :func:`build` builds in one process when they are on.
+    """
+    gc.disable()  # see _no_cyclic_gc; this process builds one work and its objects go with it
     try:
-        return read_work(work)
+        db = sqlite_utils.Database(path, recreate=True)
+        db.execute("PRAGMA journal_mode = OFF")  # a scratch file: deleted when the build fails
+        db.execute("PRAGMA synchronous = OFF")
+        migrations.apply(db)
+        _drop_indexes(db)
+        builder = _Builder(db, staging="main")
+        with db.atomic():
+            builder.build_work(work)
+        db.close()
+        r = builder.report
+        return {"segments": builder.next_segment - 1, "alignments": builder.next_alignment - 1,
+                "history": builder.history_count, "report": [r.versions, r.segments, r.alignments, r.stale],
+                "warnings": r.warnings, "segmenter": builder.segmenter_sig, "align": builder.align_sig}
     finally:
         gc.collect()
 
 
-def read_works(works: list[Work], jobs: int | None = None):
-    """``(work, read_work(work))`` in order. With ``jobs`` worker processes, they read ahead (at most two works
-    per worker waiting, so memory stays flat in the number of works) while the caller writes.
+def build_shards(works: list[Work], folder: str, jobs: int):
+    """``(work, shard path, build_shard's result)`` in order, built by ``jobs`` worker processes ahead of the
+    caller (at most two works per worker waiting, so disk and memory stay flat in the number of works).
 
-    Off by default (``jobs`` None or 0): on two cores it gained nothing at 100,000 or 1,000,000 sentences
-    (the writing process is the bottleneck; handing a work over costs about 2 s of unpickling) and took
-    2-4 times the memory (benchmarks/README.md, build.py). It is there for machines where that differs.
+    Workers are forked (:func:`_workers` asks for none when the caller runs other threads, whose locks a fork
+    would copy in whatever state they are). A fresh interpreter (``spawn``) would import the caller's script
+    again, and a script that builds at its top level would then wait for its own writers' lock.
     """
-    jobs = min(jobs or 0, len(works))
-    if jobs < 1 or len(works) < 2:
-        for work in works:
-            yield work, read_work(work)
-        return
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs, initializer=gc.disable) as pool:  # see _no_cyclic_gc
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         pending: deque = deque()
-        upcoming = iter(works)
+        upcoming = iter(enumerate(works))
+
+        def submit(item) -> None:
+            n, work = item
+            path = os.path.join(folder, f"{n:06d}.db")
+            pending.append((work, path, pool.submit(build_shard, work, path)))
+
         try:
-            for work in upcoming:
-                pending.append((work, pool.submit(_read_in_worker, work)))
+            for item in upcoming:
+                submit(item)
                 if len(pending) >= 2 * jobs:
                     break
             while pending:
-                work, future = pending.popleft()
-                read = future.result()
+                work, path, future = pending.popleft()
+                result = future.result()
                 nxt = next(upcoming, None)
                 if nxt is not None:
-                    pending.append((nxt, pool.submit(_read_in_worker, nxt)))
-                yield work, read
+                    submit(nxt)
+                yield work, path, result
         finally:
-            for _, future in pending:
+            for _, _, future in pending:
                 future.cancel()
 
 
 class _Builder:
     """Writes one fresh database from the work folders. Row order is deterministic."""
 
-    def __init__(self, db: sqlite_utils.Database, progress: Callable[[str], None] | None = None, embedder=None):
+    def __init__(self, db: sqlite_utils.Database, progress: Callable[[str], None] | None = None, embedder=None,
+                 staging: str = "temp"):
         self.db = db
+        # Where revisions wait: the connection's temp schema; a shard's own file (``main``), so that the
+        # writing process can take them over with the shard (:meth:`take_shard`).
+        self.staging = staging
         self.embedder = embedder  # sentence embeddings for new texts (cached in this database), or None
         self.conn = db.conn
         self.next_segment = 1
@@ -233,12 +269,12 @@ class _Builder:
         self.history_count = 0
         self.history_ids: set[int] = set()
         self.conn.execute(
-            "CREATE TEMP TABLE _history (n INTEGER PRIMARY KEY, work TEXT, key TEXT, version TEXT, sort_at, rev,"
+            f"CREATE TABLE {staging}._history (n INTEGER PRIMARY KEY, work TEXT, key TEXT, version TEXT, sort_at, rev,"
             " given_id, slot, old_text, old_status, new_text, new_status, actor, channel, at, reverts, op,"
             " [before], [after])"
         )
-        self.conn.execute("CREATE TEMP TABLE _history_segments (n INTEGER, segment INTEGER)")
-        self.conn.execute("CREATE TEMP TABLE _reverts (reverts INTEGER, id INTEGER)")  # (reverted, reverting)
+        self.conn.execute(f"CREATE TABLE {staging}._history_segments (n INTEGER, segment INTEGER)")
+        self.conn.execute(f"CREATE TABLE {staging}._reverts (reverts INTEGER, id INTEGER)")  # (reverted, reverting)
 
     def insert_segments(self, vid: str, doc: Document, lang: str, *, typed: bool = False,
                         hashes: list[str] | None = None, search: list[str] | None = None) -> list[int]:
@@ -287,6 +323,79 @@ class _Builder:
         for rows in (self._typed_rows, self._alignment_rows, self._pivot_rows, self._target_rows):
             rows.clear()
 
+    def count_work(self, first_segment: int, first_alignment: int) -> None:
+        """Count the rows of the work just written, while their pages are in the cache (the triggers come at
+        the end: :func:`.counts.keep_counts`)."""
+        add_counts(self.db, "segments", first_segment, self.next_segment - 1)
+        add_counts(self.db, "alignments", first_alignment, self.next_alignment - 1)
+
+    def take_shard(self, work: Work, path: str, result: dict) -> None:
+        """Copy a work built by :func:`build_shard` into this database, its ids moved past those written so far:
+        the rows come out as :meth:`build_work` would have written them in this process."""
+        self.progress(work.slug)
+        conn = self.conn
+        seg, aln, hist = self.next_segment - 1, self.next_alignment - 1, self.history_count
+        conn.execute("ATTACH DATABASE ? AS shard", [path])
+        try:
+            with self.db.atomic():
+                self._check_shard_history_ids(work)
+                # (source columns, with the ids moved) per table, in the order the foreign keys need
+                moved = {
+                    "works": None, "versions": None,
+                    "segments": {"id": f"id + {seg}"},
+                    "alignments": {"id": f"id + {aln}"},
+                    "alignment_pivots": {"alignment": f"alignment + {aln}", "segment": f"segment + {seg}"},
+                    "alignment_targets": {"alignment": f"alignment + {aln}", "segment": f"segment + {seg}"},
+                    "revisions": None,
+                    "revision_segments": {"segment": f"segment + {seg}"},
+                }
+                for table, exprs in moved.items():
+                    cols = [r[1] for r in conn.execute(f"PRAGMA shard.table_info([{table}])")]
+                    source = ", ".join((exprs or {}).get(c, f"[{c}]") for c in cols)
+                    names = ", ".join(f"[{c}]" for c in cols)
+                    conn.execute(f"INSERT INTO main.[{table}] ({names}) SELECT {source} FROM shard.[{table}]"
+                                 " ORDER BY rowid")
+                # divisions get their ids here, in the order the shard made them
+                conn.execute("INSERT INTO main.divisions (version, n, label) SELECT version, n, label"
+                             " FROM shard.divisions ORDER BY id")
+                conn.execute("INSERT INTO temp._history SELECT n + ?, work, key, version, sort_at, rev, given_id, slot,"
+                             " old_text, old_status, new_text, new_status, actor, channel, at, reverts, op, [before],"
+                             " [after] FROM shard._history ORDER BY n", [hist])
+                conn.execute("INSERT INTO temp._history_segments SELECT n + ?, segment + ? FROM shard._history_segments"
+                             " ORDER BY rowid", [hist, seg])
+                conn.execute("INSERT INTO temp._reverts SELECT reverts, id FROM shard._reverts ORDER BY rowid")
+                self.next_segment += result["segments"]
+                self.next_alignment += result["alignments"]
+                self.history_count += result["history"]
+                r = self.report
+                r.works += 1
+                for name, n in zip(("versions", "segments", "alignments", "stale"), result["report"]):
+                    setattr(r, name, getattr(r, name) + n)
+                r.warnings.extend(result["warnings"])
+                self.segmenter_sig = result["segmenter"] or self.segmenter_sig
+                self.align_sig = result["align"] or self.align_sig
+                self.count_work(seg + 1, aln + 1)
+        finally:
+            conn.execute("DETACH DATABASE shard")
+
+    def _check_shard_history_ids(self, work: Work) -> None:
+        """A revision id of the shard's work already used by an earlier work is the error :meth:`stage_history`
+        gives in one process (the shard checked its own work's ids)."""
+        hit = self.conn.execute(
+            "SELECT id FROM (SELECT id FROM shard.revisions UNION ALL"
+            " SELECT given_id FROM shard._history WHERE given_id IS NOT NULL)"
+            " WHERE id IN (SELECT id FROM main.revisions)"
+            " OR id IN (SELECT given_id FROM temp._history WHERE given_id IS NOT NULL) LIMIT 1"
+        ).fetchone()
+        if hit is None:
+            return
+        for v in work.others():
+            hpath = history_path(work.path, v.key)
+            for h in load_jsonl(hpath):
+                if h.get("id") == hit[0]:
+                    raise InputError(str(hpath), f"revision id {hit[0]} is used twice", line=h.get("_line"))
+        raise AlignerError(f"{work.path}: revision id {hit[0]} is used twice")
+
     def build_work(self, work: Work, read: dict[str, _Read] | None = None) -> None:
         """Write one work; ``read`` is :func:`read_work`'s result when a worker made it beforehand."""
         read = read if read is not None else read_work(work)
@@ -328,7 +437,6 @@ class _Builder:
                 }
             )
             self.report.versions += 1
-        first_segment, first_alignment = self.next_segment, self.next_alignment
         pv = work.pivot_version
         pread = read[pv.key]
         self.segmenter_sig = {**splitter_signature(pv.language)}
@@ -337,9 +445,6 @@ class _Builder:
         pivot = _PivotIndex(pread.doc.segments, pids, pread.hashes)
         for v in work.others():
             self.build_version(work, v, pivot, read[v.key])
-        # The work's rows counted now, while their pages are in the cache (the triggers come at the end).
-        add_counts(db, "segments", first_segment, self.next_segment - 1)
-        add_counts(db, "alignments", first_alignment, self.next_alignment - 1)
 
     def build_version(self, work: Work, v: Version, pivot: "_PivotIndex", read: _Read) -> None:
         """Segments of one version and its alignments: from its dump, else (new text) from the aligner."""
@@ -599,8 +704,8 @@ class _Builder:
                 if i is not None:
                     segs.append((n, pivot.ids[i]))
         if not direct:
-            self.conn.executemany(f"INSERT INTO temp._history VALUES ({','.join('?' * 19)})", rows)
-            self.conn.executemany("INSERT INTO temp._history_segments VALUES (?,?)", segs)
+            self.conn.executemany(f"INSERT INTO {self.staging}._history VALUES ({','.join('?' * 19)})", rows)
+            self.conn.executemany(f"INSERT INTO {self.staging}._history_segments VALUES (?,?)", segs)
             return
         # The version's revisions in id order, numbered 1, 2, ... (seq); a revert is linked once all are in.
         rows.sort()
@@ -608,7 +713,7 @@ class _Builder:
             "INSERT INTO revisions (id, work, version, seq, address, old_text, old_status, new_text, new_status,"
             " actor, channel, at, reverts, op, [before], [after]) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?)",
             [(r[0], r[1], r[2], seq, *r[3:14]) for seq, r in enumerate(rows, 1)])
-        self.conn.executemany("INSERT INTO temp._reverts VALUES (?,?)",
+        self.conn.executemany(f"INSERT INTO {self.staging}._reverts VALUES (?,?)",
                               [(r[14], r[0]) for r in rows if type(r[14]) is int and r[14]])
         self.conn.executemany("INSERT OR IGNORE INTO revision_segments VALUES (?,?)", segs)
 
@@ -744,8 +849,9 @@ def build(
     one only when everything succeeded, so bad input leaves the old database
     exactly as it was. Refuses to replace a database that holds revisions the
     text files do not (run ``aligner dump`` first), unless ``force``. ``jobs``
-    worker processes read and segment the next works while one is written
-    (:func:`read_works`; off by default: it gained nothing measured on two cores). The
+    worker processes build the next works, each into a file of its own, while this process copies the
+    finished ones in (:func:`build_shards`); None chooses by the corpus's size (:func:`_workers`), 0 builds
+    every work in this process. The database is the same either way. The
     whole build holds the writers' lock (:mod:`.lock`), so no change can slip
     in between reading ``texts/`` and replacing the database. ``embeddings``: False aligns new texts
     without sentence embeddings even when the extra is installed; the old database's cached vectors are
@@ -777,6 +883,29 @@ def _carry_embeddings(db: sqlite_utils.Database, old: Path) -> None:
         return  # not a database we can read: nothing to carry (the build reports real problems elsewhere)
 
 
+#: Texts (every file of the work folders) from this many bytes up are built by worker processes unless asked
+#: otherwise. Measured on 2 cores: the shipped texts (1 MB, 2 works) 0.6 s either way; 16 MB (4 works) 3.1 s in
+#: one process, 2.1 s with two workers; a million sentences (1.6 GB, 40 works) 218 s, 142 s.
+PARALLEL_FROM_BYTES = 5_000_000
+
+
+def _other_threads() -> bool:
+    return threading.active_count() > 1
+
+
+def _workers(jobs: int | None, works: list[Work], embedder) -> int:
+    """Worker processes for the build (0: this process builds every work). ``jobs`` None chooses: one per core
+    for a corpus of :data:`PARALLEL_FROM_BYTES` or more. With sentence embeddings on, the works are built here
+    whatever ``jobs`` says (new text is aligned with the vectors cached in the corpus database being written), and
+    when this process runs other threads (see :func:`build_shards`)."""
+    if embedder is not None or len(works) < 2 or _other_threads():
+        return 0
+    if jobs is None:
+        size = sum(f.stat().st_size for w in works for f in Path(w.path).iterdir() if f.is_file())
+        jobs = (os.cpu_count() or 1) if size >= PARALLEL_FROM_BYTES else 0
+    return min(jobs, len(works))
+
+
 def _build(texts: Path, db_path: Path, progress, force: bool, jobs: int | None = None,
            embeddings: bool | None = None) -> BuildReport:
     works = [load_work(p) for p in find_works(texts)]
@@ -786,30 +915,42 @@ def _build(texts: Path, db_path: Path, progress, force: bool, jobs: int | None =
         _check_nothing_lost(db_path, works)
     fd, tmp = tempfile.mkstemp(dir=str(db_path.parent), prefix=".build-", suffix=".db")
     os.close(fd)
+    shards = None
     try:
         db = sqlite_utils.Database(tmp, recreate=True)
         db.execute("PRAGMA foreign_keys = ON")
         migrations.apply(db)
-        # Secondary indexes are made once the rows are in: one sorted pass each instead of an update per row.
-        indexes = db.execute("select name, sql from sqlite_master where type = 'index' and sql is not null").fetchall()
-        for name, _ in indexes:
-            db.execute(f"DROP INDEX [{name}]")
+        indexes = _drop_indexes(db)
         create_counts(db)
-        builder = _Builder(db, progress, default_embedder(db.conn, embeddings))
-        with db.atomic(), _no_cyclic_gc():
+        embedder = default_embedder(db.conn, embeddings)
+        builder = _Builder(db, progress, embedder)
+        jobs = _workers(jobs, works, embedder)
+        # One transaction per work: the file is new and only swapped in when complete, so a failure loses
+        # nothing, and a shard can only be detached between transactions.
+        with _no_cyclic_gc():
             if db_path.exists():
-                _carry_embeddings(db, db_path)
-            for work, read in read_works(works, jobs):
-                builder.build_work(work, read)
-                del read
-                gc.collect()
-            builder.insert_history()
-            for _, sql in indexes:
-                db.execute(sql)
-            create_views(db)
-            keep_counts(db)
-            sig = build_signature(builder.segmenter_sig, builder.align_sig)
-            db["build"].insert({"id": 1, "built_at": now(), "texts": str(texts), **sig}, replace=True)
+                with db.atomic():
+                    _carry_embeddings(db, db_path)
+            if jobs:
+                shards = tempfile.mkdtemp(dir=str(db_path.parent), prefix=".build-shards-")
+                for work, path, result in build_shards(works, shards, jobs):
+                    builder.take_shard(work, path, result)
+                    os.remove(path)
+            else:
+                for work in works:
+                    with db.atomic():
+                        first = builder.next_segment, builder.next_alignment
+                        builder.build_work(work)
+                        builder.count_work(*first)
+                    gc.collect()
+            with db.atomic():
+                builder.insert_history()
+                for sql in indexes:
+                    db.execute(sql)
+                create_views(db)
+                keep_counts(db)
+                sig = build_signature(builder.segmenter_sig, builder.align_sig)
+                db["build"].insert({"id": 1, "built_at": now(), "texts": str(texts), **sig}, replace=True)
         enable_search(db)
         db.conn.commit()
         db.close()
@@ -821,6 +962,9 @@ def _build(texts: Path, db_path: Path, progress, force: bool, jobs: int | None =
             except FileNotFoundError:
                 pass
         raise
+    finally:
+        if shards:
+            shutil.rmtree(shards, ignore_errors=True)
     builder.report.db_path = str(db_path)
     return builder.report
 
