@@ -400,3 +400,43 @@ def test_a_realign_from_a_row_aligns_only_the_rows_from_there(ru_store, monkeypa
     ru_store.realign(WORK, "ru", start="22.1", end="24.1", actor="boris")
     (pivots, targets), = asked
     assert pivots == ["22.1", "23.1", "24.1", "24.2"] and targets == ["2.1", "3.1", "4.1"]
+
+
+def test_a_realign_aligns_without_the_writers_lock_and_aligns_again_what_changed_meanwhile(ru_store, monkeypatch):
+    # A long version takes the aligner seconds to minutes: other writers (an editor, another command) go on
+    # meanwhile, and the rows replaced are those the aligner saw under the lock.
+    import threading
+
+    from aligner.corpus import store as store_module
+    from aligner.corpus.lock import writer_lock
+
+    misalign(ru_store)
+    real = store_module.align_version
+    calls = []
+
+    def aligner_while_someone_edits(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            wrote = []
+
+            def editor():  # another writer, in another thread: it gets the lock while the aligner runs
+                with writer_lock(ru_store.path, wait=1):
+                    other = store_module.Store(ru_store.path, ru_store.texts_dir)
+                    other.set_slot(WORK, "ru", "24.1", "Вот это.", "confirmed", actor="anna")
+                    other.db.close()
+                    wrote.append(True)
+
+            t = threading.Thread(target=editor)
+            t.start()
+            t.join()
+            assert wrote == [True]
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store_module, "align_version", aligner_while_someone_edits)
+    report = ru_store.realign(WORK, "ru", actor="boris")
+    assert len(calls) == 2  # the range changed while it aligned: aligned again under the lock
+    assert row_of(ru_store, "24.1")[2] == "confirmed"  # the edit made meanwhile stays as the person made it
+    assert report.revision is not None
+    calls.clear()
+    ru_store.realign(WORK, "ru", actor="boris")
+    assert len(calls) == 1  # nothing changed meanwhile: aligned once

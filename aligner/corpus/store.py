@@ -413,19 +413,35 @@ class Store(LinkEditor):
         if not v["file"]:
             raise AlignerError(f"version {v['key']} of {w['id']} has no text file to align (use add-version)")
 
-        # The writers' lock from the read to the write: the rows replaced (and recorded) are those the aligner saw.
-        with self.writing():
-            report = ImportReport(work=w["id"], key=v["key"], file=v["file"])
+        embedder = default_embedder(db.conn, embeddings)
+
+        def read():
             lo = self._row(w["id"], v, start)["position"] if start else None
             hi = self._row(w["id"], v, end)["position"] if end else None
-            (p_segs, p_ids), (t_segs, t_ids), links = self._realign_window(pv["id"], v["id"], lo, hi)
-            report.sentences = len(t_ids)
+            return self._realign_window(pv["id"], v["id"], lo, hi)
+
+        def align(window):
+            (p_segs, p_ids), (t_segs, t_ids), links = window
             keep = [l for l in links if is_human(l)]
             in_window = set(p_ids) | set(t_ids)
             fixed = [(ps, ts) for ps, ts in ((l["pivots"], [t for t in l["targets"] if t in in_window])
                                              for l in keep) if ps or ts]
-            embedder = default_embedder(db.conn, embeddings)
             beads, _sig = align_version(p_segs, p_ids, t_segs, t_ids, fixed, pv["language"], v["language"], embedder)
+            return keep, fixed, beads
+
+        # The aligner runs without the writers' lock (a long version takes seconds to minutes, and every editor
+        # would wait for it); under the lock the range is read again, and aligned again only if someone changed
+        # it meanwhile, so the rows replaced (and recorded) are always those the aligner saw.
+        window = read()
+        keep, fixed, beads = align(window)
+        with self.writing():
+            again = read()
+            if again != window:
+                window = again
+                keep, fixed, beads = align(window)
+            (p_segs, p_ids), (t_segs, t_ids), links = window
+            report = ImportReport(work=w["id"], key=v["key"], file=v["file"])
+            report.sentences = len(t_ids)
             warning = unaligned_warning(f"{w['id']}/{v['key']}", beads, fixed, len(p_ids), len(t_ids))
             if warning:
                 report.notes.append(warning)
