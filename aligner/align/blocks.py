@@ -270,6 +270,8 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, em
         return beads, problem, model, groups
     if lex:
         problem = Problem(src, tgt, src_lang, tgt_lang, opts, lexicon=lex, base=problem)
+    if m1 is not None:  # the realign pass searches a narrower band around the first pass's path
+        opts = {**opts, "window": opts["m1_window"]}
     model = Model(opts, ratio, problem.weights, emb if m1 is None else m1, overlap)
     return one_pass(problem, model, guide=beads), problem, model, groups
 

@@ -25,6 +25,10 @@ from .cost import Model, Side, indel_costs, overlap_share
 
 
 _INF = float("inf")
+#: in the posteriors, a bead whose weight is below e^-_NEGLIGIBLE of another's into the same cell is left out
+_NEGLIGIBLE = 40.0
+#: the cost (over the temperature) of a bead left out: its weight is 0, as a float with no infinities to subtract
+_PRUNED = 1e30
 
 
 def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tuple,
@@ -258,6 +262,22 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
     # the embedding term of Model.cost, as in _dp
     emb = model.emb.cost if model.emb is not None and S.ids is not None and T.ids is not None else None
     Sids, Tids = S.ids, T.ids
+    # a term with lower bounds (the Model 1 term, as in _dp): a bead larger than 1:1 whose weight cannot
+    # reach e^-_NEGLIGIBLE of that of a bead already found into the same cell is left out (its cost is not
+    # computed; _PRUNED in W): every path through it weighs less than e^-_NEGLIGIBLE of the paths through
+    # that cell, so the posteriors change by less than the number of such beads times e^-_NEGLIGIBLE
+    lows = bound = None
+    if emb is not None and hasattr(model.emb, "lower_bounds"):
+        lows = model.emb.lower_bounds()
+        bound = model.emb.bound
+    if lows is not None:
+        lowS = [0.0]
+        for u in Sids:
+            lowS.append(lowS[-1] + lows[0][u])
+        lowT = [0.0]
+        for u in Tids:
+            lowT.append(lowT[-1] + lows[1][u])
+        cut = _NEGLIGIBLE * temp
     ovl, tau_ovl = model.overlap, model.tau_overlap
     del_s = indel_costs(model, S, True)
     ins_t = indel_costs(model, T, False)
@@ -346,10 +366,21 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
                             c += pss + pt
                     else:
                         c += pss + pt
-                    if emb is not None:
-                        c += emb(Sids, i - di, di, Tids, pj, dj)
                     if ovl:
                         c += ovl * (tau_ovl - overlap_share(gain, gs, gt))
+                    if emb is not None:
+                        if lows is not None and (di > 1 or dj > 1):
+                            prev = prow[pj - plo]
+                            if prev == NEG:
+                                wrow[base + t] = _PRUNED
+                                continue
+                            if vals:
+                                top = (max(vals) - prev) * temp - cut  # the bead is negligible if c + its term > -top
+                                if c + (lowS[i] - lowS[i - di]) + (lowT[j] - lowT[pj]) > -top or \
+                                        c + bound(Sids, i - di, di, Tids, pj, dj) > -top:
+                                    wrow[base + t] = _PRUNED
+                                    continue
+                        c += emb(Sids, i - di, di, Tids, pj, dj)
                 cw = c / temp
                 wrow[base + t] = cw
                 prev = prow[pj - plo]

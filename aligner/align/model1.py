@@ -32,6 +32,8 @@ import random
 from array import array
 from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
+from operator import mul
 
 from .features import _TOKEN_RE, _norm_word
 
@@ -53,58 +55,132 @@ def m1_words(text: str, prefix: int = 0) -> list[str]:
 def train(pairs: Sequence[tuple[Counter, Counter]], iters: int) -> dict[int, dict[int, float]]:
     """Model 1 ``t(f | e)`` from sentence pairs of word ids (``e`` = 0 is NULL): ``{f: {e: t}}``.
 
-    EM from uniform translation probabilities; entries below 1e-4 are dropped at the end.
+    EM from uniform translation probabilities; entries below 1e-4 are dropped at the end (:func:`train_both`,
+    which trains the other direction on the same pairs too).
     """
-    # one id per pair (e, f) seen together, keyed e * nf + f (ints, not tuples: long texts have millions);
-    # each bead as, per target word, its count and the flat lists of its pairs' ids and source counts
-    nf = 1 + max((f for _, fs in pairs for f in fs), default=0)
-    pid: dict[int, int] = {}
-    e_of = array("i")
-    beads = []
+    return train_both(pairs, iters)[0]
+
+
+def train_both(pairs, iters):
+    """Model 1 both ways from sentence pairs of word ids: (t(f | e) as {f: {e: p}}, t(e | f) as {e: {f: p}})."""
+    # every pair (e, f) seen together, with e = NULL or f = NULL (not both) for the empty word of either side,
+    # numbered in blocks by e (one e's pairs consecutive, in the order first seen): first the index in its block
+    local: dict[int, dict[int, int]] = {NULL: {}}
     for es, fs in pairs:
-        es = dict(es)
-        es[NULL] = 1
-        ce_list = list(es.values())
-        rows = []
-        for f, cf in fs.items():
-            ps = []
-            for e in es:
-                k = e * nf + f
-                p = pid.get(k)
-                if p is None:
-                    p = pid[k] = len(e_of)
-                    e_of.append(e)
-                ps.append(p)
-            rows.append((cf, ps))
-        beads.append((ce_list, rows))
-    size = max(e_of) + 1 if e_of else 1
-    nfe = [0] * size
-    for e in e_of:
-        nfe[e] += 1
-    t = array("d", (1.0 / nfe[e] for e in e_of))
+        d = local[NULL]
+        for f in fs:
+            if f not in d:
+                d[f] = len(d)
+        for e in es:
+            d = local.get(e)
+            if d is None:
+                d = local[e] = {NULL: 0}
+            for f in fs:
+                if f not in d:
+                    d[f] = len(d)
+    off: dict[int, int] = {}
+    f_of = array("i")
+    blocks = []
+    for e in sorted(local):
+        off[e] = len(f_of)
+        f_of.extend(local[e])
+        blocks.append((e, off[e], len(f_of)))
+    size = len(f_of)
+    # each bead: for t(f | e) its pair ids by target word (rows: NULL then the source words), for t(e | f) by
+    # source word (rows: NULL then the target words), with the weights of the rows (the words' counts)
+    st_beads = []
+    ts_beads = []
+    for es, fs in pairs:
+        fl = list(fs)
+        el = list(es)
+        d, o = local[NULL], off[NULL]
+        rows = [[o + d[f] for f in fl]]
+        ts_rows = []
+        for e in el:
+            d, o = local[e], off[e]
+            r = [o + d[f] for f in fl]
+            rows.append(r)
+            ts_rows.append(o)  # (e, NULL)
+            ts_rows.extend(r)
+        ces = [1] + [es[e] for e in el]
+        cfs = [1] + [fs[f] for f in fl]
+        st_beads.append((ces, [fs[f] for f in fl], array("i", chain.from_iterable(zip(*rows))),
+                         all(c == 1 for c in ces)))
+        ts_beads.append((cfs, [es[e] for e in el], array("i", ts_rows), all(c == 1 for c in cfs)))
+    del local
+    # uniform start: t(f | e) = 1 / (the number of target words seen with e), t(e | f) likewise
+    n_f = [0] * (max(f_of) + 1 if size else 1)
+    t_st = array("d", bytes(8 * size))
+    for e, a, b in blocks:
+        if e != NULL:
+            for p in range(a + 1, b):
+                n_f[f_of[p]] += 1
+            n_f[NULL] += 1
+        k = b - a - (e != NULL)
+        if k:
+            u = 1.0 / k
+            for p in range(a + (e != NULL), b):
+                t_st[p] = u
+    t_ts = array("d", bytes(8 * size))
+    a0 = blocks[0][2] if blocks and blocks[0][0] == NULL else 0
+    for p in range(a0, size):
+        t_ts[p] = 1.0 / n_f[f_of[p]]
+    st = _em(st_beads, t_st, iters, size, lambda c: _by_blocks(c, blocks))
+    ts = _em(ts_beads, t_ts, iters, size, lambda c: _by_target(c, f_of, len(n_f)))
+    st_table: dict[int, dict[int, float]] = {}
+    ts_table: dict[int, dict[int, float]] = {}
+    for e, a, b in blocks:
+        for p in range(a, b):
+            f = f_of[p]
+            x = st[p]
+            if x > 1e-4 and f != NULL:
+                st_table.setdefault(f, {})[e] = x
+            y = ts[p]
+            if y > 1e-4 and e != NULL:
+                ts_table.setdefault(e, {})[f] = y
+    return st_table, ts_table
+
+
+def _em(beads, t, iters, size, normalise):
     for _ in range(iters):
-        c = array("d", bytes(8 * len(t)))
-        for ces, rows in beads:
-            for cf, ps in rows:
-                d = 0.0
-                for p, ce in zip(ps, ces):
-                    d += ce * t[p]
-                if d <= 0:
-                    continue
-                k = cf / d
-                for p, ce in zip(ps, ces):
-                    c[p] += k * ce * t[p]
-        tot = [0.0] * size
-        for p, x in enumerate(c):
-            tot[e_of[p]] += x
-        t = array("d", (x / tot[e_of[p]] if tot[e_of[p]] > 0 else 0.0 for p, x in enumerate(c)))
-    del beads
-    table: dict[int, dict[int, float]] = {}
-    for k, p in pid.items():
-        if t[p] > 1e-4:
-            e, f = divmod(k, nf)
-            table.setdefault(f, {})[e] = t[p]
-    return table
+        r = array("d", bytes(8 * size))  # sum over the occurrences of a pair of count(f) * count(e) / d
+        for ces, cfs, P, ones in beads:
+            ne = len(ces)
+            tv = list(map(t.__getitem__, P))
+            pos = 0
+            for cf in cfs:
+                end = pos + ne
+                if ones:
+                    d = sum(tv[pos:end])
+                    if d > 0:
+                        k = cf / d
+                        for p in P[pos:end]:
+                            r[p] += k
+                else:
+                    d = sum(map(mul, ces, tv[pos:end]))
+                    if d > 0:
+                        k = cf / d
+                        for p, ce in zip(P[pos:end], ces):
+                            r[p] += k * ce
+                pos = end
+        t = normalise(array("d", map(mul, t, r)))
+    return t
+
+
+def _by_blocks(c, blocks):
+    out = array("d")
+    for _, a, b in blocks:
+        blk = c[a:b]
+        s = sum(blk)
+        out.extend([x / s for x in blk] if s > 0 else blk)
+    return out
+
+
+def _by_target(c, f_of, n):
+    tot = [0.0] * n
+    for f, x in zip(f_of, c):
+        tot[f] += x
+    return array("d", [x / tot[f] if tot[f] > 0 else 0.0 for f, x in zip(f_of, c)])
 
 
 def _ids(words: list[str], vocab: dict[str, int]) -> Counter:
@@ -139,22 +215,29 @@ class Model1Term:
         mc = opts["m1_min_count"]
         vs = {w: k for k, w in enumerate(sorted(w for w, c in fs.items() if c >= mc), start=1)}
         vt = {w: k for k, w in enumerate(sorted(w for w, c in ft.items() if c >= mc), start=1)}
-        self.S = [_ids(x, vs) for x in sw]
-        self.T = [_ids(x, vt) for x in tw]
-        self.Sn = [sum(c.values()) for c in self.S]
-        self.Tn = [sum(c.values()) for c in self.T]
-        pairs = [(self.S[i], self.T[j]) for i, j in ones]
-        iters = opts["m1_iters"]
-        self.st = train(pairs, iters)  # t(f | e): {f: {e: p}}
-        self.ts = train([(b, a) for a, b in pairs], iters)  # t(e | f)
-        self.ps = _unigram(self.S, len(vs) + 2)  # word id -> its probability in its text (add one)
-        self.pt = _unigram(self.T, len(vt) + 2)
+        S = [_ids(x, vs) for x in sw]
+        T = [_ids(x, vt) for x in tw]
+        del sw, tw
+        self.Sn = [sum(c.values()) for c in S]
+        self.Tn = [sum(c.values()) for c in T]
+        st, ts = train_both([(S[i], T[j]) for i, j in ones], opts["m1_iters"])  # t(f | e): {f: {e: p}}, t(e | f)
+        ps = _unigram(S, len(vs) + 2)  # word id -> its probability in its text (add one)
+        pt = _unigram(T, len(vt) + 2)
         # the fast form (:meth:`cost`): per side, each sentence's distinct words with their counts, Model 1's
-        # NULL probability and unigram probability; the per-word sums of a pair of sentences and the sum of
-        # logs of one sentence given a group of the other side's sentences, each computed once
+        # NULL probability and unigram probability, and the sums of one sentence given a group of the other
+        # side's sentences, each computed once
         self._lows = None
-        self._a = _Side(self.S, self.Sn, self.T, self.st, self.pt, self.lam)  # target words given the source
-        self._b = _Side(self.T, self.Tn, self.S, self.ts, self.ps, self.lam)  # source words given the target
+        self._a = _Side(self.Sn, T, st, pt, self.lam)  # target words given the source
+        self._b = _Side(self.Tn, S, ts, ps, self.lam)  # source words given the target
+        self._a.other = self._b.words
+        self._b.other = self._a.words
+        # per source sentence s: the sums of both directions of each 1:1 pair (s, t), from target sentence
+        # _t0[s] on, interleaved (a, b) in an array (NaN: not computed yet); both the search and the
+        # posteriors read them (:meth:`single`)
+        self._rows: list = [None] * len(src)
+        self._t0 = [0] * len(src)
+        self._nt = max(1, len(tgt))
+        self._ns = max(1, len(src))
 
     def lower_bounds(self) -> tuple[list[float], list[float]] | None:
         """Per source and per target sentence, a lower bound of its share of any bead's term (None if
@@ -171,105 +254,139 @@ class Model1Term:
             self._lows = ([k * x for x in self._b.upper()], [k * x for x in self._a.upper()])
         return self._lows
 
+    def single(self, s: int, t: int) -> tuple[float, float]:
+        """The sums of the 1:1 bead of source sentence s and target sentence t: its target words given s
+        (:meth:`_Side.one`) and its source words given t, each computed once."""
+        row = self._rows[s]
+        if row is not None:
+            k = 2 * (t - self._t0[s])
+            if 0 <= k < len(row):
+                a = row[k]
+                if a == a:
+                    return a, row[k + 1]
+        a = self._a.one((s,), t)
+        b = self._b.one((t,), s)
+        if row is None:
+            t0 = t - 8 if t > 8 else 0
+            row = self._rows[s] = _NAN * 64
+            self._t0[s] = t0
+        else:
+            t0 = self._t0[s]
+        k = 2 * (t - t0)
+        if k < 0:  # a row grows at its start too (rarely: the band moves right, row by row)
+            more = -k + 16
+            row = self._rows[s] = _NAN * more + row
+            t0 = self._t0[s] = t0 - more // 2
+            k = 2 * (t - t0)
+        elif k >= len(row):
+            row.extend(_NAN * (k - len(row) + 32))
+        row[k] = a
+        row[k + 1] = b
+        return a, b
+
     def bound(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
         """A lower bound of :meth:`cost` from the bead's sentence pairs (for beads larger than 1:1).
 
         For a word f of one side and a group g of the other side's sentences, ``P(f | g)`` is at most
         ``rho * max over i in g of P(f | i)``, ``rho = 1 + (|g| - 1) / (1 + |g|'s words)`` (a mediant), so
         its log ratio is at most ``log rho + log(1 - lambda) + sum over i of (its ratio given i - log(1 - lambda))``
-        (every log ratio is at least ``log(1 - lambda)``): the sums given single sentences, computed once.
+        (every log ratio is at least ``log(1 - lambda)``): the sums of the bead's 1:1 pairs (:meth:`single`),
+        computed once.
         """
-        g = tuple(sids[i0 : i0 + di])
-        h = tuple(tids[j0 : j0 + dj])
-        return -self.w * 0.5 * (self._a.upper_group(g, h) + self._b.upper_group(h, g))
-
-    def _side(self, A, An, B, table, prob, a_ids, b_ids) -> float:
-        """Sum over the words f of B's sentences of log(1 - lambda + lambda * P(f | A's sentences) / P(f)).
-
-        The plain computation (the definition); :meth:`cost` uses the fast form, which gives the same sum up
-        to the order of the float additions (``tests/test_align_model1.py`` compares them).
-        """
-        La = 0
-        merged: Counter = Counter()
-        for k in a_ids:
-            La += An[k]
-            merged.update(A[k])
-        lam = self.lam
-        scale = lam / (La + 1)
-        rest = 1.0 - lam
+        single = self.single
         tot = 0.0
-        for k in b_ids:
-            for f, cf in B[k].items():
-                probs = table.get(f)
-                x = 0.0
-                if probs:
-                    x = probs.get(NULL, 0.0)
-                    if len(probs) < len(merged):
-                        for e, p in probs.items():
-                            ce = merged.get(e)
-                            if ce:
-                                x += ce * p
-                    else:
-                        for e, ce in merged.items():
-                            p = probs.get(e)
-                            if p:
-                                x += ce * p
-                tot += cf * math.log(rest + scale * x / prob[f])
-        return tot
+        for s in sids[i0 : i0 + di]:
+            for t in tids[j0 : j0 + dj]:
+                a, b = single(s, t)
+                tot += a + b
+        if di > 1:
+            tot += self._a.extra(sids[i0 : i0 + di]) * sum([self._a.size[t] for t in tids[j0 : j0 + dj]])
+        if dj > 1:
+            tot += self._b.extra(tids[j0 : j0 + dj]) * sum([self._b.size[s] for s in sids[i0 : i0 + di]])
+        return -self.w * 0.5 * (tot + 1e-9 * abs(tot) + 1e-6)
 
     def plain_cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
         """The term computed from its definition, bead by bead (for the tests; :meth:`cost` is the fast form)."""
         s_ids = tuple(sids[i0 : i0 + di])
         t_ids = tuple(tids[j0 : j0 + dj])
-        a = self._side(self.S, self.Sn, self.T, self.st, self.pt, s_ids, t_ids)
-        b = self._side(self.T, self.Tn, self.S, self.ts, self.ps, t_ids, s_ids)
+        a = self._a.plain(s_ids, t_ids)
+        b = self._b.plain(t_ids, s_ids)
         return -self.w * 0.5 * (a + b)
 
     def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
         """The term of the bead ``sids[i0:i0+di]`` : ``tids[j0:j0+dj]``: the sums of its sentences given the
-        other side's group (:meth:`_Side.one`), each computed once."""
-        g = (sids[i0],) if di == 1 else tuple(sids[i0 : i0 + di])
-        h = (tids[j0],) if dj == 1 else tuple(tids[j0 : j0 + dj])
-        return -self.w * 0.5 * (self._a.total(g, h) + self._b.total(h, g))
+        other side's group, each computed once (:meth:`single` for a 1:1 pair, :meth:`_Side.group`)."""
+        if not di or not dj:  # not a bead the search scores (the tests ask for it)
+            return self.plain_cost(sids, i0, di, tids, j0, dj)
+        if di == 1:
+            s = sids[i0]
+            if dj == 1:
+                a, b = self.single(s, tids[j0])
+                return -self.w * 0.5 * (a + b)
+            h = tuple(tids[j0 : j0 + dj])
+            a = 0.0
+            for t in h:
+                a += self.single(s, t)[0]
+            return -self.w * 0.5 * (a + self._b.group(h, s, self._ns))
+        g = tuple(sids[i0 : i0 + di])
+        if dj == 1:
+            t = tids[j0]
+            b = 0.0
+            for s in g:
+                b += self.single(s, t)[1]
+            return -self.w * 0.5 * (self._a.group(g, t, self._nt) + b)
+        h = tuple(tids[j0 : j0 + dj])
+        a = 0.0
+        for t in h:
+            a += self._a.group(g, t, self._nt)
+        b = 0.0
+        for s in g:
+            b += self._b.group(h, s, self._ns)
+        return -self.w * 0.5 * (a + b)
+
+
+#: a sum not computed yet (:meth:`Model1Term.single`)
+_NAN = array("d", [math.nan])
 
 
 class _Side:
     """One direction of the term in its fast form: the words of B's sentences given groups of A's sentences.
 
     For a sentence ``k`` of B and a group ``g`` of A's sentences the sum of ``cf * log(1 - lambda + lambda
-    * P(f | g) / P(f))`` over the words f of ``k`` is computed once (:meth:`one`), from the per-word sums
-    ``sum over the words e of A's sentence i of count(e) * t(f | e)``, computed once per pair ``(i, k)``
-    (:meth:`pair`); a bead adds the sums of its sentences of B. Many beads share a pair and a group: a
-    sentence of B is in up to ``max_side`` beads of each type at each row of the band.
+    * P(f | g) / P(f))`` over the words f of ``k`` (:meth:`one`) reads, for each word, Model 1's sums ``sum
+    over the words e of A's sentence i of count(e) * t(f | e)`` of the sentences i of g, computed once per
+    sentence i (:meth:`sums`); a bead adds the sums of its sentences of B. Many beads share a sentence and a
+    group: a sentence of B is in up to ``max_side`` beads of each type at each row of the band, so those of
+    groups are kept (:meth:`group`), those of single sentences by :meth:`Model1Term.single`.
     """
 
-    def __init__(self, A, An, B, table, prob, lam):
-        self.A, self.An, self.table, self.lam = A, An, table, lam
+    def __init__(self, An, B, table, prob, lam):
+        self.An, self.lam = An, lam
         self.rest = 1.0 - lam
         self.logrest = math.log(self.rest) if self.rest > 0 else -math.inf
-        # per sentence of B: its distinct words with Model 1's translation table row, counts, NULL
-        # probability and unigram probability
+        # per sentence of B: its distinct words with their counts, Model 1's NULL probability and unigram
+        # probability
         self.words = []
         for c in B:
-            fs = [f for f in c]
-            self.words.append((
-                [table.get(f) or {} for f in fs],
-                [c[f] for f in fs],
-                [(table.get(f) or {}).get(NULL, 0.0) for f in fs],
-                [prob[f] for f in fs],
-                fs,
-            ))
+            fs = list(c)
+            self.words.append((fs, [c[f] for f in fs], [(table.get(f) or {}).get(NULL, 0.0) for f in fs],
+                               [prob[f] for f in fs]))
         self.size = [sum(w[1]) for w in self.words]  # words per sentence of B
-        self._pairs = _Memo(1 << 15)
-        self.ones: dict[tuple, float] = {}  # (group, k) -> one(group, k); emptied beyond _ONES entries
-        # the table by generating word: e -> [(f, t(f | e))], for the sums of one sentence of A (:meth:`sums`)
-        by_e: dict[int, list] = {}
+        self.other: list = []  # the words of A's sentences (set by Model1Term)
+        self._groups = _Memo(1 << 15)  # (group, k) -> one(group, k), keyed by an int
+        # the table by generating word: e -> ([f], [t(f | e)]), for the sums of one sentence of A (:meth:`sums`)
+        by_e: dict[int, tuple[list, list]] = {}
         for f, probs in table.items():
             for e, p in probs.items():
                 if e != NULL:
-                    by_e.setdefault(e, []).append((f, p))
+                    x = by_e.get(e)
+                    if x is None:
+                        x = by_e[e] = ([], [])
+                    x[0].append(f)
+                    x[1].append(p)
         self.by_e = by_e
-        self._sums = _Memo(64)  # the search needs those of the sentences of about one band's width
+        self.table = table
+        self._sums = _Memo(128)  # the search needs those of the sentences of about one band's width
 
     def sums(self, i: int) -> dict[int, float]:
         """``sum over the words e of A's sentence i of count(e) * t(f | e)`` for every word f it can generate."""
@@ -278,90 +395,104 @@ class _Side:
             d = {}
             get = d.get
             by_e = self.by_e
-            for e, ce in self.A[i].items():
-                for f, p in by_e.get(e, ()):
-                    d[f] = get(f, 0.0) + ce * p
+            es, ces = self.other[i][0], self.other[i][1]
+            for e, ce in zip(es, ces):
+                x = by_e.get(e)
+                if x is not None:
+                    for f, p in zip(x[0], x[1]):
+                        d[f] = get(f, 0.0) + ce * p
             self._sums.put(i, d)
         return d
 
-    def pair(self, i: int, k: int) -> list[float]:
-        """``sum over e of count(e) * t(f | e)`` for each word f of B's sentence k, over A's sentence i."""
-        key = (i, k)
-        y = self._pairs.get(key)
-        if y is None:
-            get = self.sums(i).get
-            y = [get(f, 0.0) for f in self.words[k][4]]
-            self._pairs.put(key, y)
-        return y
-
     def one(self, g: tuple, k: int) -> float:
         """The sum over the words of B's sentence k given the group g of A's sentences."""
-        key = (g, k)
-        v = self.ones.get(key)
-        if v is None:
-            _, counts, nulls, probs, _ = self.words[k]
-            La = 0
-            for i in g:
-                La += self.An[i]
-            scale = self.lam / (La + 1)
-            rest = self.rest
-            log = math.log
-            if len(g) == 1:
-                xs = self.pair(g[0], k)
-                v = 0.0
-                for cf, x0, x, pf in zip(counts, nulls, xs, probs):
-                    v += cf * log(rest + scale * (x0 + x) / pf)
-            elif len(g) == 2:
-                y0 = self.pair(g[0], k)
-                y1 = self.pair(g[1], k)
-                v = 0.0
-                for cf, x0, a, b, pf in zip(counts, nulls, y0, y1, probs):
-                    v += cf * log(rest + scale * (x0 + a + b) / pf)
-            else:
-                ys = [self.pair(i, k) for i in g]
-                v = 0.0
-                for n, (cf, x0, pf) in enumerate(zip(counts, nulls, probs)):
-                    x = x0
-                    for y in ys:
-                        x += y[n]
-                    v += cf * log(rest + scale * x / pf)
-            if len(self.ones) >= _ONES:
-                self.ones.clear()
-            self.ones[key] = v
-        return v
-
-    def total(self, g: tuple, ks: tuple) -> float:
-        """The sum of :meth:`one` over the sentences ``ks`` of B given the group g (the cache looked up here
-        first: this is the search's innermost call)."""
-        ones = self.ones
-        tot = 0.0
-        for k in ks:
-            v = ones.get((g, k))
-            if v is None:
-                v = self.one(g, k)
-            tot += v
-        return tot
-
-    def upper_group(self, g: tuple, ks: tuple) -> float:
-        """An upper bound of the sum of :meth:`one` over the sentences ``ks`` of B given the group g."""
-        ones = self.ones
-        if len(g) == 1:
-            tot = self.total(g, ks)
-            return tot + 1e-9 * abs(tot) + 1e-9
+        fs, counts, nulls, probs = self.words[k]
         La = 0
         for i in g:
             La += self.An[i]
-        extra = math.log(1.0 + (len(g) - 1) / (La + 1)) - (len(g) - 1) * self.logrest
+        scale = self.lam / (La + 1)
+        rest = self.rest
+        log = math.log
+        v = 0.0
+        bare = 0  # words nothing explains: log(1 - lambda) each
+        if len(g) == 1:
+            get = self.sums(g[0]).get
+            for f, cf, x0, pf in zip(fs, counts, nulls, probs):
+                x = x0 + get(f, 0.0)
+                if x:
+                    v += cf * log(rest + scale * x / pf)
+                else:
+                    bare += cf
+        elif len(g) == 2:
+            get0 = self.sums(g[0]).get
+            get1 = self.sums(g[1]).get
+            for f, cf, x0, pf in zip(fs, counts, nulls, probs):
+                x = x0 + get0(f, 0.0) + get1(f, 0.0)
+                if x:
+                    v += cf * log(rest + scale * x / pf)
+                else:
+                    bare += cf
+        else:
+            gets = [self.sums(i).get for i in g]
+            for f, cf, x0, pf in zip(fs, counts, nulls, probs):
+                x = x0
+                for get in gets:
+                    x += get(f, 0.0)
+                if x:
+                    v += cf * log(rest + scale * x / pf)
+                else:
+                    bare += cf
+        if bare:
+            v += bare * self.logrest
+        return v
+
+    def group(self, g: tuple, k: int, n: int) -> float:
+        """:meth:`one` of a group g of A's sentences (their first sentence and their number are the key: a
+        unit's sentences increase), kept while the search sweeps past (``n``: the number of B's sentences)."""
+        key = ((g[0] << 3) | len(g)) * n + k
+        v = self._groups.get(key)
+        if v is None:
+            v = self.one(g, k)
+            self._groups.put(key, v)
+        return v
+
+    def extra(self, g) -> float:
+        """What a word of B may gain at most from being given the group g instead of one of its sentences
+        (:meth:`Model1Term.bound`): ``log(1 + (|g| - 1) / (1 + |g|'s words)) - (|g| - 1) * log(1 - lambda)``."""
+        La = 0
+        for i in g:
+            La += self.An[i]
+        return math.log(1.0 + (len(g) - 1) / (La + 1)) - (len(g) - 1) * self.logrest
+
+    def plain(self, a_ids: tuple, b_ids: tuple) -> float:
+        """Sum over the words f of B's sentences of log(1 - lambda + lambda * P(f | A's sentences) / P(f)).
+
+        The plain computation (the definition); :meth:`one` is the fast form, which gives the same sum up to
+        the order of the float additions (``tests/test_align_model1.py`` compares them).
+        """
+        La = 0
+        merged: Counter = Counter()
+        for k in a_ids:
+            La += self.An[k]
+            fs, counts = self.other[k][0], self.other[k][1]
+            merged.update(dict(zip(fs, counts)))
+        lam = self.lam
+        scale = lam / (La + 1)
+        rest = 1.0 - lam
         tot = 0.0
-        for k in ks:
-            tot += self.size[k] * extra
-            for i in g:
-                key = ((i,), k)
-                v = ones.get(key)
-                if v is None:
-                    v = self.one((i,), k)
-                tot += v
-        return tot + 1e-9 * abs(tot) + 1e-6
+        for k in b_ids:
+            fs, counts, _, probs = self.words[k]
+            for f, cf, pf in zip(fs, counts, probs):
+                probs_f = self.table.get(f)
+                x = 0.0
+                if probs_f:
+                    x = probs_f.get(NULL, 0.0)
+                    for e, ce in merged.items():
+                        p = probs_f.get(e)
+                        if p:
+                            x += ce * p
+                tot += cf * math.log(rest + scale * x / pf)
+        return tot
 
     def upper(self) -> list[float]:
         """Per sentence of B, an upper bound of :meth:`one` over every group of A's sentences.
@@ -374,7 +505,7 @@ class _Side:
         lam, rest, log = self.lam, self.rest, math.log
         out = []
         mass = 1.0 + 1e-6  # the float sums of the trained tables may pass 1 by a rounding error
-        for _, counts, _, probs, _ in self.words:
+        for _, counts, _, probs in self.words:
             if not counts or lam <= 0:
                 out.append(sum(cf * log(rest) for cf in counts) if rest > 0 else 0.0)
                 continue

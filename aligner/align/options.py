@@ -50,6 +50,7 @@ DEFAULT_OPTIONS: dict = {
     "m1_min_score": 0.5,  # training beads: 1:1 beads of the first pass with at least this posterior
     "m1_max_beads": 5000,  # a fixed sample of them beyond this
     "m1_prefix": 0,  # words cut to this many letters; 0 = whole words
+    "m1_window": 8,  # half-width of the band of the realign pass around the first pass's path, with Model 1
     # same-language pairs (two translations in one language, KJV against WEB): each bead's cost gets
     # w_overlap * (tau_overlap - share), share = 2 * shared anchor weight / (both sides' anchor weight), a
     # rarity-weighted Dice over the anchors (cost.overlap_share). The anchor gains add up, so a merged bead
