@@ -58,14 +58,23 @@ def train(pairs: Sequence[tuple[Counter, Counter]], iters: int) -> dict[int, dic
     EM from uniform translation probabilities; entries below 1e-4 are dropped at the end (:func:`train_both`,
     which trains the other direction on the same pairs too).
     """
-    return train_both(pairs, iters)[0]
+    out: dict[int, dict[int, float]] = {}
+    for e, row in train_both(pairs, iters)[0].items():
+        for f, p in row.items():
+            out.setdefault(f, {})[e] = p
+    return out
 
 
-def train_both(pairs, iters):
-    """Model 1 both ways from sentence pairs of word ids: (t(f | e) as {f: {e: p}}, t(e | f) as {e: {f: p}})."""
-    # every pair (e, f) seen together, with e = NULL or f = NULL (not both) for the empty word of either side,
-    # numbered in blocks by e (one e's pairs consecutive, in the order first seen): first the index in its block
-    local: dict[int, dict[int, int]] = {NULL: {}}
+def train_both(pairs: Sequence[tuple[Counter, Counter]], iters: int) -> tuple[dict, dict]:
+    """Model 1 both ways from sentence pairs of word ids, by generating word: ``{e: {f: t(f | e)}}`` and
+    ``{f: {e: t(e | f)}}`` (NULL = 0 generates too). EM from uniform translation probabilities, ``iters``
+    iterations; entries below 1e-4 are dropped at the end.
+
+    Both directions share one numbering of the word pairs seen together (an array of probabilities each):
+    per pair (e, f), with e = NULL or f = NULL (not both) for the empty word of either side, numbered in blocks
+    by e (one e's pairs consecutive, in the order first seen), so t(f | e) is normalised block by block.
+    """
+    local: dict[int, dict[int, int]] = {NULL: {}}  # e -> {f: index in e's block}
     for es, fs in pairs:
         d = local[NULL]
         for f in fs:
@@ -79,15 +88,15 @@ def train_both(pairs, iters):
                 if f not in d:
                     d[f] = len(d)
     off: dict[int, int] = {}
-    f_of = array("i")
+    f_of: list[int] = []  # the word ids themselves (no new int objects)
     blocks = []
     for e in sorted(local):
         off[e] = len(f_of)
         f_of.extend(local[e])
         blocks.append((e, off[e], len(f_of)))
     size = len(f_of)
-    # each bead: for t(f | e) its pair ids by target word (rows: NULL then the source words), for t(e | f) by
-    # source word (rows: NULL then the target words), with the weights of the rows (the words' counts)
+    # each bead: for t(f | e) its pair ids by target word (each row: NULL, then the source words), for t(e | f)
+    # by source word (each row: NULL, then the target words), with the counts of the words
     st_beads = []
     ts_beads = []
     for es, fs in pairs:
@@ -118,32 +127,36 @@ def train_both(pairs, iters):
             n_f[NULL] += 1
         k = b - a - (e != NULL)
         if k:
-            u = 1.0 / k
-            for p in range(a + (e != NULL), b):
-                t_st[p] = u
+            t_st[a + (e != NULL) : b] = array("d", [1.0 / k]) * k
     t_ts = array("d", bytes(8 * size))
     a0 = blocks[0][2] if blocks and blocks[0][0] == NULL else 0
-    for p in range(a0, size):
-        t_ts[p] = 1.0 / n_f[f_of[p]]
+    t_ts[a0:] = array("d", [1.0 / n_f[f] for f in f_of[a0:]])
     st = _em(st_beads, t_st, iters, size, lambda c: _by_blocks(c, blocks))
+    del st_beads
     ts = _em(ts_beads, t_ts, iters, size, lambda c: _by_target(c, f_of, len(n_f)))
-    st_table: dict[int, dict[int, float]] = {}
-    ts_table: dict[int, dict[int, float]] = {}
+    del ts_beads
+    gen_st: dict[int, dict[int, float]] = {}
+    gen_ts: dict[int, dict[int, float]] = {}
     for e, a, b in blocks:
-        for p in range(a, b):
-            f = f_of[p]
-            x = st[p]
+        row = {}
+        for f, x, y in zip(f_of[a:b], st[a:b], ts[a:b]):
             if x > 1e-4 and f != NULL:
-                st_table.setdefault(f, {})[e] = x
-            y = ts[p]
+                row[f] = x
             if y > 1e-4 and e != NULL:
-                ts_table.setdefault(e, {})[f] = y
-    return st_table, ts_table
+                r = gen_ts.get(f)
+                if r is None:
+                    r = gen_ts[f] = {}
+                r[e] = y
+        if row:
+            gen_st[e] = row
+    return gen_st, gen_ts
 
 
 def _em(beads, t, iters, size, normalise):
+    """``iters`` EM iterations of one direction: per bead and generated word f (count cf), with its row of
+    pair ids (the generating words e, counts ce), ``d = sum of ce * t``, each pair's count ``cf * ce * t / d``."""
     for _ in range(iters):
-        r = array("d", bytes(8 * size))  # sum over the occurrences of a pair of count(f) * count(e) / d
+        r = array("d", bytes(8 * size))  # per pair, the sum of cf * ce / d over its occurrences
         for ces, cfs, P, ones in beads:
             ne = len(ces)
             tv = list(map(t.__getitem__, P))
@@ -168,6 +181,7 @@ def _em(beads, t, iters, size, normalise):
 
 
 def _by_blocks(c, blocks):
+    """t(f | e): the counts normalised per generating word e (a block of pair ids)."""
     out = array("d")
     for _, a, b in blocks:
         blk = c[a:b]
@@ -177,10 +191,12 @@ def _by_blocks(c, blocks):
 
 
 def _by_target(c, f_of, n):
+    """t(e | f): the counts normalised per generating word f (pairs of every block)."""
     tot = [0.0] * n
     for f, x in zip(f_of, c):
         tot[f] += x
-    return array("d", [x / tot[f] if tot[f] > 0 else 0.0 for f, x in zip(f_of, c)])
+    inv = [1.0 / x if x > 0 else 0.0 for x in tot]
+    return array("d", map(mul, c, map(inv.__getitem__, f_of)))
 
 
 def _ids(words: list[str], vocab: dict[str, int]) -> Counter:
@@ -220,7 +236,7 @@ class Model1Term:
         del sw, tw
         self.Sn = [sum(c.values()) for c in S]
         self.Tn = [sum(c.values()) for c in T]
-        st, ts = train_both([(S[i], T[j]) for i, j in ones], opts["m1_iters"])  # t(f | e): {f: {e: p}}, t(e | f)
+        st, ts = train_both([(S[i], T[j]) for i, j in ones], opts["m1_iters"])  # {e: {f: t(f | e)}}, {f: {e: t(e | f)}}
         ps = _unigram(S, len(vs) + 2)  # word id -> its probability in its text (add one)
         pt = _unigram(T, len(vt) + 2)
         # the fast form (:meth:`cost`): per side, each sentence's distinct words with their counts, Model 1's
@@ -360,47 +376,49 @@ class _Side:
     groups are kept (:meth:`group`), those of single sentences by :meth:`Model1Term.single`.
     """
 
-    def __init__(self, An, B, table, prob, lam):
+    def __init__(self, An, B, gen, prob, lam):
         self.An, self.lam = An, lam
         self.rest = 1.0 - lam
         self.logrest = math.log(self.rest) if self.rest > 0 else -math.inf
+        # Model 1's table by generating word (e -> {f: t(f | e)}; NULL's row apart)
+        self.gen = {e: row for e, row in gen.items() if e != NULL}
+        self.null = gen.get(NULL, {})
         # per sentence of B: its distinct words with their counts, Model 1's NULL probability and unigram
         # probability
         self.words = []
+        null = self.null
         for c in B:
             fs = list(c)
-            self.words.append((fs, [c[f] for f in fs], [(table.get(f) or {}).get(NULL, 0.0) for f in fs],
-                               [prob[f] for f in fs]))
+            self.words.append((fs, [c[f] for f in fs], [null.get(f, 0.0) for f in fs], [prob[f] for f in fs]))
         self.size = [sum(w[1]) for w in self.words]  # words per sentence of B
         self.other: list = []  # the words of A's sentences (set by Model1Term)
-        self._groups = _Memo(1 << 15)  # (group, k) -> one(group, k), keyed by an int
-        # the table by generating word: e -> ([f], [t(f | e)]), for the sums of one sentence of A (:meth:`sums`)
-        by_e: dict[int, tuple[list, list]] = {}
-        for f, probs in table.items():
-            for e, p in probs.items():
-                if e != NULL:
-                    x = by_e.get(e)
-                    if x is None:
-                        x = by_e[e] = ([], [])
-                    x[0].append(f)
-                    x[1].append(p)
-        self.by_e = by_e
-        self.table = table
-        self._sums = _Memo(128)  # the search needs those of the sentences of about one band's width
+        self._groups = _Memo(1 << 13)  # (group, k) -> one(group, k), keyed by an int
+        self._sums = _Memo(64)  # the search needs those of the sentences of about one band's width
 
     def sums(self, i: int) -> dict[int, float]:
-        """``sum over the words e of A's sentence i of count(e) * t(f | e)`` for every word f it can generate."""
+        """``sum over the words e of A's sentence i of count(e) * t(f | e)`` for every word f it can generate.
+
+        Built from the rows of the table with dict operations (the rows of one sentence's words share few
+        words), adding where they do, in the order of the sentence's words."""
         d = self._sums.get(i)
         if d is None:
             d = {}
-            get = d.get
-            by_e = self.by_e
+            gen = self.gen
             es, ces = self.other[i][0], self.other[i][1]
             for e, ce in zip(es, ces):
-                x = by_e.get(e)
-                if x is not None:
-                    for f, p in zip(x[0], x[1]):
-                        d[f] = get(f, 0.0) + ce * p
+                row = gen.get(e)
+                if row is None:
+                    continue
+                if ce != 1:
+                    row = {f: ce * p for f, p in row.items()}
+                common = d.keys() & row.keys()
+                if common:
+                    old = {f: d[f] for f in common}
+                    d.update(row)
+                    for f, x in old.items():
+                        d[f] = x + row[f]
+                else:
+                    d.update(row)
             self._sums.put(i, d)
         return d
 
@@ -483,14 +501,11 @@ class _Side:
         for k in b_ids:
             fs, counts, _, probs = self.words[k]
             for f, cf, pf in zip(fs, counts, probs):
-                probs_f = self.table.get(f)
-                x = 0.0
-                if probs_f:
-                    x = probs_f.get(NULL, 0.0)
-                    for e, ce in merged.items():
-                        p = probs_f.get(e)
-                        if p:
-                            x += ce * p
+                x = self.null.get(f, 0.0)
+                for e, ce in merged.items():
+                    p = self.gen.get(e, {}).get(f)
+                    if p:
+                        x += ce * p
                 tot += cf * math.log(rest + scale * x / pf)
         return tot
 
