@@ -80,20 +80,18 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
     t01 = next(t for t, (di, dj, _) in enumerate(types) if di == 0 and dj == 1)
     # the target block (features, penalty, largest gain) of a bead ending at column j, per width dj,
     # looked up once per column instead of once per bead; None where the bead would merge atoms
-    tcols: dict[int, list] = {}
-    for _, _, dj, _ in match_types:
-        if dj in tcols:
-            continue
-        col: list = [None] * (m + 1)
-        for j in range(dj, m + 1):
-            if Tat is not None and dj > 1 and Tat[j] > Tat[j - dj]:
-                continue
-            col[j] = block(T, j - dj, dj)
-        tcols[dj] = col
+    def tblock(dj, j):
+        if Tat is not None and dj > 1 and Tat[j] > Tat[j - dj]:
+            return None
+        return block(T, j - dj, dj)
+
+    columns = _Columns({dj for _, _, dj, _ in match_types}, m, tblock)
+    tcols = columns.cols
     D: list[list[float]] = []
     B: list[list[int]] = []
     for i in range(n + 1):
         a, b = lo[i], hi[i]
+        columns.row(a, b)
         row = [_INF] * (b - a + 1)
         back = [-1] * (b - a + 1)
         prow = D[i - 1] if i else None
@@ -290,12 +288,8 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
         if (di == 0 or dj == 0) and di + dj != 1:  # pragma: no cover - Model has no such types
             raise ValueError(f"bead type {di}:{dj} is not supported")
     # target blocks (features, unmatched penalty) of the bead ending at column j, per width dj
-    tblocks: dict[int, list] = {}
-    for dj in {dj for _, dj, _ in types if dj}:
-        col = [None] * (m + 1)
-        for j in range(dj, m + 1):
-            col[j] = block(T, j - dj, dj)
-        tblocks[dj] = col
+    columns = _Columns({dj for _, dj, _ in types if dj}, m, lambda dj, j: block(T, j - dj, dj))
+    tblocks = columns.cols
 
     # forward, computing (and keeping) every bead's cost / temp once: W[i][(j - lo[i]) * K + t]
     # is that of the bead of type t ending at (i, j)
@@ -303,6 +297,7 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
     W: list[array] = []
     for i in range(n + 1):
         a, b = lo[i], hi[i]
+        columns.row(a, b)
         width = b - a + 1
         row = [NEG] * width
         wrow = array("d", bytes(8 * width * K))
@@ -440,6 +435,36 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
         lp = A[pi][pj - lo[pi]] - cw + Bk[i][j - lo[i]] - logz
         out.append(min(1.0, max(0.0, math.exp(min(0.0, lp)))))
     return out
+
+
+class _Columns:
+    """The blocks of the target units a bead ending at column j covers, per width: made for the columns of the
+    band's current row and dropped once the band has passed them (its ``lo`` does not decrease), so a long
+    text never holds them all at once (:meth:`Model.block` keeps those of single units only)."""
+
+    __slots__ = ("cols", "make", "low")
+
+    def __init__(self, widths, m: int, make):
+        self.cols = {dj: [_UNSET] * (m + 1) for dj in widths}
+        self.make = make  # make(dj, j): the block of the units j - dj .. j - 1 (None: no bead ends there)
+        self.low = 0
+
+    def row(self, a: int, b: int) -> None:
+        """Make the columns ``a..b`` (from ``dj`` on: no bead of width dj ends before it); forget those before a."""
+        if a > self.low:
+            gone = [_UNSET] * (a - self.low)
+            for col in self.cols.values():
+                col[self.low : a] = gone
+            self.low = a
+        make = self.make
+        for dj, col in self.cols.items():
+            for j in range(a if a > dj else dj, b + 1):
+                if col[j] is _UNSET:
+                    col[j] = make(dj, j)
+
+
+#: a column not made yet (:class:`_Columns`)
+_UNSET = object()
 
 
 def _full_band(n: int, m: int) -> tuple[list[int], list[int]]:

@@ -309,16 +309,33 @@ class Model1Term:
         (every log ratio is at least ``log(1 - lambda)``): the sums of the bead's 1:1 pairs (:meth:`single`),
         computed once.
         """
-        single = self.single
+        rows, t0s = self._rows, self._t0
+        ts = tids[j0 : j0 + dj]
         tot = 0.0
         for s in sids[i0 : i0 + di]:
-            for t in tids[j0 : j0 + dj]:
-                a, b = single(s, t)
+            for t in ts:
+                row = rows[s]
+                if row is not None:  # Model1Term.single, written out
+                    k = 2 * (t - t0s[s])
+                    if 0 <= k < len(row):
+                        a = row[k]
+                        if a == a:
+                            tot += a + row[k + 1]
+                            continue
+                a, b = self.single(s, t)
                 tot += a + b
         if di > 1:
-            tot += self._a.extra(sids[i0 : i0 + di]) * sum([self._a.size[t] for t in tids[j0 : j0 + dj]])
+            size = self._a.size
+            n = 0
+            for t in ts:
+                n += size[t]
+            tot += self._a.extra(sids, i0, di) * n
         if dj > 1:
-            tot += self._b.extra(tids[j0 : j0 + dj]) * sum([self._b.size[s] for s in sids[i0 : i0 + di]])
+            size = self._b.size
+            n = 0
+            for s in sids[i0 : i0 + di]:
+                n += size[s]
+            tot += self._b.extra(tids, j0, dj) * n
         return -self.w * 0.5 * (tot + 1e-9 * abs(tot) + 1e-6)
 
     def plain_cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
@@ -394,6 +411,7 @@ class _Side:
         self.other: list = []  # the words of A's sentences (set by Model1Term)
         self._groups = _Memo(1 << 13)  # (group, k) -> one(group, k), keyed by an int
         self._sums = _Memo(64)  # the search needs those of the sentences of about one band's width
+        self._extra: dict[int, float] = {}
 
     def sums(self, i: int) -> dict[int, float]:
         """``sum over the words e of A's sentence i of count(e) * t(f | e)`` for every word f it can generate.
@@ -474,13 +492,18 @@ class _Side:
             self._groups.put(key, v)
         return v
 
-    def extra(self, g) -> float:
-        """What a word of B may gain at most from being given the group g instead of one of its sentences
-        (:meth:`Model1Term.bound`): ``log(1 + (|g| - 1) / (1 + |g|'s words)) - (|g| - 1) * log(1 - lambda)``."""
-        La = 0
-        for i in g:
-            La += self.An[i]
-        return math.log(1.0 + (len(g) - 1) / (La + 1)) - (len(g) - 1) * self.logrest
+    def extra(self, ids: Sequence[int], i0: int, di: int) -> float:
+        """What a word of B may gain at most from being given the group ``ids[i0:i0+di]`` of A's sentences instead
+        of one of them (:meth:`Model1Term.bound`): ``log(1 + (|g| - 1) / (1 + |g|'s words)) - (|g| - 1) *
+        log(1 - lambda)``, kept by the group's first sentence and size."""
+        key = ids[i0] * 8 + di
+        v = self._extra.get(key)
+        if v is None:
+            La = 0
+            for i in ids[i0 : i0 + di]:
+                La += self.An[i]
+            v = self._extra[key] = math.log(1.0 + (di - 1) / (La + 1)) - (di - 1) * self.logrest
+        return v
 
     def plain(self, a_ids: tuple, b_ids: tuple) -> float:
         """Sum over the words f of B's sentences of log(1 - lambda + lambda * P(f | A's sentences) / P(f)).
