@@ -38,6 +38,8 @@ from operator import mul
 from .features import _TOKEN_RE, _norm_word
 
 NULL = 0
+_ZERO = array("d", [0.0])  # times n: n zeros (bytes(8 * n) would be a second copy while it is made)
+_ZERO_I = array("i", [0])
 _ONES = 1 << 17  # at most this many sums of one sentence given a group are kept, per direction
 
 
@@ -72,91 +74,107 @@ def train_both(pairs: Sequence[tuple[Counter, Counter]], iters: int) -> tuple[di
 
     Both directions share one numbering of the word pairs seen together (an array of probabilities each):
     per pair (e, f), with e = NULL or f = NULL (not both) for the empty word of either side, numbered in blocks
-    by e (one e's pairs consecutive, in the order first seen), so t(f | e) is normalised block by block.
+    by e (one e's pairs consecutive, in the order first seen), so t(f | e) is normalised block by block. The
+    blocks are numbered one source word at a time (from where it is in the beads), so only one block's
+    numbering is held at once: a long text has millions of pairs.
     """
-    local: dict[int, dict[int, int]] = {NULL: {}}  # e -> {f: index in e's block}
-    for es, fs in pairs:
-        d = local[NULL]
-        for f in fs:
-            if f not in d:
-                d[f] = len(d)
-        for e in es:
-            d = local.get(e)
-            if d is None:
-                d = local[e] = {NULL: 0}
-            for f in fs:
-                if f not in d:
-                    d[f] = len(d)
-    off: dict[int, int] = {}
-    f_of: list[int] = []  # the word ids themselves (no new int objects)
-    blocks = []
-    for e in sorted(local):
-        off[e] = len(f_of)
-        f_of.extend(local[e])
-        blocks.append((e, off[e], len(f_of)))
-    size = len(f_of)
-    # each bead: for t(f | e) its pair ids by target word (each row: NULL, then the source words), for t(e | f)
-    # by source word (each row: NULL, then the target words), with the counts of the words
+    # each bead: its words and counts, and the ids of its pairs: for t(f | e) by target word (each row: NULL,
+    # then the source words), for t(e | f) by source word (each row: NULL, then the target words)
     st_beads = []
     ts_beads = []
-    for es, fs in pairs:
-        fl = list(fs)
-        el = list(es)
-        d, o = local[NULL], off[NULL]
-        rows = [[o + d[f] for f in fl]]
-        ts_rows = []
-        for e in el:
-            d, o = local[e], off[e]
-            r = [o + d[f] for f in fl]
-            rows.append(r)
-            ts_rows.append(o)  # (e, NULL)
-            ts_rows.extend(r)
-        ces = [1] + [es[e] for e in el]
-        cfs = [1] + [fs[f] for f in fl]
-        st_beads.append((ces, [fs[f] for f in fl], array("i", chain.from_iterable(zip(*rows))),
-                         all(c == 1 for c in ces)))
-        ts_beads.append((cfs, [es[e] for e in el], array("i", ts_rows), all(c == 1 for c in cfs)))
-    del local
-    # uniform start: t(f | e) = 1 / (the number of target words seen with e), t(e | f) likewise
-    n_f = [0] * (max(f_of) + 1 if size else 1)
-    t_st = array("d", bytes(8 * size))
-    for e, a, b in blocks:
-        if e != NULL:
-            for p in range(a + 1, b):
-                n_f[f_of[p]] += 1
-            n_f[NULL] += 1
-        k = b - a - (e != NULL)
-        if k:
-            t_st[a + (e != NULL) : b] = array("d", [1.0 / k]) * k
-    t_ts = array("d", bytes(8 * size))
-    a0 = blocks[0][2] if blocks and blocks[0][0] == NULL else 0
-    t_ts[a0:] = array("d", [1.0 / n_f[f] for f in f_of[a0:]])
-    st = _em(st_beads, t_st, iters, size, lambda c: _by_blocks(c, blocks))
+    where: dict[int, list[tuple[int, int]]] = {}  # source word -> (bead, its row in the bead)
+    for k, (es, fs) in enumerate(pairs):
+        ces = [1] + list(es.values())
+        cfs = [1] + list(fs.values())
+        st_beads.append((ces, cfs[1:], _ZERO_I * (len(ces) * len(fs)), all(c == 1 for c in ces)))
+        ts_beads.append((cfs, ces[1:], _ZERO_I * (len(es) * len(cfs)), all(c == 1 for c in cfs)))
+        for r, e in enumerate(es, start=1):
+            x = where.get(e)
+            if x is None:
+                where[e] = [(k, r)]
+            else:
+                x.append((k, r))
+    fls = [list(fs) for _, fs in pairs]
+    f_of: list[int] = []  # per pair id, its f (the word ids themselves: no new int objects)
+    blocks = []
+    d: dict[int, int] = {}  # NULL's block: f -> index in the block, in the order first seen
+    for k, fl in enumerate(fls):
+        pst, ne = st_beads[k][2], len(st_beads[k][0])
+        for c, f in enumerate(fl):
+            x = d.get(f)
+            if x is None:
+                x = d[f] = len(d)
+            pst[c * ne] = x
+    f_of.extend(d)
+    blocks.append((NULL, 0, len(f_of)))
+    for e in sorted(where):
+        off = len(f_of)
+        d = {NULL: 0}
+        for k, r in where[e]:
+            fl = fls[k]
+            pst, ne = st_beads[k][2], len(st_beads[k][0])
+            pts = ts_beads[k][2]
+            base = (r - 1) * (len(fl) + 1)
+            pts[base] = off  # (e, NULL)
+            for c, f in enumerate(fl):
+                x = d.get(f)
+                if x is None:
+                    x = d[f] = len(d)
+                pst[c * ne + r] = pts[base + 1 + c] = off + x
+        f_of.extend(d)
+        blocks.append((e, off, len(f_of)))
+    del where, fls, d
+    size = len(f_of)
+    # t(f | e): uniform start (1 / the number of target words seen with e), EM, the entries kept
+    def uniform_st():
+        t = _ZERO * size
+        for e, a, b in blocks:
+            k = b - a - (e != NULL)
+            if k:
+                t[a + (e != NULL) : b] = array("d", [1.0 / k]) * k
+        return t
+
+    t = _em(st_beads, uniform_st, iters, lambda t, r: _by_blocks(t, r, blocks))
     del st_beads
-    ts = _em(ts_beads, t_ts, iters, size, lambda c: _by_target(c, f_of, len(n_f)))
-    del ts_beads
     gen_st: dict[int, dict[int, float]] = {}
-    gen_ts: dict[int, dict[int, float]] = {}
     for e, a, b in blocks:
-        row = {}
-        for f, x, y in zip(f_of[a:b], st[a:b], ts[a:b]):
-            if x > 1e-4 and f != NULL:
-                row[f] = x
-            if y > 1e-4 and e != NULL:
+        row = {f: x for f, x in zip(f_of[a:b], t[a:b]) if x > 1e-4 and f != NULL}
+        if row:
+            gen_st[e] = row
+    # t(e | f) likewise
+    n_f = [0] * (max(f_of) + 1 if size else 1)  # the number of source words seen with f
+    for e, a, b in blocks[1:]:
+        for f in f_of[a:b]:
+            n_f[f] += 1
+    inv_n = [1.0 / x if x else 0.0 for x in n_f]
+
+    def uniform_ts():
+        t = _ZERO * size  # (NULL, f) is not a pair of this direction
+        for _, a, b in blocks[1:]:
+            t[a:b] = array("d", map(inv_n.__getitem__, f_of[a:b]))
+        return t
+
+    t = _em(ts_beads, uniform_ts, iters, lambda t, r: _by_target(t, r, f_of, len(n_f), blocks))
+    del ts_beads
+    gen_ts: dict[int, dict[int, float]] = {}
+    for e, a, b in blocks[1:]:
+        for f, y in zip(f_of[a:b], t[a:b]):
+            if y > 1e-4:
                 r = gen_ts.get(f)
                 if r is None:
                     r = gen_ts[f] = {}
                 r[e] = y
-        if row:
-            gen_st[e] = row
     return gen_st, gen_ts
 
 
-def _em(beads, t, iters, size, normalise):
-    """``iters`` EM iterations of one direction: per bead and generated word f (count cf), with its row of
-    pair ids (the generating words e, counts ce), ``d = sum of ce * t``, each pair's count ``cf * ce * t / d``."""
+def _em(beads, start, iters, normalise):
+    """``iters`` EM iterations of one direction from ``start()``: per bead and generated word f (count cf), with
+    its row of pair ids (the generating words e, counts ce), ``d = sum of ce * t``, each pair's count ``cf * ce
+    * t / d``; ``normalise(t, r)`` makes the next t of the counts ``t * r``. Only the arrays of one iteration
+    are held (the caller holds none)."""
+    t = start()
     for _ in range(iters):
-        r = array("d", bytes(8 * size))  # per pair, the sum of cf * ce / d over its occurrences
+        r = _ZERO * len(t)  # per pair, the sum of cf * ce / d over its occurrences
         for ces, cfs, P, ones in beads:
             ne = len(ces)
             tv = list(map(t.__getitem__, P))
@@ -176,27 +194,31 @@ def _em(beads, t, iters, size, normalise):
                         for p, ce in zip(P[pos:end], ces):
                             r[p] += k * ce
                 pos = end
-        t = normalise(array("d", map(mul, t, r)))
+        t = normalise(t, r)  # the counts are t * r
+        del r
     return t
 
 
-def _by_blocks(c, blocks):
-    """t(f | e): the counts normalised per generating word e (a block of pair ids)."""
-    out = array("d")
+def _by_blocks(t, r, blocks):
+    """t(f | e): the counts ``t * r`` normalised per generating word e (a block of pair ids)."""
+    out = _ZERO * len(t)
     for _, a, b in blocks:
-        blk = c[a:b]
-        s = sum(blk)
-        out.extend([x / s for x in blk] if s > 0 else blk)
+        c = list(map(mul, t[a:b], r[a:b]))
+        s = sum(c)
+        out[a:b] = array("d", [x / s for x in c] if s > 0 else c)
     return out
 
 
-def _by_target(c, f_of, n):
-    """t(e | f): the counts normalised per generating word f (pairs of every block)."""
+def _by_target(t, r, f_of, n, blocks):
+    """t(e | f): the counts ``t * r`` normalised per generating word f (pairs of every block)."""
     tot = [0.0] * n
-    for f, x in zip(f_of, c):
+    for f, x in zip(f_of, map(mul, t, r)):
         tot[f] += x
     inv = [1.0 / x if x > 0 else 0.0 for x in tot]
-    return array("d", map(mul, c, map(inv.__getitem__, f_of)))
+    out = _ZERO * len(t)
+    for _, a, b in blocks:
+        out[a:b] = array("d", map(mul, map(mul, t[a:b], r[a:b]), map(inv.__getitem__, f_of[a:b])))
+    return out
 
 
 def _ids(words: list[str], vocab: dict[str, int]) -> Counter:
