@@ -29,6 +29,8 @@ _INF = float("inf")
 _NEGLIGIBLE = 40.0
 #: the cost (over the temperature) of a bead left out: its weight is 0, as a float with no infinities to subtract
 _PRUNED = 1e30
+#: a term not computed (Model1Term.bound written out in _dp and posteriors)
+_NAN = array("d", [math.nan])
 
 
 def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tuple,
@@ -74,6 +76,11 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
         lowT = [0.0]
         for u in Tids:
             lowT.append(lowT[-1] + lows[1][u])
+        # Model1Term.bound written out: the terms of the 1:1 beads inside a bead (E: per row, over its band;
+        # NaN where not computed) plus what merging may gain (Model1Term.extras)
+        XA, XB, CSA, CSB = model.emb.extras(Sids, Tids, {di for _, di, _, _ in match_types},
+                                            {dj for _, _, dj, _ in match_types})
+        E: list = [None] * (n + 1)
     # the overlap term of a same-language pair (Model.cost has it too)
     ovl, tau_ovl = model.overlap, model.tau_overlap
     t10 = next(t for t, (di, dj, _) in enumerate(types) if di == 1 and dj == 0)
@@ -94,6 +101,10 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
         columns.row(a, b)
         row = [_INF] * (b - a + 1)
         back = [-1] * (b - a + 1)
+        if lows is not None:
+            erow = E[i] = _NAN * (b - a + 1)
+            if i > 4:
+                E[i - 5] = None
         prow = D[i - 1] if i else None
         plo = lo[i - 1] if i else 0
         phi = hi[i - 1] if i else -1
@@ -169,12 +180,29 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                     if c + lb - gain >= best:
                         continue
                     if di > 1 or dj > 1:  # a closer bound from the bead's sentence pairs
-                        lb = bound(Sids, i - di, di, Tids, pj, dj)
+                        lb = 0.0
+                        for r in range(i - di + 1, i + 1):
+                            er = E[r]
+                            k = j - lo[r]
+                            if k < dj - 1 or k >= len(er):
+                                lb = _NAN
+                                break
+                            lb += sum(er[k - dj + 1 : k + 1])
+                        if lb == lb:
+                            if di > 1:
+                                lb += XA[di][i - di] * (CSA[j] - CSA[pj])
+                            if dj > 1:
+                                lb += XB[dj][pj] * (CSB[i] - CSB[i - di])
+                            lb -= 1e-9 * abs(lb) + 1e-6
+                        else:
+                            lb = bound(Sids, i - di, di, Tids, pj, dj)
                         if ovl:
                             lb += lbo
                         if c + lb - gain >= best:
                             continue
-                    e = emb(Sids, i - di, di, Tids, pj, dj)
+                        e = emb(Sids, i - di, di, Tids, pj, dj)
+                    else:
+                        e = erow[j - a] = emb(Sids, i - 1, 1, Tids, pj, 1)
                     lb = e + lbo if ovl else e
                 if ovl:
                     if c + lb - gain >= best:
@@ -276,6 +304,10 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
         for u in Tids:
             lowT.append(lowT[-1] + lows[1][u])
         cut = _NEGLIGIBLE * temp
+        # Model1Term.bound written out, as in _dp
+        XA, XB, CSA, CSB = model.emb.extras(Sids, Tids, {di for di, dj, _ in types if di and dj},
+                                            {dj for di, dj, _ in types if di and dj})
+        E: list = [None] * (n + 1)
     ovl, tau_ovl = model.overlap, model.tau_overlap
     del_s = indel_costs(model, S, True)
     ins_t = indel_costs(model, T, False)
@@ -301,6 +333,10 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
         width = b - a + 1
         row = [NEG] * width
         wrow = array("d", bytes(8 * width * K))
+        if lows is not None:
+            erow = E[i] = _NAN * width
+            if i > 4:
+                E[i - 5] = None
         specs = []  # the bead types that can end in this row, with what depends on the row only
         for t, (di, dj, prior) in enumerate(types):
             pi = i - di
@@ -364,18 +400,41 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
                     if ovl:
                         c += ovl * (tau_ovl - overlap_share(gain, gs, gt))
                     if emb is not None:
-                        if lows is not None and (di > 1 or dj > 1):
+                        if lows is None:
+                            c += emb(Sids, i - di, di, Tids, pj, dj)
+                        elif di == 1 and dj == 1:
+                            e = erow[j - a] = emb(Sids, i - 1, 1, Tids, pj, 1)
+                            c += e
+                        else:
                             prev = prow[pj - plo]
                             if prev == NEG:
                                 wrow[base + t] = _PRUNED
                                 continue
                             if vals:
                                 top = (max(vals) - prev) * temp - cut  # the bead is negligible if c + its term > -top
-                                if c + (lowS[i] - lowS[i - di]) + (lowT[j] - lowT[pj]) > -top or \
-                                        c + bound(Sids, i - di, di, Tids, pj, dj) > -top:
+                                if c + (lowS[i] - lowS[i - di]) + (lowT[j] - lowT[pj]) > -top:
                                     wrow[base + t] = _PRUNED
                                     continue
-                        c += emb(Sids, i - di, di, Tids, pj, dj)
+                                lb = 0.0
+                                for r in range(i - di + 1, i + 1):
+                                    er = E[r]
+                                    k = j - lo[r]
+                                    if k < dj - 1 or k >= len(er):
+                                        lb = _NAN
+                                        break
+                                    lb += sum(er[k - dj + 1 : k + 1])
+                                if lb == lb:
+                                    if di > 1:
+                                        lb += XA[di][i - di] * (CSA[j] - CSA[pj])
+                                    if dj > 1:
+                                        lb += XB[dj][pj] * (CSB[i] - CSB[i - di])
+                                    lb -= 1e-9 * abs(lb) + 1e-6
+                                else:
+                                    lb = bound(Sids, i - di, di, Tids, pj, dj)
+                                if c + lb > -top:
+                                    wrow[base + t] = _PRUNED
+                                    continue
+                            c += emb(Sids, i - di, di, Tids, pj, dj)
                 cw = c / temp
                 wrow[base + t] = cw
                 prev = prow[pj - plo]

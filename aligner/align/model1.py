@@ -360,6 +360,22 @@ class Model1Term:
             tot += self._b.extra(tids, j0, dj) * n
         return -self.w * 0.5 * (tot + 1e-9 * abs(tot) + 1e-6)
 
+    def extras(self, sids: Sequence[int], tids: Sequence[int], s_sizes, t_sizes) -> tuple:
+        """What :meth:`bound` adds to the terms of a bead's 1:1 pairs, per unit, for the search to write it out:
+        per group size d > 1 of ``s_sizes``, ``XA[d][u]`` = ``-w_m1 / 2`` times :meth:`_Side.extra` of the
+        source units ``u..u+d-1`` (times the target words of the bead); ``XB`` the same of the target units; the
+        target words before each target unit (``CSA``) and the source words before each source unit (``CSB``)."""
+        k = -self.w * 0.5
+        XA = {d: [k * self._a.extra(sids, u, d) for u in range(len(sids) - d + 1)] for d in s_sizes if d > 1}
+        XB = {d: [k * self._b.extra(tids, u, d) for u in range(len(tids) - d + 1)] for d in t_sizes if d > 1}
+        CSA = [0]
+        for t in tids:
+            CSA.append(CSA[-1] + self._a.size[t])
+        CSB = [0]
+        for s in sids:
+            CSB.append(CSB[-1] + self._b.size[s])
+        return XA, XB, CSA, CSB
+
     def plain_cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
         """The term computed from its definition, bead by bead (for the tests; :meth:`cost` is the fast form)."""
         s_ids = tuple(sids[i0 : i0 + di])
@@ -433,7 +449,6 @@ class _Side:
         self.other: list = []  # the words of A's sentences (set by Model1Term)
         self._groups = _Memo(1 << 13)  # (group, k) -> one(group, k), keyed by an int
         self._sums = _Memo(64)  # the search needs those of the sentences of about one band's width
-        self._extra: dict[int, float] = {}
 
     def sums(self, i: int) -> dict[int, float]:
         """``sum over the words e of A's sentence i of count(e) * t(f | e)`` for every word f it can generate.
@@ -517,15 +532,11 @@ class _Side:
     def extra(self, ids: Sequence[int], i0: int, di: int) -> float:
         """What a word of B may gain at most from being given the group ``ids[i0:i0+di]`` of A's sentences instead
         of one of them (:meth:`Model1Term.bound`): ``log(1 + (|g| - 1) / (1 + |g|'s words)) - (|g| - 1) *
-        log(1 - lambda)``, kept by the group's first sentence and size."""
-        key = ids[i0] * 8 + di
-        v = self._extra.get(key)
-        if v is None:
-            La = 0
-            for i in ids[i0 : i0 + di]:
-                La += self.An[i]
-            v = self._extra[key] = math.log(1.0 + (di - 1) / (La + 1)) - (di - 1) * self.logrest
-        return v
+        log(1 - lambda)``."""
+        La = 0
+        for i in ids[i0 : i0 + di]:
+            La += self.An[i]
+        return math.log(1.0 + (di - 1) / (La + 1)) - (di - 1) * self.logrest
 
     def plain(self, a_ids: tuple, b_ids: tuple) -> float:
         """Sum over the words f of B's sentences of log(1 - lambda + lambda * P(f | A's sentences) / P(f)).
