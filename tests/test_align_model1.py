@@ -1,4 +1,4 @@
-"""IBM Model 1 learnt from the text pair (opt-in option ``m1``): training, the bead term, the realign pass."""
+"""IBM Model 1 learnt from the text pair (option ``m1``, on by default): training, the bead term, the realign pass."""
 
 import math
 import random
@@ -67,14 +67,14 @@ def test_a_translation_costs_less_than_its_neighbour_and_merging_does_not_pay():
     assert term.cost(ids, 10, 1, ids, 30, 1) < 0.5 * term.w * -math.log(0.5) * words
 
 
-def test_opt_in_alignment_is_a_cover_and_off_by_default():
+def test_alignment_is_a_cover_and_on_by_default():
     de, fr = _corpus(40)
     # drop one German sentence and join two French ones: a 1:0 and a 2:1 to find
     de2 = de[:5] + de[6:]
     fr2 = fr[:20] + [fr[20] + " " + fr[21]] + fr[22:]
-    plain = align_sentences(de2, fr2, "de", "fr")
-    assert plain == align_sentences(de2, fr2, "de", "fr", m1=False)
-    beads = align_sentences(de2, fr2, "de", "fr", m1=True)
+    beads = align_sentences(de2, fr2, "de", "fr")
+    assert beads == align_sentences(de2, fr2, "de", "fr", m1=True)
+    check_cover(align_sentences(de2, fr2, "de", "fr", m1=False), len(de2), len(fr2))
     check_cover(beads, len(de2), len(fr2))
     got = {(b.src, b.tgt) for b in beads}
     assert ((19, 20), (20,)) in got

@@ -10,7 +10,7 @@ aligner settings made its automatic alignments.
 from __future__ import annotations
 
 NAME = "aligner.align"
-VERSION = "3"
+VERSION = "4"
 
 DEFAULT_OPTIONS: dict = {
     # priors: cost of each bead type relative to 1:1, about -log(P(type) / P(1:1))
@@ -40,9 +40,10 @@ DEFAULT_OPTIONS: dict = {
     "lexicon_min_dice": 0.3,
     # IBM Model 1 learnt from the first pass's confident 1:1 beads (Moore 2002), a term of the realign pass:
     # -w_m1 * the log-likelihood ratio of the bead's words under Model 1 (both directions, averaged),
-    # interpolated with the unigram (m1_lambda). Opt-in: on Text+Berg dev 0.919 -> 0.928 (test0-6, run once:
-    # 0.863 -> 0.880), but test0-6 takes 2.5 times as long (aligner/align/model1.py, benchmarks/README.md)
-    "m1": False,
+    # interpolated with the unigram (m1_lambda). On Text+Berg dev 0.919 -> 0.928 (test0-6: 0.863 -> 0.880).
+    # The default since aligner version 4, once the 10,000-sentence pair fitted in 40 s and 300 MB with it
+    # (aligner/align/model1.py, benchmarks/README.md); not used with embeddings (they take its place)
+    "m1": True,
     "w_m1": 1.0,
     "m1_lambda": 0.5,
     "m1_iters": 5,  # EM iterations
@@ -50,7 +51,7 @@ DEFAULT_OPTIONS: dict = {
     "m1_min_score": 0.5,  # training beads: 1:1 beads of the first pass with at least this posterior
     "m1_max_beads": 5000,  # a fixed sample of them beyond this
     "m1_prefix": 0,  # words cut to this many letters; 0 = whole words
-    "m1_window": 8,  # half-width of the band of the realign pass around the first pass's path, with Model 1
+    "m1_window": 3,  # with Model 1: half-width of the realign pass's band around the first pass's path
     # same-language pairs (two translations in one language, KJV against WEB): each bead's cost gets
     # w_overlap * (tau_overlap - share), share = 2 * shared anchor weight / (both sides' anchor weight), a
     # rarity-weighted Dice over the anchors (cost.overlap_share). The anchor gains add up, so a merged bead
