@@ -416,6 +416,17 @@ class Model1Term:
         return -self.w * 0.5 * (a + b)
 
 
+class TermSum:
+    """Two terms of a bead's cost added (the embedding term and the Model 1 term), with their interface; no
+    lower bounds, so the search computes both for every bead of its band."""
+
+    def __init__(self, first, second):
+        self.first, self.second = first, second
+
+    def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
+        return self.first.cost(sids, i0, di, tids, j0, dj) + self.second.cost(sids, i0, di, tids, j0, dj)
+
+
 #: a sum not computed yet (:meth:`Model1Term.single`)
 _NAN = array("d", [math.nan])
 
