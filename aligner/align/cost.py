@@ -248,6 +248,11 @@ class Similarity:
         self._self: dict[tuple[int, int, int], float] = {}
         self._groups: dict[tuple[int, int, int], tuple[float, float]] = {}
 
+    def floor(self) -> float:
+        """The least the term can be: ``sim`` is a cosine (at most 1) less the mean of two cosines (at least
+        -1 each), so at most 2."""
+        return min(self.w * (self.tau - 2.0), self.w * (self.tau + 2.0))
+
     def _cross(self, i: int, j0: int, dj: int) -> float:
         """``s_i . (t_j0 + ... + t_j0+dj-1)`` from prefix sums along row i, computed a row segment at a
         time around where the DP asks (its band)."""

@@ -78,8 +78,10 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
             lowT.append(lowT[-1] + lows[1][u])
         # Model1Term.bound written out: the terms of the 1:1 beads inside a bead (E: per row, over its band;
         # NaN where not computed) plus what merging may gain (Model1Term.extras)
-        XA, XB, CSA, CSB = model.emb.extras(Sids, Tids, {di for _, di, _, _ in match_types},
-                                            {dj for _, _, dj, _ in match_types})
+        XA = None  # a term without extras (a sum of terms) gives its bound by Model1Term.bound's interface
+        if hasattr(model.emb, "extras"):
+            XA, XB, CSA, CSB = model.emb.extras(Sids, Tids, {di for _, di, _, _ in match_types},
+                                                {dj for _, _, dj, _ in match_types})
         E: list = [None] * (n + 1)
     # the overlap term of a same-language pair (Model.cost has it too)
     ovl, tau_ovl = model.overlap, model.tau_overlap
@@ -180,8 +182,8 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                     if c + lb - gain >= best:
                         continue
                     if di > 1 or dj > 1:  # a closer bound from the bead's sentence pairs
-                        lb = 0.0
-                        for r in range(i - di + 1, i + 1):
+                        lb = 0.0 if XA is not None else _NAN[0]  # NaN: the term's own bound (no extras)
+                        for r in range(i - di + 1, i + 1 if XA is not None else i - di + 1):
                             er = E[r]
                             k = j - lo[r]
                             if k < dj - 1 or k >= len(er):
@@ -305,8 +307,10 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
             lowT.append(lowT[-1] + lows[1][u])
         cut = _NEGLIGIBLE * temp
         # Model1Term.bound written out, as in _dp
-        XA, XB, CSA, CSB = model.emb.extras(Sids, Tids, {di for di, dj, _ in types if di and dj},
-                                            {dj for di, dj, _ in types if di and dj})
+        XA = None
+        if hasattr(model.emb, "extras"):
+            XA, XB, CSA, CSB = model.emb.extras(Sids, Tids, {di for di, dj, _ in types if di and dj},
+                                                {dj for di, dj, _ in types if di and dj})
         E: list = [None] * (n + 1)
     ovl, tau_ovl = model.overlap, model.tau_overlap
     del_s = indel_costs(model, S, True)
@@ -415,8 +419,8 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
                                 if c + (lowS[i] - lowS[i - di]) + (lowT[j] - lowT[pj]) > -top:
                                     wrow[base + t] = _PRUNED
                                     continue
-                                lb = 0.0
-                                for r in range(i - di + 1, i + 1):
+                                lb = 0.0 if XA is not None else _NAN[0]  # NaN: the term's own bound (no extras)
+                                for r in range(i - di + 1, i + 1 if XA is not None else i - di + 1):
                                     er = E[r]
                                     k = j - lo[r]
                                     if k < dj - 1 or k >= len(er):

@@ -417,14 +417,25 @@ class Model1Term:
 
 
 class TermSum:
-    """Two terms of a bead's cost added (the embedding term and the Model 1 term), with their interface; no
-    lower bounds, so the search computes both for every bead of its band."""
+    """The embedding term and the Model 1 term of a bead's cost added, with their interface. Its bounds, for
+    the search to skip beads: per sentence, the Model 1 term's and half the least the embedding term can be
+    (a bead has two sentences or more); per bead, the embedding term itself and Model 1's pair bound."""
 
     def __init__(self, first, second):
         self.first, self.second = first, second
 
     def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
         return self.first.cost(sids, i0, di, tids, j0, dj) + self.second.cost(sids, i0, di, tids, j0, dj)
+
+    def lower_bounds(self) -> tuple[list[float], list[float]] | None:
+        lows = self.second.lower_bounds()
+        if lows is None or not hasattr(self.first, "floor"):
+            return None
+        half = min(0.0, self.first.floor()) * 0.5
+        return [x + half for x in lows[0]], [x + half for x in lows[1]]
+
+    def bound(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
+        return self.first.cost(sids, i0, di, tids, j0, dj) + self.second.bound(sids, i0, di, tids, j0, dj)
 
 
 #: a sum not computed yet (:meth:`Model1Term.single`)

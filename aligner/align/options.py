@@ -54,7 +54,7 @@ DEFAULT_OPTIONS: dict = {
     "m1_window": 3,  # with Model 1: half-width of the realign pass's band around the first pass's path
     # with embeddings, the Model 1 term added to theirs in a realign pass at this weight (0 = not used with
     # embeddings). Text+Berg dev: w 0.3 / 0.5 0.928 (embeddings alone: 0.928), 1.0 0.925, 2.0 0.920;
-    # test0-6 with 0.5: 0.898 -> 0.901 (benchmarks/README.md)
+    # test0-6 with 0.5: 0.898 -> 0.9005 (benchmarks/README.md)
     "w_m1_emb": 0.5,
     # same-language pairs (two translations in one language, KJV against WEB): each bead's cost gets
     # w_overlap * (tau_overlap - share), share = 2 * shared anchor weight / (both sides' anchor weight), a
