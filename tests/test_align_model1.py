@@ -117,3 +117,50 @@ def test_the_search_skips_beads_by_the_bounds_without_changing_the_alignment(mon
     monkeypatch.setattr(Model1Term, "lower_bounds", lambda self: None)
     monkeypatch.setattr(Model1Term, "cost", Model1Term.plain_cost)
     assert align_sentences(de2, fr2, "de", "fr", m1=True) == fast
+
+
+def _m1_problem(n, seed, embedded=False):
+    """A small problem with the Model 1 term (trained on the right 1:1 beads), optionally added to an embedding
+    term (the sum the aligner uses with embeddings)."""
+    from aligner.align.model1 import TermSum
+
+    from .helpers import model_and_sides
+
+    de, fr = _corpus(n, seed=seed)
+    de2 = de[:1] + de[2:]  # the second German sentence left out: a 0:1 bead
+    fr2 = fr[:-2] + [fr[-2] + " " + fr[-1]]  # the last two French ones joined: a 2:1 bead
+    model, S, T = model_and_sides(de2, fr2, "de", "fr", embedded=embedded)
+    right = [Bead((0,), (0,), 1.0)] + [Bead((k,), (k + 1,), 1.0) for k in range(1, len(fr2) - 2)]
+    term = Model1Term(de2, fr2, right, resolve_options({}))
+    model.emb = TermSum(model.emb, term) if embedded else term
+    return model, S, T
+
+
+def test_posteriors_with_the_term_are_those_of_every_path():
+    """The posteriors leave out beads whose weight is below e^-40 of another's into the same cell, found by the
+    term's bounds: they must still be those of enumerating every path (also with an embedding term added)."""
+    import pytest
+
+    from aligner.align.dp import path_band, posteriors, solve
+
+    from .test_align_dp import _brute_posteriors
+
+    for embedded in (False, True):
+        model, S, T = _m1_problem(7, 11, embedded)
+        free = (False, False, False, False)
+        path, lo, hi = solve(model, S, T, free)
+        lo, hi = path_band(path, len(S), len(T), 2)
+        got = posteriors(model, S, T, lo, hi, path, free)
+        want = _brute_posteriors(model, S, T, lo, hi, path, free)
+        assert got == pytest.approx(want, abs=1e-9)
+
+
+def test_the_bounds_of_the_sum_of_terms_do_not_change_the_path(monkeypatch):
+    from aligner.align.dp import solve
+    from aligner.align.model1 import TermSum
+
+    model, S, T = _m1_problem(24, 13, embedded=True)
+    free = (False, False, False, False)
+    with_bounds = solve(model, S, T, free)[0]
+    monkeypatch.setattr(TermSum, "lower_bounds", lambda self: None)
+    assert solve(model, S, T, free)[0] == with_bounds
