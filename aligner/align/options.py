@@ -76,7 +76,8 @@ DEFAULT_OPTIONS: dict = {
     # (tuned on Text+Berg dev only: benchmarks/README.md)
     "w_emb": 60.0,
     "tau_emb": 0.02,
-    "emb_lexicon": False,  # the lexicon pass with embeddings too (on dev it bought nothing and doubles the time)
+    "emb_lexicon": False,  # the lexicon pass with embeddings too (on dev it bought nothing and doubles the time;
+    # with Model 1 on, w_m1_emb > 0, it runs anyway, for the Model 1 term)
     "emb_full_dp_cells": 5000,  # full_dp_cells with embeddings: their band is as good on dev, and half the time
     # search
     "window": 8,  # half-width of the band around the projected coarse path
