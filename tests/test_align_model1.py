@@ -164,3 +164,21 @@ def test_the_bounds_of_the_sum_of_terms_do_not_change_the_path(monkeypatch):
     with_bounds = solve(model, S, T, free)[0]
     monkeypatch.setattr(TermSum, "lower_bounds", lambda self: None)
     assert solve(model, S, T, free)[0] == with_bounds
+
+
+def test_training_takes_a_sample_of_at_most_so_many_word_pairs(monkeypatch):
+    from aligner.align import model1
+
+    de, fr = _corpus(60)
+    beads = [Bead((k,), (k,), 1.0) for k in range(len(de))]
+    seen = []
+    real = model1.train_both
+
+    def spy(pairs, iters):
+        seen.append(sum((len(a) + 1) * (len(b) + 1) for a, b in pairs))
+        return real(pairs, iters)
+
+    monkeypatch.setattr(model1, "train_both", spy)
+    Model1Term(de, fr, beads, resolve_options({}))
+    Model1Term(de, fr, beads, resolve_options({"m1_max_pairs": 400}))
+    assert seen[1] <= 400 < seen[0]

@@ -8,10 +8,11 @@ once) with lower bounds that let the search skip beads; :meth:`Model1Term.plain_
 bead.
 
 After the first pass, Model 1 (with NULL, a few EM iterations, both directions) is trained on its
-confident 1:1 beads (at most ``m1_max_beads``, a fixed sample beyond). Words are lowercased with the
-diacritics stripped (:func:`aligner.align.features._norm_word`), digits left out (numbers are anchors
-already), optionally cut to a prefix; a word seen fewer than ``m1_min_count`` times in the training beads
-is ignored on both sides (neither generated nor generating). A bead's term is
+confident 1:1 beads (at most ``m1_max_beads`` of them and ``m1_max_pairs`` word pairs, a fixed sample
+beyond). Words are lowercased with the diacritics stripped (:func:`aligner.align.features._norm_word`),
+digits left out (numbers are anchors already), optionally cut to a prefix; a word seen fewer than
+``m1_min_count`` times in the training beads is ignored on both sides (neither generated nor generating).
+A bead's term is
 
     -w_m1 * 1/2 * (sum over the target words f of log(1 - lambda + lambda * P(f | S) / P(f))
                    + the same for the source words given the target),
@@ -35,7 +36,6 @@ import random
 from array import array
 from collections import Counter
 from collections.abc import Sequence
-from itertools import chain
 from operator import mul
 
 from .features import _TOKEN_RE, _norm_word
@@ -248,6 +248,17 @@ class Model1Term:
         cap = opts["m1_max_beads"]
         if len(ones) > cap:
             ones = sorted(random.Random(0).sample(ones, cap))
+        # and at most m1_max_pairs word pairs (what training's time and memory grow with: long sentences
+        # have many), counted before the rare words are left out
+        sizes = [(len(set(sw[i])) + 1) * (len(set(tw[j])) + 1) for i, j in ones]
+        if sum(sizes) > opts["m1_max_pairs"]:
+            keep = []
+            tot = 0
+            for k in random.Random(1).sample(range(len(ones)), len(ones)):
+                if tot + sizes[k] <= opts["m1_max_pairs"]:
+                    keep.append(k)
+                    tot += sizes[k]
+            ones = [ones[k] for k in sorted(keep)]
         fs: Counter = Counter()
         ft: Counter = Counter()
         for i, j in ones:

@@ -50,6 +50,7 @@ DEFAULT_OPTIONS: dict = {
     "m1_min_count": 2,  # rarer words (in the training beads) are ignored
     "m1_min_score": 0.5,  # training beads: 1:1 beads of the first pass with at least this posterior
     "m1_max_beads": 5000,  # a fixed sample of them beyond this
+    "m1_max_pairs": 2_000_000,  # and beyond this many word pairs (training's memory: 68 MB for 1.5 million)
     "m1_prefix": 0,  # words cut to this many letters; 0 = whole words
     "m1_window": 3,  # with Model 1: half-width of the realign pass's band around the first pass's path
     # with embeddings, the Model 1 term added to theirs in a realign pass at this weight (0 = not used with
