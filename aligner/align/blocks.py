@@ -256,7 +256,9 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, em
 
     beads = one_pass(problem, model)
     # with embeddings the realign pass is there for the Model 1 term (or when asked for: emb_lexicon)
-    with_m1 = opts["m1"] and (emb is None or opts["w_m1_emb"] > 0)
+    # (not when every group is a handful of sentences, as verses paired by their keys: nothing to gain there)
+    with_m1 = opts["m1"] and (emb is None or opts["w_m1_emb"] > 0) and any(
+        s1 - s0 >= opts["m1_min_group"] and t1 - t0 >= opts["m1_min_group"] for s0, s1, t0, t1, _ in groups)
     if not opts["lexicon"] or (emb is not None and not opts["emb_lexicon"] and not with_m1):
         return beads, problem, model, groups
     # learn a lexicon from the confident 1:1 beads, realign around the first path
