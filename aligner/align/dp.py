@@ -187,7 +187,7 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                             er = E[r]
                             k = j - lo[r]
                             if k < dj - 1 or k >= len(er):
-                                lb = _NAN
+                                lb = _NAN[0]
                                 break
                             lb += sum(er[k - dj + 1 : k + 1])
                         if lb == lb:
@@ -424,7 +424,7 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
                                     er = E[r]
                                     k = j - lo[r]
                                     if k < dj - 1 or k >= len(er):
-                                        lb = _NAN
+                                        lb = _NAN[0]
                                         break
                                     lb += sum(er[k - dj + 1 : k + 1])
                                 if lb == lb:
