@@ -182,3 +182,23 @@ def test_training_takes_a_sample_of_at_most_so_many_word_pairs(monkeypatch):
     Model1Term(de, fr, beads, resolve_options({}))
     Model1Term(de, fr, beads, resolve_options({"m1_max_pairs": 400}))
     assert seen[1] <= 400 < seen[0]
+
+
+def test_a_bead_whose_pairs_leave_the_band_is_bounded_by_the_term(monkeypatch):
+    """The search writes the pair bound out from the 1:1 beads of its band; where a bead's pairs are not all in
+    the band (a 2:2 at a row's last column) it asks the term: the path is the one found without bounds."""
+    from aligner.align.dp import _dp
+
+    model, S, T = _m1_problem(24, 13)
+    n, m = len(S), len(T)
+    lo = [max(0, i - 2) for i in range(n + 1)]
+    hi = [min(m, i + 2) for i in range(n + 1)]
+    hi[n] = m
+    free = (False, False, False, False)
+    calls = []
+    real = Model1Term.bound
+    monkeypatch.setattr(Model1Term, "bound", lambda self, *a: calls.append(a) or real(self, *a))
+    with_bounds = _dp(model, S, T, lo, hi, free)[0]
+    assert calls  # the fallback was taken
+    monkeypatch.setattr(Model1Term, "lower_bounds", lambda self: None)
+    assert _dp(model, S, T, lo, hi, free)[0] == with_bounds
