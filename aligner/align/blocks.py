@@ -25,7 +25,7 @@ from .confidence import bead_features, probability
 from .cost import Model, Problem, Side, Similarity, estimate_ratio, same_language
 from .dp import path_band, posteriors, solve
 from .features import learn_lexicon
-from .model1 import Model1Term
+from .model1 import Model1Term, TermSum
 from .options import resolve_options
 
 
@@ -255,7 +255,11 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, em
         return _order(out)
 
     beads = one_pass(problem, model)
-    if not opts["lexicon"] or (emb is not None and not opts["emb_lexicon"]):
+    # with embeddings the realign pass is there for the Model 1 term (or when asked for: emb_lexicon)
+    # (not when every group is a handful of sentences, as verses paired by their keys: nothing to gain there)
+    with_m1 = opts["m1"] and (emb is None or opts["w_m1_emb"] > 0) and any(
+        s1 - s0 >= opts["m1_min_group"] and t1 - t0 >= opts["m1_min_group"] for s0, s1, t0, t1, _ in groups)
+    if not opts["lexicon"] or (emb is not None and not opts["emb_lexicon"] and not with_m1):
         return beads, problem, model, groups
     # learn a lexicon from the confident 1:1 beads, realign around the first path
     lex = learn_lexicon(src, tgt, beads, opts)
@@ -264,13 +268,18 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, em
         c = sum(problem.tgt_lens[j] for b in beads if b.src and b.tgt for j in b.tgt)
         if a and c:
             ratio = c / a
-    # the Model 1 term (opt-in) takes the embedding term's place in the model: never both
-    m1 = Model1Term(src, tgt, beads, opts) if opts["m1"] and emb is None else None
+    # the Model 1 term, with embeddings added to theirs at its own weight (w_m1_emb)
+    m1 = None
+    if with_m1:
+        m1 = Model1Term(src, tgt, beads, opts if emb is None else {**opts, "w_m1": opts["w_m1_emb"]})
     if not lex and ratio == model.ratio and m1 is None:
         return beads, problem, model, groups
     if lex:
         problem = Problem(src, tgt, src_lang, tgt_lang, opts, lexicon=lex, base=problem)
-    model = Model(opts, ratio, problem.weights, emb if m1 is None else m1, overlap)
+    if m1 is not None:  # the realign pass searches a narrower band around the first pass's path
+        opts = {**opts, "window": opts["m1_window"]}
+    term = emb if m1 is None else m1 if emb is None else TermSum(emb, m1)
+    model = Model(opts, ratio, problem.weights, term, overlap)
     return one_pass(problem, model, guide=beads), problem, model, groups
 
 

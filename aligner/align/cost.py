@@ -30,6 +30,7 @@ best path (:mod:`aligner.align.dp`) and each bead's posterior ``score``.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 
@@ -39,7 +40,7 @@ from .features import is_junk, raw_features, script, words_for_lexicon
 class Side:
     """One side of an alignment problem at some resolution (possibly coarsened)."""
 
-    __slots__ = ("lens", "feats", "junk", "starts", "cum", "_blocks", "atoms", "ids")
+    __slots__ = ("lens", "feats", "junk", "starts", "cum", "_blocks", "_sums", "atoms", "ids")
 
     def __init__(self, lens: list[int], feats: list[dict], junk: list[bool], starts: list[int],
                  ids: list[int] | None = None):
@@ -50,7 +51,8 @@ class Side:
         self.cum = [0]
         for x in lens:
             self.cum.append(self.cum[-1] + x)
-        self._blocks: dict[tuple[int, int], tuple[dict, float]] = {}
+        self._blocks: dict[int, tuple[dict, float, float]] = {}  # Model.block of single units
+        self._sums: dict[int, array] = {}  # Model.block's penalty and gain of larger blocks, per size
         # prefix counts of units that may not be merged with others (special blocks); None = all mergeable
         self.atoms: list[int] | None = None
         # the sentence index (in the problem's flat lists) of each unit, when units are sentences: what the
@@ -106,28 +108,48 @@ class Model:
         self.del_scale = opts["del_length_scale"]
 
     def block(self, side: Side, i: int, k: int) -> tuple[dict, float, float]:
-        """Merged features of units i..i+k-1, their total unmatched penalty and largest possible gain."""
-        key = (i, k)
-        b = side._blocks.get(key)
-        if b is None:
-            w = self.weights
-            if k == 1:
-                f = side.feats[i]
-            else:
-                c: Counter = Counter()
-                for d in side.feats[i : i + k]:
-                    c.update(d)
-                f = dict(c)
-            pen = 0.0
-            top = 0.0
-            for fid, cnt in f.items():
-                g, p = w[fid]
-                pen += cnt * p
-                if g > 0:  # an upper bound of what sharing can gain (a clash marker gains less than nothing)
-                    top += cnt * g
-            b = (f, pen, top)
-            side._blocks[key] = b
-        return b
+        """Merged features of units i..i+k-1, their total unmatched penalty and largest possible gain.
+
+        Kept for single units; of a larger block only the penalty and the gain are kept, its features merged
+        again when asked for (a few dict operations): the search asks for each larger block once or twice
+        per pass, and on a long text keeping all their features took most of its memory (100 MB of 10,000
+        sentences a side)."""
+        if k == 1:
+            b = side._blocks.get(i)
+            if b is not None:
+                return b
+            f = side.feats[i]
+        else:  # the counts added up, in the order a Counter would keep them
+            f = dict(side.feats[i])
+            for d in side.feats[i + 1 : i + k]:
+                common = f.keys() & d.keys()
+                if common:
+                    old = {x: f[x] for x in common}
+                    f.update(d)
+                    for x, c in old.items():
+                        f[x] += c
+                else:
+                    f.update(d)
+            kept = side._sums.get(k)
+            if kept is None:
+                kept = side._sums[k] = array("d", [math.nan]) * (2 * len(side.lens))
+            pen = kept[2 * i]
+            if pen == pen:
+                return f, pen, kept[2 * i + 1]
+        w = self.weights
+        pen = 0.0
+        top = 0.0
+        for fid, cnt in f.items():
+            g, p = w[fid]
+            pen += cnt * p
+            if g > 0:  # an upper bound of what sharing can gain (a clash marker gains less than nothing)
+                top += cnt * g
+        if k == 1:
+            b = side._blocks[i] = (f, pen, top)
+            return b
+        kept[2 * i] = pen
+        kept[2 * i + 1] = top
+        return f, pen, top
 
     def length_cost(self, l1: int, l2: int) -> float:
         if l1 == 0 or l2 == 0:
@@ -225,6 +247,11 @@ class Similarity:
         self._pref: dict[int, tuple[int, list[float]]] = {}  # row i: (first column, prefix sums of s_i . t_j)
         self._self: dict[tuple[int, int, int], float] = {}
         self._groups: dict[tuple[int, int, int], tuple[float, float]] = {}
+
+    def floor(self) -> float:
+        """The least the term can be: ``sim`` is a cosine (at most 1) less the mean of two cosines (at least
+        -1 each), so at most 2."""
+        return min(self.w * (self.tau - 2.0), self.w * (self.tau + 2.0))
 
     def _cross(self, i: int, j0: int, dj: int) -> float:
         """``s_i . (t_j0 + ... + t_j0+dj-1)`` from prefix sums along row i, computed a row segment at a

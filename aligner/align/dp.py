@@ -25,6 +25,12 @@ from .cost import Model, Side, indel_costs, overlap_share
 
 
 _INF = float("inf")
+#: in the posteriors, a bead whose weight is below e^-_NEGLIGIBLE of another's into the same cell is left out
+_NEGLIGIBLE = 40.0
+#: the cost (over the temperature) of a bead left out: its weight is 0, as a float with no infinities to subtract
+_PRUNED = 1e30
+#: a term not computed (Model1Term.bound written out in _dp and posteriors)
+_NAN = array("d", [math.nan])
 
 
 def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tuple,
@@ -70,28 +76,37 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
         lowT = [0.0]
         for u in Tids:
             lowT.append(lowT[-1] + lows[1][u])
+        # Model1Term.bound written out: the terms of the 1:1 beads inside a bead (E: per row, over its band;
+        # NaN where not computed) plus what merging may gain (Model1Term.extras)
+        XA = None  # a term without extras (a sum of terms) gives its bound by Model1Term.bound's interface
+        if hasattr(model.emb, "extras"):
+            XA, XB, CSA, CSB = model.emb.extras(Sids, Tids, {di for _, di, _, _ in match_types},
+                                                {dj for _, _, dj, _ in match_types})
+        E: list = [None] * (n + 1)
     # the overlap term of a same-language pair (Model.cost has it too)
     ovl, tau_ovl = model.overlap, model.tau_overlap
     t10 = next(t for t, (di, dj, _) in enumerate(types) if di == 1 and dj == 0)
     t01 = next(t for t, (di, dj, _) in enumerate(types) if di == 0 and dj == 1)
     # the target block (features, penalty, largest gain) of a bead ending at column j, per width dj,
     # looked up once per column instead of once per bead; None where the bead would merge atoms
-    tcols: dict[int, list] = {}
-    for _, _, dj, _ in match_types:
-        if dj in tcols:
-            continue
-        col: list = [None] * (m + 1)
-        for j in range(dj, m + 1):
-            if Tat is not None and dj > 1 and Tat[j] > Tat[j - dj]:
-                continue
-            col[j] = block(T, j - dj, dj)
-        tcols[dj] = col
+    def tblock(dj, j):
+        if Tat is not None and dj > 1 and Tat[j] > Tat[j - dj]:
+            return None
+        return block(T, j - dj, dj)
+
+    columns = _Columns({dj for _, _, dj, _ in match_types}, m, tblock)
+    tcols = columns.cols
     D: list[list[float]] = []
     B: list[list[int]] = []
     for i in range(n + 1):
         a, b = lo[i], hi[i]
+        columns.row(a, b)
         row = [_INF] * (b - a + 1)
         back = [-1] * (b - a + 1)
+        if lows is not None:
+            erow = E[i] = _NAN * (b - a + 1)
+            if i > 4:
+                E[i - 5] = None
         prow = D[i - 1] if i else None
         plo = lo[i - 1] if i else 0
         phi = hi[i - 1] if i else -1
@@ -167,12 +182,29 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                     if c + lb - gain >= best:
                         continue
                     if di > 1 or dj > 1:  # a closer bound from the bead's sentence pairs
-                        lb = bound(Sids, i - di, di, Tids, pj, dj)
+                        lb = 0.0 if XA is not None else _NAN[0]  # NaN: the term's own bound (no extras)
+                        for r in range(i - di + 1, i + 1 if XA is not None else i - di + 1):
+                            er = E[r]
+                            k = j - lo[r]
+                            if k < dj - 1 or k >= len(er):
+                                lb = _NAN[0]
+                                break
+                            lb += sum(er[k - dj + 1 : k + 1])
+                        if lb == lb:
+                            if di > 1:
+                                lb += XA[di][i - di] * (CSA[j] - CSA[pj])
+                            if dj > 1:
+                                lb += XB[dj][pj] * (CSB[i] - CSB[i - di])
+                            lb -= 1e-9 * abs(lb) + 1e-6
+                        else:
+                            lb = bound(Sids, i - di, di, Tids, pj, dj)
                         if ovl:
                             lb += lbo
                         if c + lb - gain >= best:
                             continue
-                    e = emb(Sids, i - di, di, Tids, pj, dj)
+                        e = emb(Sids, i - di, di, Tids, pj, dj)
+                    else:
+                        e = erow[j - a] = emb(Sids, i - 1, 1, Tids, pj, 1)
                     lb = e + lbo if ovl else e
                 if ovl:
                     if c + lb - gain >= best:
@@ -258,6 +290,28 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
     # the embedding term of Model.cost, as in _dp
     emb = model.emb.cost if model.emb is not None and S.ids is not None and T.ids is not None else None
     Sids, Tids = S.ids, T.ids
+    # a term with lower bounds (the Model 1 term, as in _dp): a bead larger than 1:1 whose weight cannot
+    # reach e^-_NEGLIGIBLE of that of a bead already found into the same cell is left out (its cost is not
+    # computed; _PRUNED in W): every path through it weighs less than e^-_NEGLIGIBLE of the paths through
+    # that cell, so the posteriors change by less than the number of such beads times e^-_NEGLIGIBLE
+    lows = bound = None
+    if emb is not None and hasattr(model.emb, "lower_bounds"):
+        lows = model.emb.lower_bounds()
+        bound = model.emb.bound
+    if lows is not None:
+        lowS = [0.0]
+        for u in Sids:
+            lowS.append(lowS[-1] + lows[0][u])
+        lowT = [0.0]
+        for u in Tids:
+            lowT.append(lowT[-1] + lows[1][u])
+        cut = _NEGLIGIBLE * temp
+        # Model1Term.bound written out, as in _dp
+        XA = None
+        if hasattr(model.emb, "extras"):
+            XA, XB, CSA, CSB = model.emb.extras(Sids, Tids, {di for di, dj, _ in types if di and dj},
+                                                {dj for di, dj, _ in types if di and dj})
+        E: list = [None] * (n + 1)
     ovl, tau_ovl = model.overlap, model.tau_overlap
     del_s = indel_costs(model, S, True)
     ins_t = indel_costs(model, T, False)
@@ -270,12 +324,8 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
         if (di == 0 or dj == 0) and di + dj != 1:  # pragma: no cover - Model has no such types
             raise ValueError(f"bead type {di}:{dj} is not supported")
     # target blocks (features, unmatched penalty) of the bead ending at column j, per width dj
-    tblocks: dict[int, list] = {}
-    for dj in {dj for _, dj, _ in types if dj}:
-        col = [None] * (m + 1)
-        for j in range(dj, m + 1):
-            col[j] = block(T, j - dj, dj)
-        tblocks[dj] = col
+    columns = _Columns({dj for _, dj, _ in types if dj}, m, lambda dj, j: block(T, j - dj, dj))
+    tblocks = columns.cols
 
     # forward, computing (and keeping) every bead's cost / temp once: W[i][(j - lo[i]) * K + t]
     # is that of the bead of type t ending at (i, j)
@@ -283,9 +333,14 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
     W: list[array] = []
     for i in range(n + 1):
         a, b = lo[i], hi[i]
+        columns.row(a, b)
         width = b - a + 1
         row = [NEG] * width
         wrow = array("d", bytes(8 * width * K))
+        if lows is not None:
+            erow = E[i] = _NAN * width
+            if i > 4:
+                E[i - 5] = None
         specs = []  # the bead types that can end in this row, with what depends on the row only
         for t, (di, dj, prior) in enumerate(types):
             pi = i - di
@@ -346,10 +401,44 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
                             c += pss + pt
                     else:
                         c += pss + pt
-                    if emb is not None:
-                        c += emb(Sids, i - di, di, Tids, pj, dj)
                     if ovl:
                         c += ovl * (tau_ovl - overlap_share(gain, gs, gt))
+                    if emb is not None:
+                        if lows is None:
+                            c += emb(Sids, i - di, di, Tids, pj, dj)
+                        elif di == 1 and dj == 1:
+                            e = erow[j - a] = emb(Sids, i - 1, 1, Tids, pj, 1)
+                            c += e
+                        else:
+                            prev = prow[pj - plo]
+                            if prev == NEG:
+                                wrow[base + t] = _PRUNED
+                                continue
+                            if vals:
+                                top = (max(vals) - prev) * temp - cut  # the bead is negligible if c + its term > -top
+                                if c + (lowS[i] - lowS[i - di]) + (lowT[j] - lowT[pj]) > -top:
+                                    wrow[base + t] = _PRUNED
+                                    continue
+                                lb = 0.0 if XA is not None else _NAN[0]  # NaN: the term's own bound (no extras)
+                                for r in range(i - di + 1, i + 1 if XA is not None else i - di + 1):
+                                    er = E[r]
+                                    k = j - lo[r]
+                                    if k < dj - 1 or k >= len(er):
+                                        lb = _NAN[0]
+                                        break
+                                    lb += sum(er[k - dj + 1 : k + 1])
+                                if lb == lb:
+                                    if di > 1:
+                                        lb += XA[di][i - di] * (CSA[j] - CSA[pj])
+                                    if dj > 1:
+                                        lb += XB[dj][pj] * (CSB[i] - CSB[i - di])
+                                    lb -= 1e-9 * abs(lb) + 1e-6
+                                else:
+                                    lb = bound(Sids, i - di, di, Tids, pj, dj)
+                                if c + lb > -top:
+                                    wrow[base + t] = _PRUNED
+                                    continue
+                            c += emb(Sids, i - di, di, Tids, pj, dj)
                 cw = c / temp
                 wrow[base + t] = cw
                 prev = prow[pj - plo]
@@ -409,6 +498,36 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
         lp = A[pi][pj - lo[pi]] - cw + Bk[i][j - lo[i]] - logz
         out.append(min(1.0, max(0.0, math.exp(min(0.0, lp)))))
     return out
+
+
+class _Columns:
+    """The blocks of the target units a bead ending at column j covers, per width: made for the columns of the
+    band's current row and dropped once the band has passed them (its ``lo`` does not decrease), so a long
+    text never holds them all at once (:meth:`Model.block` keeps those of single units only)."""
+
+    __slots__ = ("cols", "make", "low")
+
+    def __init__(self, widths, m: int, make):
+        self.cols = {dj: [_UNSET] * (m + 1) for dj in widths}
+        self.make = make  # make(dj, j): the block of the units j - dj .. j - 1 (None: no bead ends there)
+        self.low = 0
+
+    def row(self, a: int, b: int) -> None:
+        """Make the columns ``a..b`` (from ``dj`` on: no bead of width dj ends before it); forget those before a."""
+        if a > self.low:
+            gone = [_UNSET] * (a - self.low)
+            for col in self.cols.values():
+                col[self.low : a] = gone
+            self.low = a
+        make = self.make
+        for dj, col in self.cols.items():
+            for j in range(a if a > dj else dj, b + 1):
+                if col[j] is _UNSET:
+                    col[j] = make(dj, j)
+
+
+#: a column not made yet (:class:`_Columns`)
+_UNSET = object()
 
 
 def _full_band(n: int, m: int) -> tuple[list[int], list[int]]:

@@ -208,23 +208,35 @@ def learn_lexicon(src, tgt, beads: Sequence, opts: dict) -> dict[str, set[str]]:
         return {}
     fs: Counter = Counter()
     ft: Counter = Counter()
-    co: Counter = Counter()
-    for i, j in pairs:
+    tws = []
+    with_word: dict[str, list[int]] = {}  # source word -> the pairs it is in
+    for k, (i, j) in enumerate(pairs):
         ws = words_for_lexicon(src[i])
         wt = words_for_lexicon(tgt[j])
         fs.update(ws)
         ft.update(wt)
+        tws.append(wt)
         for a in ws:
-            for b in wt:
-                co[(a, b)] += 1
+            x = with_word.get(a)
+            if x is None:
+                with_word[a] = [k]
+            else:
+                x.append(k)
     mc, md = opts["lexicon_min_count"], opts["lexicon_min_dice"]
     cands = []
-    for (a, b), c in co.items():
-        if c < mc or a[:4] == b[:4]:
+    # co-occurrence counts one source word at a time (a long text has millions of word pairs)
+    for a, ks in with_word.items():
+        if len(ks) < mc:
             continue
-        dice = 2 * c / (fs[a] + ft[b])
-        if dice >= md:
-            cands.append((dice, c, a, b))
+        co: Counter = Counter()
+        for k in ks:
+            co.update(tws[k])
+        for b, c in co.items():
+            if c < mc or a[:4] == b[:4]:
+                continue
+            dice = 2 * c / (fs[a] + ft[b])
+            if dice >= md:
+                cands.append((dice, c, a, b))
     # competitive linking: each word keeps only its best partner
     cands.sort(key=lambda x: (-x[0], -x[1], x[2], x[3]))
     used_s: set[str] = set()

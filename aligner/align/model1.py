@@ -1,15 +1,18 @@
 """IBM Model 1 learnt from the text pair itself, as a lexical term of the realign pass (Moore 2002).
 
-Opt-in (option ``m1``, off by default): still slower than the default (Text+Berg test0-6 in 3.6 s instead
-of 1.5-1.8; benchmarks/README.md, "IBM Model 1"). :meth:`Model1Term.cost` is the fast form (sums per
-sentence pair and per sentence given a group of the other side's, memoised) with lower bounds that let the
-search skip beads; :meth:`Model1Term.plain_cost` the definition, bead by bead.
+On by default since aligner version 4 (option ``m1``): it lifts Text+Berg test0-6 from 0.863 to 0.880 strict F1,
+and once its training and its sums were made lean enough the 10,000-sentence pair fits the scale goal with it
+(24 s and 150 MB against 40 s and 300 MB; benchmarks/README.md, "IBM Model 1"). :meth:`Model1Term.cost` is the
+fast form (the sums of each 1:1 pair and of each sentence given a group of the other side's, each computed
+once) with lower bounds that let the search skip beads; :meth:`Model1Term.plain_cost` the definition, bead by
+bead.
 
 After the first pass, Model 1 (with NULL, a few EM iterations, both directions) is trained on its
-confident 1:1 beads (at most ``m1_max_beads``, a fixed sample beyond). Words are lowercased with the
-diacritics stripped (:func:`aligner.align.features._norm_word`), digits left out (numbers are anchors
-already), optionally cut to a prefix; a word seen fewer than ``m1_min_count`` times in the training beads
-is ignored on both sides (neither generated nor generating). A bead's term is
+confident 1:1 beads (at most ``m1_max_beads`` of them and ``m1_max_pairs`` word pairs, a fixed sample
+beyond). Words are lowercased with the diacritics stripped (:func:`aligner.align.features._norm_word`),
+digits left out (numbers are anchors already), optionally cut to a prefix; a word seen fewer than
+``m1_min_count`` times in the training beads is ignored on both sides (neither generated nor generating).
+A bead's term is
 
     -w_m1 * 1/2 * (sum over the target words f of log(1 - lambda + lambda * P(f | S) / P(f))
                    + the same for the source words given the target),
@@ -22,7 +25,8 @@ the search merged neighbouring beads to explain it. A merged bead does not gain 
 are divided over ``|S| + 1`` source words, and the extra sentence's words must be explained too.
 
 The term is handed to :class:`aligner.align.cost.Model` where the embedding term goes (the same
-``cost(sids, i0, di, tids, j0, dj)``), so it is not used together with embeddings.
+``cost(sids, i0, di, tids, j0, dj)``); with embeddings the two are added (:class:`TermSum`, the Model 1 term at
+weight ``w_m1_emb``).
 """
 
 from __future__ import annotations
@@ -32,10 +36,13 @@ import random
 from array import array
 from collections import Counter
 from collections.abc import Sequence
+from operator import mul
 
 from .features import _TOKEN_RE, _norm_word
 
 NULL = 0
+_ZERO = array("d", [0.0])  # times n: n zeros (bytes(8 * n) would be a second copy while it is made)
+_ZERO_I = array("i", [0])
 _ONES = 1 << 17  # at most this many sums of one sentence given a group are kept, per direction
 
 
@@ -53,58 +60,168 @@ def m1_words(text: str, prefix: int = 0) -> list[str]:
 def train(pairs: Sequence[tuple[Counter, Counter]], iters: int) -> dict[int, dict[int, float]]:
     """Model 1 ``t(f | e)`` from sentence pairs of word ids (``e`` = 0 is NULL): ``{f: {e: t}}``.
 
-    EM from uniform translation probabilities; entries below 1e-4 are dropped at the end.
+    EM from uniform translation probabilities; entries below 1e-4 are dropped at the end (:func:`train_both`,
+    which trains the other direction on the same pairs too).
     """
-    # one id per pair (e, f) seen together, keyed e * nf + f (ints, not tuples: long texts have millions);
-    # each bead as, per target word, its count and the flat lists of its pairs' ids and source counts
-    nf = 1 + max((f for _, fs in pairs for f in fs), default=0)
-    pid: dict[int, int] = {}
-    e_of = array("i")
-    beads = []
-    for es, fs in pairs:
-        es = dict(es)
-        es[NULL] = 1
-        ce_list = list(es.values())
-        rows = []
-        for f, cf in fs.items():
-            ps = []
-            for e in es:
-                k = e * nf + f
-                p = pid.get(k)
-                if p is None:
-                    p = pid[k] = len(e_of)
-                    e_of.append(e)
-                ps.append(p)
-            rows.append((cf, ps))
-        beads.append((ce_list, rows))
-    size = max(e_of) + 1 if e_of else 1
-    nfe = [0] * size
-    for e in e_of:
-        nfe[e] += 1
-    t = array("d", (1.0 / nfe[e] for e in e_of))
+    out: dict[int, dict[int, float]] = {}
+    for e, row in train_both(pairs, iters)[0].items():
+        for f, p in row.items():
+            out.setdefault(f, {})[e] = p
+    return out
+
+
+def train_both(pairs: Sequence[tuple[Counter, Counter]], iters: int) -> tuple[dict, dict]:
+    """Model 1 both ways from sentence pairs of word ids, by generating word: ``{e: {f: t(f | e)}}`` and
+    ``{f: {e: t(e | f)}}`` (NULL = 0 generates too). EM from uniform translation probabilities, ``iters``
+    iterations; entries below 1e-4 are dropped at the end.
+
+    Both directions share one numbering of the word pairs seen together (an array of probabilities each):
+    per pair (e, f), with e = NULL or f = NULL (not both) for the empty word of either side, numbered in blocks
+    by e (one e's pairs consecutive, in the order first seen), so t(f | e) is normalised block by block. The
+    blocks are numbered one source word at a time (from where it is in the beads), so only one block's
+    numbering is held at once: a long text has millions of pairs.
+    """
+    # each bead: its words and counts, and the ids of its pairs: for t(f | e) by target word (each row: NULL,
+    # then the source words), for t(e | f) by source word (each row: NULL, then the target words)
+    st_beads = []
+    ts_beads = []
+    where: dict[int, list[tuple[int, int]]] = {}  # source word -> (bead, its row in the bead)
+    for k, (es, fs) in enumerate(pairs):
+        ces = [1] + list(es.values())
+        cfs = [1] + list(fs.values())
+        st_beads.append((ces, cfs[1:], _ZERO_I * (len(ces) * len(fs)), all(c == 1 for c in ces)))
+        ts_beads.append((cfs, ces[1:], _ZERO_I * (len(es) * len(cfs)), all(c == 1 for c in cfs)))
+        for r, e in enumerate(es, start=1):
+            x = where.get(e)
+            if x is None:
+                where[e] = [(k, r)]
+            else:
+                x.append((k, r))
+    fls = [list(fs) for _, fs in pairs]
+    f_of: list[int] = []  # per pair id, its f (the word ids themselves: no new int objects)
+    blocks = []
+    d: dict[int, int] = {}  # NULL's block: f -> index in the block, in the order first seen
+    for k, fl in enumerate(fls):
+        pst, ne = st_beads[k][2], len(st_beads[k][0])
+        for c, f in enumerate(fl):
+            x = d.get(f)
+            if x is None:
+                x = d[f] = len(d)
+            pst[c * ne] = x
+    f_of.extend(d)
+    blocks.append((NULL, 0, len(f_of)))
+    for e in sorted(where):
+        off = len(f_of)
+        d = {NULL: 0}
+        for k, r in where[e]:
+            fl = fls[k]
+            pst, ne = st_beads[k][2], len(st_beads[k][0])
+            pts = ts_beads[k][2]
+            base = (r - 1) * (len(fl) + 1)
+            pts[base] = off  # (e, NULL)
+            for c, f in enumerate(fl):
+                x = d.get(f)
+                if x is None:
+                    x = d[f] = len(d)
+                pst[c * ne + r] = pts[base + 1 + c] = off + x
+        f_of.extend(d)
+        blocks.append((e, off, len(f_of)))
+    del where, fls, d
+    size = len(f_of)
+    # t(f | e): uniform start (1 / the number of target words seen with e), EM, the entries kept
+    def uniform_st():
+        t = _ZERO * size
+        for e, a, b in blocks:
+            k = b - a - (e != NULL)
+            if k:
+                t[a + (e != NULL) : b] = array("d", [1.0 / k]) * k
+        return t
+
+    t = _em(st_beads, uniform_st, iters, lambda t, r: _by_blocks(t, r, blocks))
+    del st_beads
+    gen_st: dict[int, dict[int, float]] = {}
+    for e, a, b in blocks:
+        row = {f: x for f, x in zip(f_of[a:b], t[a:b]) if x > 1e-4 and f != NULL}
+        if row:
+            gen_st[e] = row
+    # t(e | f) likewise
+    n_f = [0] * (max(f_of) + 1 if size else 1)  # the number of source words seen with f
+    for e, a, b in blocks[1:]:
+        for f in f_of[a:b]:
+            n_f[f] += 1
+    inv_n = [1.0 / x if x else 0.0 for x in n_f]
+
+    def uniform_ts():
+        t = _ZERO * size  # (NULL, f) is not a pair of this direction
+        for _, a, b in blocks[1:]:
+            t[a:b] = array("d", map(inv_n.__getitem__, f_of[a:b]))
+        return t
+
+    t = _em(ts_beads, uniform_ts, iters, lambda t, r: _by_target(t, r, f_of, len(n_f), blocks))
+    del ts_beads
+    gen_ts: dict[int, dict[int, float]] = {}
+    for e, a, b in blocks[1:]:
+        for f, y in zip(f_of[a:b], t[a:b]):
+            if y > 1e-4:
+                r = gen_ts.get(f)
+                if r is None:
+                    r = gen_ts[f] = {}
+                r[e] = y
+    return gen_st, gen_ts
+
+
+def _em(beads, start, iters, normalise):
+    """``iters`` EM iterations of one direction from ``start()``: per bead and generated word f (count cf), with
+    its row of pair ids (the generating words e, counts ce), ``d = sum of ce * t``, each pair's count ``cf * ce
+    * t / d``; ``normalise(t, r)`` makes the next t of the counts ``t * r``. Only the arrays of one iteration
+    are held (the caller holds none)."""
+    t = start()
     for _ in range(iters):
-        c = array("d", bytes(8 * len(t)))
-        for ces, rows in beads:
-            for cf, ps in rows:
-                d = 0.0
-                for p, ce in zip(ps, ces):
-                    d += ce * t[p]
-                if d <= 0:
-                    continue
-                k = cf / d
-                for p, ce in zip(ps, ces):
-                    c[p] += k * ce * t[p]
-        tot = [0.0] * size
-        for p, x in enumerate(c):
-            tot[e_of[p]] += x
-        t = array("d", (x / tot[e_of[p]] if tot[e_of[p]] > 0 else 0.0 for p, x in enumerate(c)))
-    del beads
-    table: dict[int, dict[int, float]] = {}
-    for k, p in pid.items():
-        if t[p] > 1e-4:
-            e, f = divmod(k, nf)
-            table.setdefault(f, {})[e] = t[p]
-    return table
+        r = _ZERO * len(t)  # per pair, the sum of cf * ce / d over its occurrences
+        for ces, cfs, P, ones in beads:
+            ne = len(ces)
+            tv = list(map(t.__getitem__, P))
+            pos = 0
+            for cf in cfs:
+                end = pos + ne
+                if ones:
+                    d = sum(tv[pos:end])
+                    if d > 0:
+                        k = cf / d
+                        for p in P[pos:end]:
+                            r[p] += k
+                else:
+                    d = sum(map(mul, ces, tv[pos:end]))
+                    if d > 0:
+                        k = cf / d
+                        for p, ce in zip(P[pos:end], ces):
+                            r[p] += k * ce
+                pos = end
+        t = normalise(t, r)  # the counts are t * r
+        del r
+    return t
+
+
+def _by_blocks(t, r, blocks):
+    """t(f | e): the counts ``t * r`` normalised per generating word e (a block of pair ids)."""
+    out = _ZERO * len(t)
+    for _, a, b in blocks:
+        c = list(map(mul, t[a:b], r[a:b]))
+        s = sum(c)
+        out[a:b] = array("d", [x / s for x in c] if s > 0 else c)
+    return out
+
+
+def _by_target(t, r, f_of, n, blocks):
+    """t(e | f): the counts ``t * r`` normalised per generating word f (pairs of every block)."""
+    tot = [0.0] * n
+    for f, x in zip(f_of, map(mul, t, r)):
+        tot[f] += x
+    inv = [1.0 / x if x > 0 else 0.0 for x in tot]
+    out = _ZERO * len(t)
+    for _, a, b in blocks:
+        out[a:b] = array("d", map(mul, map(mul, t[a:b], r[a:b]), map(inv.__getitem__, f_of[a:b])))
+    return out
 
 
 def _ids(words: list[str], vocab: dict[str, int]) -> Counter:
@@ -131,6 +248,17 @@ class Model1Term:
         cap = opts["m1_max_beads"]
         if len(ones) > cap:
             ones = sorted(random.Random(0).sample(ones, cap))
+        # and at most m1_max_pairs word pairs (what training's time and memory grow with: long sentences
+        # have many), counted before the rare words are left out
+        sizes = [(len(set(sw[i])) + 1) * (len(set(tw[j])) + 1) for i, j in ones]
+        if sum(sizes) > opts["m1_max_pairs"]:
+            keep = []
+            tot = 0
+            for k in random.Random(1).sample(range(len(ones)), len(ones)):
+                if tot + sizes[k] <= opts["m1_max_pairs"]:
+                    keep.append(k)
+                    tot += sizes[k]
+            ones = [ones[k] for k in sorted(keep)]
         fs: Counter = Counter()
         ft: Counter = Counter()
         for i, j in ones:
@@ -139,22 +267,29 @@ class Model1Term:
         mc = opts["m1_min_count"]
         vs = {w: k for k, w in enumerate(sorted(w for w, c in fs.items() if c >= mc), start=1)}
         vt = {w: k for k, w in enumerate(sorted(w for w, c in ft.items() if c >= mc), start=1)}
-        self.S = [_ids(x, vs) for x in sw]
-        self.T = [_ids(x, vt) for x in tw]
-        self.Sn = [sum(c.values()) for c in self.S]
-        self.Tn = [sum(c.values()) for c in self.T]
-        pairs = [(self.S[i], self.T[j]) for i, j in ones]
-        iters = opts["m1_iters"]
-        self.st = train(pairs, iters)  # t(f | e): {f: {e: p}}
-        self.ts = train([(b, a) for a, b in pairs], iters)  # t(e | f)
-        self.ps = _unigram(self.S, len(vs) + 2)  # word id -> its probability in its text (add one)
-        self.pt = _unigram(self.T, len(vt) + 2)
+        S = [_ids(x, vs) for x in sw]
+        T = [_ids(x, vt) for x in tw]
+        del sw, tw
+        self.Sn = [sum(c.values()) for c in S]
+        self.Tn = [sum(c.values()) for c in T]
+        st, ts = train_both([(S[i], T[j]) for i, j in ones], opts["m1_iters"])  # {e: {f: t(f | e)}}, {f: {e: t(e | f)}}
+        ps = _unigram(S, len(vs) + 2)  # word id -> its probability in its text (add one)
+        pt = _unigram(T, len(vt) + 2)
         # the fast form (:meth:`cost`): per side, each sentence's distinct words with their counts, Model 1's
-        # NULL probability and unigram probability; the per-word sums of a pair of sentences and the sum of
-        # logs of one sentence given a group of the other side's sentences, each computed once
+        # NULL probability and unigram probability, and the sums of one sentence given a group of the other
+        # side's sentences, each computed once
         self._lows = None
-        self._a = _Side(self.S, self.Sn, self.T, self.st, self.pt, self.lam)  # target words given the source
-        self._b = _Side(self.T, self.Tn, self.S, self.ts, self.ps, self.lam)  # source words given the target
+        self._a = _Side(self.Sn, T, st, pt, self.lam)  # target words given the source
+        self._b = _Side(self.Tn, S, ts, ps, self.lam)  # source words given the target
+        self._a.other = self._b.words
+        self._b.other = self._a.words
+        # per source sentence s: the sums of both directions of each 1:1 pair (s, t), from target sentence
+        # _t0[s] on, interleaved (a, b) in an array (NaN: not computed yet); both the search and the
+        # posteriors read them (:meth:`single`)
+        self._rows: list = [None] * len(src)
+        self._t0 = [0] * len(src)
+        self._nt = max(1, len(tgt))
+        self._ns = max(1, len(src))
 
     def lower_bounds(self) -> tuple[list[float], list[float]] | None:
         """Per source and per target sentence, a lower bound of its share of any bead's term (None if
@@ -171,197 +306,300 @@ class Model1Term:
             self._lows = ([k * x for x in self._b.upper()], [k * x for x in self._a.upper()])
         return self._lows
 
+    def single(self, s: int, t: int) -> tuple[float, float]:
+        """The sums of the 1:1 bead of source sentence s and target sentence t: its target words given s
+        (:meth:`_Side.one`) and its source words given t, each computed once."""
+        row = self._rows[s]
+        if row is not None:
+            k = 2 * (t - self._t0[s])
+            if 0 <= k < len(row):
+                a = row[k]
+                if a == a:
+                    return a, row[k + 1]
+        a = self._a.one((s,), t)
+        b = self._b.one((t,), s)
+        if row is None:
+            t0 = t - 8 if t > 8 else 0
+            row = self._rows[s] = _NAN * 64
+            self._t0[s] = t0
+        else:
+            t0 = self._t0[s]
+        k = 2 * (t - t0)
+        if k < 0:  # a row grows at its start too (rarely: the band moves right, row by row)
+            more = -k + 16
+            row = self._rows[s] = _NAN * more + row
+            t0 = self._t0[s] = t0 - more // 2
+            k = 2 * (t - t0)
+        elif k >= len(row):
+            row.extend(_NAN * (k - len(row) + 32))
+        row[k] = a
+        row[k + 1] = b
+        return a, b
+
     def bound(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
         """A lower bound of :meth:`cost` from the bead's sentence pairs (for beads larger than 1:1).
 
         For a word f of one side and a group g of the other side's sentences, ``P(f | g)`` is at most
         ``rho * max over i in g of P(f | i)``, ``rho = 1 + (|g| - 1) / (1 + |g|'s words)`` (a mediant), so
         its log ratio is at most ``log rho + log(1 - lambda) + sum over i of (its ratio given i - log(1 - lambda))``
-        (every log ratio is at least ``log(1 - lambda)``): the sums given single sentences, computed once.
+        (every log ratio is at least ``log(1 - lambda)``): the sums of the bead's 1:1 pairs (:meth:`single`),
+        computed once.
         """
-        g = tuple(sids[i0 : i0 + di])
-        h = tuple(tids[j0 : j0 + dj])
-        return -self.w * 0.5 * (self._a.upper_group(g, h) + self._b.upper_group(h, g))
-
-    def _side(self, A, An, B, table, prob, a_ids, b_ids) -> float:
-        """Sum over the words f of B's sentences of log(1 - lambda + lambda * P(f | A's sentences) / P(f)).
-
-        The plain computation (the definition); :meth:`cost` uses the fast form, which gives the same sum up
-        to the order of the float additions (``tests/test_align_model1.py`` compares them).
-        """
-        La = 0
-        merged: Counter = Counter()
-        for k in a_ids:
-            La += An[k]
-            merged.update(A[k])
-        lam = self.lam
-        scale = lam / (La + 1)
-        rest = 1.0 - lam
+        rows, t0s = self._rows, self._t0
+        ts = tids[j0 : j0 + dj]
         tot = 0.0
-        for k in b_ids:
-            for f, cf in B[k].items():
-                probs = table.get(f)
-                x = 0.0
-                if probs:
-                    x = probs.get(NULL, 0.0)
-                    if len(probs) < len(merged):
-                        for e, p in probs.items():
-                            ce = merged.get(e)
-                            if ce:
-                                x += ce * p
-                    else:
-                        for e, ce in merged.items():
-                            p = probs.get(e)
-                            if p:
-                                x += ce * p
-                tot += cf * math.log(rest + scale * x / prob[f])
-        return tot
+        for s in sids[i0 : i0 + di]:
+            for t in ts:
+                row = rows[s]
+                if row is not None:  # Model1Term.single, written out
+                    k = 2 * (t - t0s[s])
+                    if 0 <= k < len(row):
+                        a = row[k]
+                        if a == a:
+                            tot += a + row[k + 1]
+                            continue
+                a, b = self.single(s, t)
+                tot += a + b
+        if di > 1:
+            size = self._a.size
+            n = 0
+            for t in ts:
+                n += size[t]
+            tot += self._a.extra(sids, i0, di) * n
+        if dj > 1:
+            size = self._b.size
+            n = 0
+            for s in sids[i0 : i0 + di]:
+                n += size[s]
+            tot += self._b.extra(tids, j0, dj) * n
+        return -self.w * 0.5 * (tot + 1e-9 * abs(tot) + 1e-6)
+
+    def extras(self, sids: Sequence[int], tids: Sequence[int], s_sizes, t_sizes) -> tuple:
+        """What :meth:`bound` adds to the terms of a bead's 1:1 pairs, per unit, for the search to write it out:
+        per group size d > 1 of ``s_sizes``, ``XA[d][u]`` = ``-w_m1 / 2`` times :meth:`_Side.extra` of the
+        source units ``u..u+d-1`` (times the target words of the bead); ``XB`` the same of the target units; the
+        target words before each target unit (``CSA``) and the source words before each source unit (``CSB``)."""
+        k = -self.w * 0.5
+        XA = {d: [k * self._a.extra(sids, u, d) for u in range(len(sids) - d + 1)] for d in s_sizes if d > 1}
+        XB = {d: [k * self._b.extra(tids, u, d) for u in range(len(tids) - d + 1)] for d in t_sizes if d > 1}
+        CSA = [0]
+        for t in tids:
+            CSA.append(CSA[-1] + self._a.size[t])
+        CSB = [0]
+        for s in sids:
+            CSB.append(CSB[-1] + self._b.size[s])
+        return XA, XB, CSA, CSB
 
     def plain_cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
         """The term computed from its definition, bead by bead (for the tests; :meth:`cost` is the fast form)."""
         s_ids = tuple(sids[i0 : i0 + di])
         t_ids = tuple(tids[j0 : j0 + dj])
-        a = self._side(self.S, self.Sn, self.T, self.st, self.pt, s_ids, t_ids)
-        b = self._side(self.T, self.Tn, self.S, self.ts, self.ps, t_ids, s_ids)
+        a = self._a.plain(s_ids, t_ids)
+        b = self._b.plain(t_ids, s_ids)
         return -self.w * 0.5 * (a + b)
 
     def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
         """The term of the bead ``sids[i0:i0+di]`` : ``tids[j0:j0+dj]``: the sums of its sentences given the
-        other side's group (:meth:`_Side.one`), each computed once."""
-        g = (sids[i0],) if di == 1 else tuple(sids[i0 : i0 + di])
-        h = (tids[j0],) if dj == 1 else tuple(tids[j0 : j0 + dj])
-        return -self.w * 0.5 * (self._a.total(g, h) + self._b.total(h, g))
+        other side's group, each computed once (:meth:`single` for a 1:1 pair, :meth:`_Side.group`)."""
+        if not di or not dj:  # not a bead the search scores (the tests ask for it)
+            return self.plain_cost(sids, i0, di, tids, j0, dj)
+        if di == 1:
+            s = sids[i0]
+            if dj == 1:
+                a, b = self.single(s, tids[j0])
+                return -self.w * 0.5 * (a + b)
+            h = tuple(tids[j0 : j0 + dj])
+            a = 0.0
+            for t in h:
+                a += self.single(s, t)[0]
+            return -self.w * 0.5 * (a + self._b.group(h, s, self._ns))
+        g = tuple(sids[i0 : i0 + di])
+        if dj == 1:
+            t = tids[j0]
+            b = 0.0
+            for s in g:
+                b += self.single(s, t)[1]
+            return -self.w * 0.5 * (self._a.group(g, t, self._nt) + b)
+        h = tuple(tids[j0 : j0 + dj])
+        a = 0.0
+        for t in h:
+            a += self._a.group(g, t, self._nt)
+        b = 0.0
+        for s in g:
+            b += self._b.group(h, s, self._ns)
+        return -self.w * 0.5 * (a + b)
+
+
+class TermSum:
+    """The embedding term and the Model 1 term of a bead's cost added, with their interface. Its bounds, for
+    the search to skip beads: per sentence, the Model 1 term's and half the least the embedding term can be
+    (a bead has two sentences or more); per bead, the embedding term itself and Model 1's pair bound."""
+
+    def __init__(self, first, second):
+        self.first, self.second = first, second
+
+    def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
+        return self.first.cost(sids, i0, di, tids, j0, dj) + self.second.cost(sids, i0, di, tids, j0, dj)
+
+    def lower_bounds(self) -> tuple[list[float], list[float]] | None:
+        lows = self.second.lower_bounds()
+        if lows is None or not hasattr(self.first, "floor"):
+            return None
+        half = min(0.0, self.first.floor()) * 0.5
+        return [x + half for x in lows[0]], [x + half for x in lows[1]]
+
+    def bound(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
+        return self.first.cost(sids, i0, di, tids, j0, dj) + self.second.bound(sids, i0, di, tids, j0, dj)
+
+
+#: a sum not computed yet (:meth:`Model1Term.single`)
+_NAN = array("d", [math.nan])
 
 
 class _Side:
     """One direction of the term in its fast form: the words of B's sentences given groups of A's sentences.
 
     For a sentence ``k`` of B and a group ``g`` of A's sentences the sum of ``cf * log(1 - lambda + lambda
-    * P(f | g) / P(f))`` over the words f of ``k`` is computed once (:meth:`one`), from the per-word sums
-    ``sum over the words e of A's sentence i of count(e) * t(f | e)``, computed once per pair ``(i, k)``
-    (:meth:`pair`); a bead adds the sums of its sentences of B. Many beads share a pair and a group: a
-    sentence of B is in up to ``max_side`` beads of each type at each row of the band.
+    * P(f | g) / P(f))`` over the words f of ``k`` (:meth:`one`) reads, for each word, Model 1's sums ``sum
+    over the words e of A's sentence i of count(e) * t(f | e)`` of the sentences i of g, computed once per
+    sentence i (:meth:`sums`); a bead adds the sums of its sentences of B. Many beads share a sentence and a
+    group: a sentence of B is in up to ``max_side`` beads of each type at each row of the band, so those of
+    groups are kept (:meth:`group`), those of single sentences by :meth:`Model1Term.single`.
     """
 
-    def __init__(self, A, An, B, table, prob, lam):
-        self.A, self.An, self.table, self.lam = A, An, table, lam
+    def __init__(self, An, B, gen, prob, lam):
+        self.An, self.lam = An, lam
         self.rest = 1.0 - lam
         self.logrest = math.log(self.rest) if self.rest > 0 else -math.inf
-        # per sentence of B: its distinct words with Model 1's translation table row, counts, NULL
-        # probability and unigram probability
+        # Model 1's table by generating word (e -> {f: t(f | e)}; NULL's row apart)
+        self.gen = {e: row for e, row in gen.items() if e != NULL}
+        self.null = gen.get(NULL, {})
+        # per sentence of B: its distinct words with their counts, Model 1's NULL probability and unigram
+        # probability
         self.words = []
+        null = self.null
         for c in B:
-            fs = [f for f in c]
-            self.words.append((
-                [table.get(f) or {} for f in fs],
-                [c[f] for f in fs],
-                [(table.get(f) or {}).get(NULL, 0.0) for f in fs],
-                [prob[f] for f in fs],
-                fs,
-            ))
+            fs = list(c)
+            self.words.append((fs, [c[f] for f in fs], [null.get(f, 0.0) for f in fs], [prob[f] for f in fs]))
         self.size = [sum(w[1]) for w in self.words]  # words per sentence of B
-        self._pairs = _Memo(1 << 15)
-        self.ones: dict[tuple, float] = {}  # (group, k) -> one(group, k); emptied beyond _ONES entries
-        # the table by generating word: e -> [(f, t(f | e))], for the sums of one sentence of A (:meth:`sums`)
-        by_e: dict[int, list] = {}
-        for f, probs in table.items():
-            for e, p in probs.items():
-                if e != NULL:
-                    by_e.setdefault(e, []).append((f, p))
-        self.by_e = by_e
+        self.other: list = []  # the words of A's sentences (set by Model1Term)
+        self._groups = _Memo(1 << 13)  # (group, k) -> one(group, k), keyed by an int
         self._sums = _Memo(64)  # the search needs those of the sentences of about one band's width
 
     def sums(self, i: int) -> dict[int, float]:
-        """``sum over the words e of A's sentence i of count(e) * t(f | e)`` for every word f it can generate."""
+        """``sum over the words e of A's sentence i of count(e) * t(f | e)`` for every word f it can generate.
+
+        Built from the rows of the table with dict operations (the rows of one sentence's words share few
+        words), adding where they do, in the order of the sentence's words."""
         d = self._sums.get(i)
         if d is None:
             d = {}
-            get = d.get
-            by_e = self.by_e
-            for e, ce in self.A[i].items():
-                for f, p in by_e.get(e, ()):
-                    d[f] = get(f, 0.0) + ce * p
+            gen = self.gen
+            es, ces = self.other[i][0], self.other[i][1]
+            for e, ce in zip(es, ces):
+                row = gen.get(e)
+                if row is None:
+                    continue
+                if ce != 1:
+                    row = {f: ce * p for f, p in row.items()}
+                common = d.keys() & row.keys()
+                if common:
+                    old = {f: d[f] for f in common}
+                    d.update(row)
+                    for f, x in old.items():
+                        d[f] = x + row[f]
+                else:
+                    d.update(row)
             self._sums.put(i, d)
         return d
 
-    def pair(self, i: int, k: int) -> list[float]:
-        """``sum over e of count(e) * t(f | e)`` for each word f of B's sentence k, over A's sentence i."""
-        key = (i, k)
-        y = self._pairs.get(key)
-        if y is None:
-            get = self.sums(i).get
-            y = [get(f, 0.0) for f in self.words[k][4]]
-            self._pairs.put(key, y)
-        return y
-
     def one(self, g: tuple, k: int) -> float:
         """The sum over the words of B's sentence k given the group g of A's sentences."""
-        key = (g, k)
-        v = self.ones.get(key)
-        if v is None:
-            _, counts, nulls, probs, _ = self.words[k]
-            La = 0
-            for i in g:
-                La += self.An[i]
-            scale = self.lam / (La + 1)
-            rest = self.rest
-            log = math.log
-            if len(g) == 1:
-                xs = self.pair(g[0], k)
-                v = 0.0
-                for cf, x0, x, pf in zip(counts, nulls, xs, probs):
-                    v += cf * log(rest + scale * (x0 + x) / pf)
-            elif len(g) == 2:
-                y0 = self.pair(g[0], k)
-                y1 = self.pair(g[1], k)
-                v = 0.0
-                for cf, x0, a, b, pf in zip(counts, nulls, y0, y1, probs):
-                    v += cf * log(rest + scale * (x0 + a + b) / pf)
-            else:
-                ys = [self.pair(i, k) for i in g]
-                v = 0.0
-                for n, (cf, x0, pf) in enumerate(zip(counts, nulls, probs)):
-                    x = x0
-                    for y in ys:
-                        x += y[n]
-                    v += cf * log(rest + scale * x / pf)
-            if len(self.ones) >= _ONES:
-                self.ones.clear()
-            self.ones[key] = v
-        return v
-
-    def total(self, g: tuple, ks: tuple) -> float:
-        """The sum of :meth:`one` over the sentences ``ks`` of B given the group g (the cache looked up here
-        first: this is the search's innermost call)."""
-        ones = self.ones
-        tot = 0.0
-        for k in ks:
-            v = ones.get((g, k))
-            if v is None:
-                v = self.one(g, k)
-            tot += v
-        return tot
-
-    def upper_group(self, g: tuple, ks: tuple) -> float:
-        """An upper bound of the sum of :meth:`one` over the sentences ``ks`` of B given the group g."""
-        ones = self.ones
-        if len(g) == 1:
-            tot = self.total(g, ks)
-            return tot + 1e-9 * abs(tot) + 1e-9
+        fs, counts, nulls, probs = self.words[k]
         La = 0
         for i in g:
             La += self.An[i]
-        extra = math.log(1.0 + (len(g) - 1) / (La + 1)) - (len(g) - 1) * self.logrest
+        scale = self.lam / (La + 1)
+        rest = self.rest
+        log = math.log
+        v = 0.0
+        bare = 0  # words nothing explains: log(1 - lambda) each
+        if len(g) == 1:
+            get = self.sums(g[0]).get
+            for f, cf, x0, pf in zip(fs, counts, nulls, probs):
+                x = x0 + get(f, 0.0)
+                if x:
+                    v += cf * log(rest + scale * x / pf)
+                else:
+                    bare += cf
+        elif len(g) == 2:
+            get0 = self.sums(g[0]).get
+            get1 = self.sums(g[1]).get
+            for f, cf, x0, pf in zip(fs, counts, nulls, probs):
+                x = x0 + get0(f, 0.0) + get1(f, 0.0)
+                if x:
+                    v += cf * log(rest + scale * x / pf)
+                else:
+                    bare += cf
+        else:
+            gets = [self.sums(i).get for i in g]
+            for f, cf, x0, pf in zip(fs, counts, nulls, probs):
+                x = x0
+                for get in gets:
+                    x += get(f, 0.0)
+                if x:
+                    v += cf * log(rest + scale * x / pf)
+                else:
+                    bare += cf
+        if bare:
+            v += bare * self.logrest
+        return v
+
+    def group(self, g: tuple, k: int, n: int) -> float:
+        """:meth:`one` of a group g of A's sentences (their first sentence and their number are the key: a
+        unit's sentences increase), kept while the search sweeps past (``n``: the number of B's sentences)."""
+        key = ((g[0] << 3) | len(g)) * n + k
+        v = self._groups.get(key)
+        if v is None:
+            v = self.one(g, k)
+            self._groups.put(key, v)
+        return v
+
+    def extra(self, ids: Sequence[int], i0: int, di: int) -> float:
+        """What a word of B may gain at most from being given the group ``ids[i0:i0+di]`` of A's sentences instead
+        of one of them (:meth:`Model1Term.bound`): ``log(1 + (|g| - 1) / (1 + |g|'s words)) - (|g| - 1) *
+        log(1 - lambda)``."""
+        La = 0
+        for i in ids[i0 : i0 + di]:
+            La += self.An[i]
+        return math.log(1.0 + (di - 1) / (La + 1)) - (di - 1) * self.logrest
+
+    def plain(self, a_ids: tuple, b_ids: tuple) -> float:
+        """Sum over the words f of B's sentences of log(1 - lambda + lambda * P(f | A's sentences) / P(f)).
+
+        The plain computation (the definition); :meth:`one` is the fast form, which gives the same sum up to
+        the order of the float additions (``tests/test_align_model1.py`` compares them).
+        """
+        La = 0
+        merged: Counter = Counter()
+        for k in a_ids:
+            La += self.An[k]
+            fs, counts = self.other[k][0], self.other[k][1]
+            merged.update(dict(zip(fs, counts)))
+        lam = self.lam
+        scale = lam / (La + 1)
+        rest = 1.0 - lam
         tot = 0.0
-        for k in ks:
-            tot += self.size[k] * extra
-            for i in g:
-                key = ((i,), k)
-                v = ones.get(key)
-                if v is None:
-                    v = self.one((i,), k)
-                tot += v
-        return tot + 1e-9 * abs(tot) + 1e-6
+        for k in b_ids:
+            fs, counts, _, probs = self.words[k]
+            for f, cf, pf in zip(fs, counts, probs):
+                x = self.null.get(f, 0.0)
+                for e, ce in merged.items():
+                    p = self.gen.get(e, {}).get(f)
+                    if p:
+                        x += ce * p
+                tot += cf * math.log(rest + scale * x / pf)
+        return tot
 
     def upper(self) -> list[float]:
         """Per sentence of B, an upper bound of :meth:`one` over every group of A's sentences.
@@ -374,7 +612,7 @@ class _Side:
         lam, rest, log = self.lam, self.rest, math.log
         out = []
         mass = 1.0 + 1e-6  # the float sums of the trained tables may pass 1 by a rounding error
-        for _, counts, _, probs, _ in self.words:
+        for _, counts, _, probs in self.words:
             if not counts or lam <= 0:
                 out.append(sum(cf * log(rest) for cf in counts) if rest > 0 else 0.0)
                 continue

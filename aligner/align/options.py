@@ -10,7 +10,7 @@ aligner settings made its automatic alignments.
 from __future__ import annotations
 
 NAME = "aligner.align"
-VERSION = "3"
+VERSION = "4"
 
 DEFAULT_OPTIONS: dict = {
     # priors: cost of each bead type relative to 1:1, about -log(P(type) / P(1:1))
@@ -40,16 +40,26 @@ DEFAULT_OPTIONS: dict = {
     "lexicon_min_dice": 0.3,
     # IBM Model 1 learnt from the first pass's confident 1:1 beads (Moore 2002), a term of the realign pass:
     # -w_m1 * the log-likelihood ratio of the bead's words under Model 1 (both directions, averaged),
-    # interpolated with the unigram (m1_lambda). Opt-in: on Text+Berg dev 0.919 -> 0.928 (test0-6, run once:
-    # 0.863 -> 0.880), but test0-6 takes 2.5 times as long (aligner/align/model1.py, benchmarks/README.md)
-    "m1": False,
+    # interpolated with the unigram (m1_lambda). On Text+Berg dev 0.919 -> 0.928 (test0-6: 0.863 -> 0.880).
+    # The default since aligner version 4, once the 10,000-sentence pair fitted in 40 s and 300 MB with it
+    # (aligner/align/model1.py, benchmarks/README.md); not used with embeddings (they take its place)
+    "m1": True,
     "w_m1": 1.0,
     "m1_lambda": 0.5,
     "m1_iters": 5,  # EM iterations
     "m1_min_count": 2,  # rarer words (in the training beads) are ignored
     "m1_min_score": 0.5,  # training beads: 1:1 beads of the first pass with at least this posterior
     "m1_max_beads": 5000,  # a fixed sample of them beyond this
+    "m1_max_pairs": 2_000_000,  # and beyond this many word pairs (training's memory: 68 MB for 1.5 million)
     "m1_prefix": 0,  # words cut to this many letters; 0 = whole words
+    "m1_min_group": 8,  # used only if some group aligned on its own (all of a plain text) has this many
+    # sentences a side: verses paired by their keys gain nothing from it (KJV-RV1909 four books keyed took
+    # 7.2 s instead of 1.9 s with it, for the same 1.000)
+    "m1_window": 3,  # with Model 1: half-width of the realign pass's band around the first pass's path
+    # with embeddings, the Model 1 term added to theirs in a realign pass at this weight (0 = not used with
+    # embeddings). Text+Berg dev: w 0.3 / 0.5 0.928 (embeddings alone: 0.928), 1.0 0.925, 2.0 0.920;
+    # test0-6 with 0.5: 0.898 -> 0.9005 (benchmarks/README.md)
+    "w_m1_emb": 0.5,
     # same-language pairs (two translations in one language, KJV against WEB): each bead's cost gets
     # w_overlap * (tau_overlap - share), share = 2 * shared anchor weight / (both sides' anchor weight), a
     # rarity-weighted Dice over the anchors (cost.overlap_share). The anchor gains add up, so a merged bead
@@ -70,7 +80,8 @@ DEFAULT_OPTIONS: dict = {
     # (tuned on Text+Berg dev only: benchmarks/README.md)
     "w_emb": 60.0,
     "tau_emb": 0.02,
-    "emb_lexicon": False,  # the lexicon pass with embeddings too (on dev it bought nothing and doubles the time)
+    "emb_lexicon": False,  # the lexicon pass with embeddings too (on dev it bought nothing and doubles the time;
+    # with Model 1 on, w_m1_emb > 0, it runs anyway, for the Model 1 term)
     "emb_full_dp_cells": 5000,  # full_dp_cells with embeddings: their band is as good on dev, and half the time
     # search
     "window": 8,  # half-width of the band around the projected coarse path

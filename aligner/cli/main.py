@@ -678,8 +678,8 @@ def align(work, lang, start, end, actor, as_json, db_path, texts_dir, dump, no_e
 @click.option("--partial/--no-partial", default=None, help="The target covers only part of the source [default: guess]")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
 @click.option("--model1", is_flag=True,
-              help="Learn a word translation model (IBM Model 1) from the two texts for the second pass: more "
-                   "accurate on a pair of articles or chapters, about 2.5x slower; used instead of embeddings")
+              help="Use the word translation model (IBM Model 1) learnt from the two texts instead of sentence "
+                   "embeddings even when the embeddings extra is installed (without embeddings it is used anyway)")
 @embeddings_option
 @_errors
 def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output, model1, no_embeddings):
@@ -713,9 +713,7 @@ def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output
     kwargs = {} if partial is None else {"partial": partial}
     from ..align.embed import default_embedder
 
-    if model1:
-        kwargs["m1"] = True  # the aligner's Model 1 term stands in for the embedding term: none is computed
-    else:
+    if not model1:  # the aligner's Model 1 term (on by default) gives way to the embedding term, if any
         embedder = default_embedder(None, _embeddings_flag(no_embeddings))  # no database: vectors cached in memory
         if embedder is not None:
             kwargs["embedder"] = embedder
