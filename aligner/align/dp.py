@@ -33,6 +33,29 @@ _PRUNED = 1e30
 _NAN = array("d", [math.nan])
 
 
+def _pair_bound(E, lo, XA, XB, CSA, CSB, i: int, j: int, di: int, dj: int, bound, Sids, Tids) -> float:
+    """A lower bound of the Model 1 term of the bead ending at ``(i, j)`` (``di`` x ``dj``, larger than 1:1), for
+    the search and the posteriors alike: the 1:1 terms inside it (``E``, kept per row of the band), plus the
+    extras of the term for a group (``XA``/``XB`` with the column sums ``CSA``/``CSB``); the term's own
+    :meth:`bound` when a pair lies outside the band or there are no extras."""
+    pj = j - dj
+    lb = 0.0 if XA is not None else _NAN[0]  # NaN: the term's own bound (no extras)
+    for r in range(i - di + 1, i + 1 if XA is not None else i - di + 1):
+        er = E[r]
+        k = j - lo[r]
+        if k < dj - 1 or k >= len(er):
+            lb = _NAN[0]
+            break
+        lb += sum(er[k - dj + 1 : k + 1])
+    if lb != lb:
+        return bound(Sids, i - di, di, Tids, pj, dj)
+    if di > 1:
+        lb += XA[di][i - di] * (CSA[j] - CSA[pj])
+    if dj > 1:
+        lb += XB[dj][pj] * (CSB[i] - CSB[i - di])
+    return lb - (1e-9 * abs(lb) + 1e-6)
+
+
 def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tuple,
         coarse: bool = False):
     """Viterbi over the band ``lo[i] <= j <= hi[i]``; returns (path, touched_edge).
@@ -78,7 +101,7 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
             lowT.append(lowT[-1] + lows[1][u])
         # Model1Term.bound written out: the terms of the 1:1 beads inside a bead (E: per row, over its band;
         # NaN where not computed) plus what merging may gain (Model1Term.extras)
-        XA = None  # a term without extras (a sum of terms) gives its bound by Model1Term.bound's interface
+        XA = XB = CSA = CSB = None  # a term without extras (a sum of terms) gives its bound by Model1Term.bound's interface
         if hasattr(model.emb, "extras"):
             XA, XB, CSA, CSB = model.emb.extras(Sids, Tids, {di for _, di, _, _ in match_types},
                                                 {dj for _, _, dj, _ in match_types})
@@ -182,22 +205,7 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                     if c + lb - gain >= best:
                         continue
                     if di > 1 or dj > 1:  # a closer bound from the bead's sentence pairs
-                        lb = 0.0 if XA is not None else _NAN[0]  # NaN: the term's own bound (no extras)
-                        for r in range(i - di + 1, i + 1 if XA is not None else i - di + 1):
-                            er = E[r]
-                            k = j - lo[r]
-                            if k < dj - 1 or k >= len(er):
-                                lb = _NAN[0]
-                                break
-                            lb += sum(er[k - dj + 1 : k + 1])
-                        if lb == lb:
-                            if di > 1:
-                                lb += XA[di][i - di] * (CSA[j] - CSA[pj])
-                            if dj > 1:
-                                lb += XB[dj][pj] * (CSB[i] - CSB[i - di])
-                            lb -= 1e-9 * abs(lb) + 1e-6
-                        else:
-                            lb = bound(Sids, i - di, di, Tids, pj, dj)
+                        lb = _pair_bound(E, lo, XA, XB, CSA, CSB, i, j, di, dj, bound, Sids, Tids)
                         if ovl:
                             lb += lbo
                         if c + lb - gain >= best:
@@ -307,7 +315,7 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
             lowT.append(lowT[-1] + lows[1][u])
         cut = _NEGLIGIBLE * temp
         # Model1Term.bound written out, as in _dp
-        XA = None
+        XA = XB = CSA = CSB = None
         if hasattr(model.emb, "extras"):
             XA, XB, CSA, CSB = model.emb.extras(Sids, Tids, {di for di, dj, _ in types if di and dj},
                                                 {dj for di, dj, _ in types if di and dj})
@@ -419,22 +427,7 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
                                 if c + (lowS[i] - lowS[i - di]) + (lowT[j] - lowT[pj]) > -top:
                                     wrow[base + t] = _PRUNED
                                     continue
-                                lb = 0.0 if XA is not None else _NAN[0]  # NaN: the term's own bound (no extras)
-                                for r in range(i - di + 1, i + 1 if XA is not None else i - di + 1):
-                                    er = E[r]
-                                    k = j - lo[r]
-                                    if k < dj - 1 or k >= len(er):
-                                        lb = _NAN[0]
-                                        break
-                                    lb += sum(er[k - dj + 1 : k + 1])
-                                if lb == lb:
-                                    if di > 1:
-                                        lb += XA[di][i - di] * (CSA[j] - CSA[pj])
-                                    if dj > 1:
-                                        lb += XB[dj][pj] * (CSB[i] - CSB[i - di])
-                                    lb -= 1e-9 * abs(lb) + 1e-6
-                                else:
-                                    lb = bound(Sids, i - di, di, Tids, pj, dj)
+                                lb = _pair_bound(E, lo, XA, XB, CSA, CSB, i, j, di, dj, bound, Sids, Tids)
                                 if c + lb > -top:
                                     wrow[base + t] = _PRUNED
                                     continue
