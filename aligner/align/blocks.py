@@ -238,7 +238,7 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, em
     model = Model(opts, ratio, problem.weights, emb, overlap)
     groups = groups_fn(problem, model)
 
-    def one_pass(problem, model, guide=None):
+    def one_pass(problem, model, guide=None, with_scores=True):
         out: list[Bead] = []
         gi = 0  # guide beads are in order, like the groups: sweep once instead of scanning all per group
         for s0, s1, t0, t1, gfree in groups:
@@ -251,16 +251,20 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, em
                 while k < len(guide) and _inside(guide[k], s0, s1, t0, t1):
                     k += 1
                 local, gi = guide[gi:k], k
-            out.extend(_align_with_fixed(problem, model, (s0, s1), (t0, t1), inside, gfree, local))
+            out.extend(_align_with_fixed(problem, model, (s0, s1), (t0, t1), inside, gfree, local,
+                                         with_scores))
         return _order(out)
 
-    beads = one_pass(problem, model)
     # with embeddings the realign pass is there for the Model 1 term (or when asked for: emb_lexicon)
     # (not when every group is a handful of sentences, as verses paired by their keys: nothing to gain there)
     with_m1 = opts["m1"] and (emb is None or opts["w_m1_emb"] > 0) and any(
         s1 - s0 >= opts["m1_min_group"] and t1 - t0 >= opts["m1_min_group"] for s0, s1, t0, t1, _ in groups)
     if not opts["lexicon"] or (emb is not None and not opts["emb_lexicon"] and not with_m1):
-        return beads, problem, model, groups
+        return one_pass(problem, model), problem, model, groups
+    # the first pass's posteriors choose the 1:1 beads that train the lexicon and Model 1; with embeddings
+    # its 1:1 beads are sure enough without them (Text+Berg dev and test0-6: the same beads), and the
+    # realign pass gives every bead its score
+    beads = one_pass(problem, model, with_scores=emb is None)
     # learn a lexicon from the confident 1:1 beads, realign around the first path
     lex = learn_lexicon(src, tgt, beads, opts)
     if any(free) and not opts["length_ratio"]:
@@ -277,7 +281,7 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, em
     if lex:
         problem = Problem(src, tgt, src_lang, tgt_lang, opts, lexicon=lex, base=problem)
     if m1 is not None:  # the realign pass searches a narrower band around the first pass's path
-        opts = {**opts, "window": opts["m1_window"]}
+        opts = {**opts, "window": opts["m1_window"] if emb is None else opts["m1_window_emb"]}
     term = emb if m1 is None else m1 if emb is None else TermSum(emb, m1)
     model = Model(opts, ratio, problem.weights, term, overlap)
     return one_pass(problem, model, guide=beads), problem, model, groups

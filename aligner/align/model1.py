@@ -437,8 +437,13 @@ class TermSum:
 
     def __init__(self, first, second):
         self.first, self.second = first, second
+        self._last: tuple = ()  # (bead, first's term) of the last bound: the search asks for the cost next
 
     def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
+        last = self._last
+        if last and last[0] == i0 and last[1] == di and last[2] == j0 and last[3] == dj and last[4] is sids \
+                and last[5] is tids:
+            return last[6] + self.second.cost(sids, i0, di, tids, j0, dj)
         return self.first.cost(sids, i0, di, tids, j0, dj) + self.second.cost(sids, i0, di, tids, j0, dj)
 
     def lower_bounds(self) -> tuple[list[float], list[float]] | None:
@@ -449,7 +454,9 @@ class TermSum:
         return [x + half for x in lows[0]], [x + half for x in lows[1]]
 
     def bound(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:
-        return self.first.cost(sids, i0, di, tids, j0, dj) + self.second.bound(sids, i0, di, tids, j0, dj)
+        e = self.first.cost(sids, i0, di, tids, j0, dj)
+        self._last = (i0, di, j0, dj, sids, tids, e)
+        return e + self.second.bound(sids, i0, di, tids, j0, dj)
 
 
 #: a sum not computed yet (:meth:`Model1Term.single`)

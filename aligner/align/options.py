@@ -10,7 +10,7 @@ aligner settings made its automatic alignments.
 from __future__ import annotations
 
 NAME = "aligner.align"
-VERSION = "4"
+VERSION = "5"
 
 DEFAULT_OPTIONS: dict = {
     # priors: cost of each bead type relative to 1:1, about -log(P(type) / P(1:1))
@@ -42,7 +42,7 @@ DEFAULT_OPTIONS: dict = {
     # -w_m1 * the log-likelihood ratio of the bead's words under Model 1 (both directions, averaged),
     # interpolated with the unigram (m1_lambda). On Text+Berg dev 0.919 -> 0.928 (test0-6: 0.863 -> 0.880).
     # The default since aligner version 4, once the 10,000-sentence pair fitted in 40 s and 300 MB with it
-    # (aligner/align/model1.py, benchmarks/README.md); not used with embeddings (they take its place)
+    # (aligner/align/model1.py, benchmarks/README.md); with embeddings added to their term (w_m1_emb)
     "m1": True,
     "w_m1": 1.0,
     "m1_lambda": 0.5,
@@ -56,6 +56,8 @@ DEFAULT_OPTIONS: dict = {
     # sentences a side: verses paired by their keys gain nothing from it (KJV-RV1909 four books keyed took
     # 7.2 s instead of 1.9 s with it, for the same 1.000)
     "m1_window": 3,  # with Model 1: half-width of the realign pass's band around the first pass's path
+    "m1_window_emb": 1,  # the same with embeddings, whose first pass is surer: on Text+Berg dev 3, 2 and 1 give the
+    # same beads (and on test0-6); 1 makes a re-alignment with cached vectors cost no more than one without them
     # with embeddings, the Model 1 term added to theirs in a realign pass at this weight (0 = not used with
     # embeddings). Text+Berg dev: w 0.3 / 0.5 0.928 (embeddings alone: 0.928), 1.0 0.925, 2.0 0.920;
     # test0-6 with 0.5: 0.898 -> 0.9005 (benchmarks/README.md)
