@@ -555,9 +555,9 @@ def shifted_mark(split):
     return bs, bt, fs, run
 
 
-def shifted_figures(split):
+def shifted_figures(split, embedder=None):
     bs, bt, fs, run = shifted_mark(split)
-    beads = align_blocks(bs, bt, "en", "es")
+    beads = align_blocks(bs, bt, "en", "es", embedder=embedder)
     owner = [b.key for b in bs for _ in b.sentences]
     chapter = f"Mark.{SHIFT_CHAPTER}."
     in_run = [b for b in beads if b.src and b.tgt and owner[b.src[0]] in run]
@@ -571,14 +571,17 @@ def shifted_figures(split):
                             f"{max(r.score for r in rest):.2f}")
 
 
-def run_confidence(quick: bool, split) -> str:
+def run_confidence(quick: bool, split, embedder=None) -> str:
+    """The bead-score table; with ``embedder`` of alignments made with sentence embeddings (scored with
+    ``COEFFICIENTS_EMB``)."""
+    e = {"embedder": embedder}
     rows = []
     tests = [f"test{k}" for k in range(7)]
     data = {t: load_text_berg(t) for t in tests + ["dev"]}
     for label, names in (("Text+Berg test0-6", tests), ("Text+Berg dev (fitted on)", ["dev"])):
         sc, lb = [], []
         for t in names:
-            s, l = labelled(align_sentences(data[t][0], data[t][1], "de", "fr"), data[t][2])
+            s, l = labelled(align_sentences(data[t][0], data[t][1], "de", "fr", **e), data[t][2])
             sc += s
             lb += l
         rows.append(conf_row(label, sc, lb, "right = the identical bead is in the gold"))
@@ -590,17 +593,17 @@ def run_confidence(quick: bool, split) -> str:
             sc, lb = [], []
             for b in books:
                 fs, ft, _, _, gold = bible_book(kjv[b], ov[b], "en", lang, split)
-                s, l = labelled(align_sentences(fs, ft, "en", lang), gold, within=True)
+                s, l = labelled(align_sentences(fs, ft, "en", lang, **e), gold, within=True)
                 sc += s
                 lb += l
             rows.append(conf_row(f"Bible {label} {'+'.join(books)}", sc, lb,
                                  "no verse numbers; right = inside one verse on both sides"))
         kv, ov = load_bible(BIBLE / "en-kjv.tsv", ["Mark"])["Mark"], load_bible(BIBLE / "es-rv1909.tsv", ["Mark"])["Mark"]
         _, _, bs, bt, gold = bible_book(kv, ov, "en", "es", split)
-        s, l = labelled(align_blocks(bs, bt, "en", "es"), gold, within=True)
+        s, l = labelled(align_blocks(bs, bt, "en", "es", **e), gold, within=True)
         rows.append(conf_row("Mark KJV-RV1909 keyed, nothing shifted", s, l,
                              f"false alarms: {sum(1 for x in s if x < 0.5)} of {len(s)} beads below 0.5"))
-        sc, lb, note = shifted_figures(split)
+        sc, lb, note = shifted_figures(split, embedder)
         rows.append(conf_row(f"Mark KJV-RV1909, verses shifted (chapter {SHIFT_CHAPTER})", sc, lb, note))
     return render(CONF_COLUMNS, rows)
 
@@ -645,7 +648,8 @@ def fit_confidence(embedder=None):
     print(f"Text+Berg dev: {len(Y)} beads with both sides, {Y.count(0)} wrong")
     for name, c in zip(FEATURES, raw):
         print(f"  {name:12s} {c:+.3f}")
-    print("COEFFICIENTS = (" + ", ".join(n.upper() if n in FIXED else f"{c:.3f}" for n, c in zip(FEATURES, raw)) + ")")
+    name = "COEFFICIENTS_EMB" if embedder is not None else "COEFFICIENTS"
+    print(f"{name} = (" + ", ".join(n.upper() if n in FIXED else f"{c:.3f}" for n, c in zip(FEATURES, raw)) + ")")
     sc = [probability(x, raw) for x in X]
     print(f"dev AUC with these: {auc(sc, Y):.3f}")
 
@@ -763,11 +767,12 @@ def main(argv=None):
     ap.add_argument("--confidence", action="store_true", help="instead: only the bead-score figures")
     ap.add_argument("--scale", action="store_true", help="instead: only the synthetic 10,000 x 10,000 pair")
     ap.add_argument("--m1", action="store_true",
-                    help="every alignment with the IBM Model 1 term (option m1=True; opt-in, not the default)")
+                    help="every alignment with m1=True (the default since aligner version 4; for runs of older code)")
     ap.add_argument("--fit-confidence", action="store_true",
                     help="instead: fit the confidence model on Text+Berg dev and print its coefficients")
     ap.add_argument("--embeddings", action="store_true",
-                    help="instead: only the table with and without sentence embeddings (needs the embeddings extra)")
+                    help="instead: only the table with and without sentence embeddings (needs the embeddings extra); with --confidence"
+                         " or --fit-confidence: those of alignments made with embeddings")
     ap.add_argument("--held-out", action="store_true",
                     help="instead: KJV against WEB, RV1909 and the Synodal without verse numbers or embeddings, on the "
                          "tuning books and the held-out books")
@@ -779,17 +784,14 @@ def main(argv=None):
     if args.fit_confidence:
         fit_confidence(bench_embedder(args.embed_cache) if args.embeddings else None)
         return
-    if args.embeddings:
+    if args.embeddings and not args.confidence:
         print(run_embeddings(args.embed_books.split(","), args.embed_cache, get_splitter()[0]))
         return
     if args.ablation:
         run_ablation()
         return
-    if args.fit_confidence:
-        fit_confidence()
-        return
     if args.confidence:
-        print(run_confidence(args.quick, get_splitter()[0]))
+        print(run_confidence(args.quick, get_splitter()[0], bench_embedder(args.embed_cache) if args.embeddings else None))
         return
     if args.held_out:
         split, split_name = get_splitter()

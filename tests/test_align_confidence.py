@@ -41,3 +41,47 @@ def test_a_kind_disagreement_and_a_stray_neighbour_lower_the_probability():
     base = probability(tuple(x.values()), COEFFICIENTS)
     assert probability(tuple({**x, "kind": 1.0}.values()), COEFFICIENTS) < 0.5 < base
     assert probability(tuple({**x, "stray": 1.0, "merge": 2.0}.values()), COEFFICIENTS) < base
+
+
+def test_an_alignment_with_embeddings_is_scored_with_its_own_coefficients(monkeypatch):
+    """Beads found with sentence embeddings are calibrated by the coefficients fitted on such beads."""
+    from aligner.align import confidence
+    from aligner.align.embed import Embedder
+
+    from .test_align_embed import Concepts
+
+    en, de = long_text()
+    used = []
+    real = confidence.probability
+
+    def spy(x, coefficients=COEFFICIENTS):
+        used.append(coefficients)
+        return real(x, coefficients)
+
+    monkeypatch.setattr("aligner.align.blocks.probability", spy)
+    align_sentences(en, de, "en", "de")
+    assert used and set(used) == {confidence.COEFFICIENTS}
+    used.clear()
+    align_sentences(en, de, "en", "de", embedder=Embedder(Concepts()))
+    assert used and set(used) == {confidence.COEFFICIENTS_EMB} and confidence.COEFFICIENTS_EMB != COEFFICIENTS
+
+
+def test_with_embeddings_a_shifted_run_of_keyed_verses_scores_below_every_right_verse():
+    """Verses of one length each, so only what they say tells a shifted run: the embedding term is part of the
+    evidence that a neighbouring verse's text fits better."""
+    from aligner.align.embed import Embedder
+
+    from .test_align_embed import Concepts
+
+    letters = "abcdefgh"
+    en = [" ".join(f"{c}xq{k}" for k in range(4)) + " ." for c in letters]
+    es = [" ".join(f"{c}zw{k}" for k in range(4)) + " ." for c in letters]
+    run = [3, 4, 5]
+    shifted = list(es)
+    for k, text in zip(run, [es[k] for k in run[1:] + run[:1]]):
+        shifted[k] = text
+    beads = align_blocks(_verses(en), _verses(shifted), "en", "es", embedder=Embedder(Concepts()))
+    assert [(b.src, b.tgt) for b in beads] == [((k,), (k,)) for k in range(len(en))]
+    wrong = [b.score for b in beads if b.src[0] in run]
+    right = [b.score for b in beads if b.src[0] not in run]
+    assert max(wrong) < 0.5 <= min(right), (wrong, right)

@@ -24,7 +24,9 @@ gets a few observations the model's posterior does not see on its own:
 
 A logistic model turns them into a probability. Its coefficients were fitted
 on the Text+Berg *dev* set only (``python benchmarks/align.py --fit-confidence``
-prints them); the test sets measure it (``benchmarks/align.py``).
+prints them); the test sets measure it (``benchmarks/align.py``). An alignment
+made with sentence embeddings has its own coefficients (:data:`COEFFICIENTS_EMB`),
+fitted the same way on the beads it finds.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ import bisect
 import math
 from collections.abc import Sequence
 
-from .cost import Model, Problem, Side
+from .cost import Model, Problem, Side, Similarity
+from .model1 import TermSum
 
 #: The observations, in the order of :data:`COEFFICIENTS`.
 FEATURES = ("bias", "posterior", "length", "shared", "unmatched", "size", "stray", "kind", "neighbours", "merge", "big", "chars", "agreement", "swap", "neighbour size")
@@ -49,6 +52,13 @@ FIXED = {"kind": KIND, "swap": SWAP}
 #: for aligner version 4 (the Model 1 term makes the posteriors surer: the old fit rated 48 wrong beads of test0-6
 #: 0.9 or more).
 COEFFICIENTS = (-1.092, 3.552, -0.140, -0.002, -0.009, -0.337, -1.011, KIND, 1.389, -0.333, -0.500, -0.039, 0.280, SWAP, -0.105)
+
+#: The same fitted on the beads the aligner finds with sentence embeddings (``benchmarks/align.py --fit-confidence
+#: --embeddings``, Text+Berg dev only): its errors are fewer and others, and with the coefficients above the
+#: posterior carried too little weight (test0-6 with embeddings: AUC 0.894 -> 0.919, wrong beads scoring 0.9 or
+#: more 29 -> 24; benchmarks/README.md).
+COEFFICIENTS_EMB = (-2.995, 3.080, -0.184, -0.003, -0.005, -0.225, -1.047, KIND, 1.780, -0.449, -0.259, 0.288, 0.080, SWAP,
+                    0.038)
 
 
 def bead_features(beads: Sequence, problem: Problem, model: Model,
@@ -132,11 +142,17 @@ def _group_swaps(problem: Problem, model: Model, groups: Sequence[tuple[int, int
         return out
     S = Side(problem.src_lens, problem.src_feats, problem.src_junk, [])
     T = Side(problem.tgt_lens, problem.tgt_feats, problem.tgt_junk, [])
+    # with sentence embeddings their term counts too: what the two texts say is the best evidence of a shift
+    # (on the shifted Mark without it a verse of the run scored 0.95 with embeddings, above right verses)
+    sim = _embedding_term(model)
 
     def cost(g, h):
         s0, s1 = g[0], g[1]
         t0, t1 = h[2], h[3]
-        return model.cost(S, T, s0, s1 - s0, t0, t1 - t0, 0.0)
+        c = model.cost(S, T, s0, s1 - s0, t0, t1 - t0, 0.0)
+        if sim is not None:
+            c += sim.w * (sim.tau - sim.sim(range(s0, s1), range(t0, t1)))
+        return c
 
     both = [k for k, g in enumerate(groups) if g[1] > g[0] and g[3] > g[2]]
     for n, k in enumerate(both):
@@ -147,6 +163,12 @@ def _group_swaps(problem: Problem, model: Model, groups: Sequence[tuple[int, int
                 best = max(best, own - cost(groups[k], groups[x]), own - cost(groups[x], groups[k]))
         out[k] = best
     return out
+
+
+def _embedding_term(model: Model) -> Similarity | None:
+    """The embedding term of the model's bead cost, if it has one (alone, or added to Model 1's)."""
+    term = model.emb.first if isinstance(model.emb, TermSum) else model.emb
+    return term if isinstance(term, Similarity) else None
 
 
 def probability(x: Sequence[float], coefficients: Sequence[float] = COEFFICIENTS) -> float:
