@@ -27,6 +27,22 @@ def test_merged_sentence_is_two_to_one():
     check_cover(beads, len(EN), len(de))
 
 
+def test_a_sentence_cut_at_a_semicolon_goes_with_the_next_where_the_translation_joins_them():
+    """Lengths alone would put the 2:1 bead one sentence early; a bead that ends at a ';' on one side only
+    costs ``cost_open_end`` more, so the sentence cut at the semicolon is joined with the one after it."""
+    src = ["Cbd cfgbgc hcf cfcbc gfccbbc ccdd ghhc hcfd .", "Dfc dbdd gbghhdb ddfhd ffhc dbh fbgfd gbfbhc cbcfdgd .",
+           "Dfbghdd fbc ggdcd hgbdh dcbhc fchbb gfbchgd fhfcb fdc hgch bcfdcb dcfgcg .", "Fhhdfd ffcbf chfdcbf gggdb ;",
+           "Hghbd ghhdf hhddh gbfg dhdfd hhdddhd dchfdd cgccdfd hhh cggghf gghdh .", "Ccg ghcchc fcc cbd fcgb fdfhgb cchdbdf ."]
+    tgt = ["Mkmppmp mlnnp mnllpnp llpkmr nkm pplmrpn nlnmnr nlppmr nmnkm .", "Nmlnk rpn mkln npp lnkln lrmmn nprprkk .",
+           "Mmpr pmrpk mmrrpl kmp rkrplk npprrr nnnrrl nkmkr pmrnml nrpn plnpp krl kkrkm knrnkk .",
+           "Lpr rlm llplnl plk , krnrkmk pkrnplk kmrpnn rmklr lprrp ppplm plm pllmn llrkrm .",
+           "Prk kpp lnnnmk kprnkln rkkr llrpnm mmpr nnlrm rnmpk ."]
+    right = [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3, 4), (3,)), ((5,), (4,))]
+    assert pairs(align_sentences(src, tgt, "de", "fr")) == right
+    assert pairs(align_sentences(src, tgt, "de", "fr", cost_open_end=0.0)) == [
+        ((0,), (0,)), ((1,), (1,)), ((2, 3), (2,)), ((4,), (3,)), ((5,), (4,))]
+
+
 def test_insertion_is_zero_to_one():
     en, de = long_text()
     extra = ("Der Verfasser dankt an dieser Stelle allen Helfern, den Traegern aus dem Tal, den Freunden "
@@ -50,8 +66,9 @@ def _paths(n, m, types):
 
 @settings(max_examples=25, deadline=None)
 @example([EN[0], EN[1]], [EN[0], EN[1] + " " + EN[0]], True)
-@given(st.lists(st.sampled_from(EN + ["In 1924.", "* *"]), min_size=1, max_size=4),
-       st.lists(st.sampled_from(DE + EN + ["Im Jahr 1924.", "Es war 1933."]), min_size=1, max_size=4), st.booleans())
+@given(st.lists(st.sampled_from(EN + ["In 1924.", "* *", "It was late;"]), min_size=1, max_size=4),
+       st.lists(st.sampled_from(DE + EN + ["Im Jahr 1924.", "Es war 1933.", "Es war spät;"]), min_size=1, max_size=4),
+       st.booleans())
 def test_the_best_path_is_the_cheapest_under_the_cost_model(src, tgt, same):
     """The DP writes the bead cost out for speed: it must still find the path Model.cost rates best (also
     with the overlap term of a same-language pair)."""
@@ -100,8 +117,10 @@ def _brute_posteriors(model, S, T, lo, hi, path, free):
 @example(["Yes.", EN[3]], [DE[0], DE[3], "* *", "Ja."], (False, False, True, True), 0.7, True, False, False)
 @example([EN[0], EN[1], "Yes."], [DE[0], DE[1] + " " + DE[2]], (False, False, False, False), 1.0, False, True, False)
 @example([EN[0], EN[1], "In 1924."], [EN[1], EN[0] + " In 1924."], (False, False, True, True), 1.0, False, True, True)
-@given(st.lists(st.sampled_from(EN + ["In 1924.", "* *", "Yes."]), min_size=1, max_size=4),
-       st.lists(st.sampled_from(DE + EN + ["Im Jahr 1924.", "Es war 1933.", "Ja."]), min_size=1, max_size=4),
+@example(["It was late;", EN[1]], [DE[0] + " " + DE[1], "Ja;"], (False, False, False, False), 1.0, False, False, False)
+@given(st.lists(st.sampled_from(EN + ["In 1924.", "* *", "Yes.", "It was late;"]), min_size=1, max_size=4),
+       st.lists(st.sampled_from(DE + EN + ["Im Jahr 1924.", "Es war 1933.", "Ja.", "Es war spät;"]), min_size=1,
+                max_size=4),
        st.sampled_from([(False, False, False, False), (True, True, False, False), (False, False, True, True)]),
        st.sampled_from([1.0, 0.7]), st.booleans(), st.booleans(), st.booleans())
 def test_posteriors_are_those_of_every_path(src, tgt, free, temperature, narrow, embedded, same):

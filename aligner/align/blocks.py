@@ -103,6 +103,8 @@ def _align_range(problem: Problem, model: Model, s_idx: list[int], t_idx: list[i
               [problem.src_junk[k] for k in s_idx], list(range(n + 1)), list(s_idx))
     T = Side([problem.tgt_lens[k] for k in t_idx], [problem.tgt_feats[k] for k in t_idx],
               [problem.tgt_junk[k] for k in t_idx], list(range(m + 1)), list(t_idx))
+    S.open = [problem.src_open[k] for k in s_idx]
+    T.open = [problem.tgt_open[k] for k in t_idx]
     gpath = None
     if guide is not None:
         spos = {k: x for x, k in enumerate(s_idx)}
@@ -234,7 +236,7 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, em
         vecs = embedder.vectors(list(src) + list(tgt))
         emb = Similarity(vecs[: len(src)], vecs[len(src):], opts["w_emb"], opts["tau_emb"])
         # with embeddings a banded search around the coarse path is as good as the full matrix on small texts
-        opts = {**opts, "full_dp_cells": opts["emb_full_dp_cells"]}
+        opts = {**opts, "full_dp_cells": opts["emb_full_dp_cells"], "cost_open_end": opts["cost_open_end_emb"]}
     overlap = opts["w_overlap"] if same_language(src_lang, tgt_lang) else 0.0
     model = Model(opts, ratio, problem.weights, emb, overlap)
     groups = groups_fn(problem, model)

@@ -18,6 +18,10 @@ The cost of a bead is the sum of
   collects what one sentence shares with its neighbour's counterpart, and in one language that is a lot
   (KJV against WEB merged neighbouring verses into 2:2 and 2:3 beads); the share does not grow by
   merging, and each bead earns it, so two right 1:1 beads earn it twice. Off between languages;
+* ``cost_open_end`` when the bead's last sentence ends with ``;`` or ``:`` on one side and not on the
+  other (for a 1:0/0:1 bead: when its sentence does): a segmenter that cuts at semicolons and colons
+  leaves sentences a translation often joins with the next one, and a bead boundary right after such a
+  cut, not matched by one on the other side, is less likely. Sentence sides only (``Side.open``);
 * with sentence embeddings (the ``embeddings`` extra, :mod:`aligner.align.embed`),
   ``w_emb * (tau_emb - sim)``: ``sim`` is the cosine of the summed sentence vectors
   of the two sides, less each side's mean cosine to the other text (sentences that
@@ -40,7 +44,7 @@ from .features import is_junk, raw_features, script, words_for_lexicon
 class Side:
     """One side of an alignment problem at some resolution (possibly coarsened)."""
 
-    __slots__ = ("lens", "feats", "junk", "starts", "cum", "_blocks", "_sums", "atoms", "ids")
+    __slots__ = ("lens", "feats", "junk", "starts", "cum", "_blocks", "_sums", "atoms", "ids", "open")
 
     def __init__(self, lens: list[int], feats: list[dict], junk: list[bool], starts: list[int],
                  ids: list[int] | None = None):
@@ -58,6 +62,7 @@ class Side:
         # the sentence index (in the problem's flat lists) of each unit, when units are sentences: what the
         # embedding term looks vectors up by; None for coarsened sides and blocks (no embedding term there)
         self.ids = ids
+        self.open: list[int] | None = None  # per sentence unit: 1 if it ends with ';' or ':' (cost_open_end)
 
     def __len__(self) -> int:
         return len(self.lens)
@@ -105,6 +110,7 @@ class Model:
         # coarse passes only need the rough path: the basic Gale-Church types
         self.coarse_types = [t for t in types if t[0] <= 2 and t[1] <= 2]
         self.junk_cost = opts["cost_junk"]
+        self.open_cost = opts["cost_open_end"]
         self.del_scale = opts["del_length_scale"]
 
     def block(self, side: Side, i: int, k: int) -> tuple[dict, float, float]:
@@ -202,6 +208,11 @@ class Model:
                 c += self.overlap * (self.tau_overlap - overlap_share(gain, gs, gt))
             if self.emb is not None and S.ids is not None and T.ids is not None:
                 c += self.emb.cost(S.ids, i0, di, T.ids, j0, dj)
+        if self.open_cost and S.open is not None and T.open is not None:
+            os_ = S.open[i0 + di - 1] if di else 0
+            ot = T.open[j0 + dj - 1] if dj else 0
+            if os_ != ot:
+                c += self.open_cost
         return c
 
 
@@ -446,6 +457,8 @@ class Problem:
         self.tgt_lens = [len(t.strip()) + 1 for t in tgt]
         self.src_junk = [is_junk(s) for s in src]
         self.tgt_junk = [is_junk(t) for t in tgt]
+        self.src_open = [int(s.rstrip().endswith((";", ":"))) for s in src]
+        self.tgt_open = [int(t.rstrip().endswith((";", ":"))) for t in tgt]
 
     @staticmethod
     def _add_lexicon(src, tgt, raw_s, raw_t, lexicon):

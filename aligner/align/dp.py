@@ -81,6 +81,11 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
     sqrt_pi = math.sqrt(math.pi)
     inv_sqrt2 = 1.0 / math.sqrt(2.0)
     match_types = [(t, di, dj, prior) for t, (di, dj, prior) in enumerate(types) if di and dj]
+    po = model.open_cost
+    So = S.open if po else None
+    To = T.open if po and So is not None else None
+    if To is None:
+        So = None
     Sat, Tat = S.atoms, T.atoms
     # the embedding term (Model.cost has it too): only where units are sentences, not on coarse passes
     emb = model.emb.cost if model.emb is not None and S.ids is not None and T.ids is not None else None
@@ -141,27 +146,30 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
                 continue
             fs, ps, gs = block(S, pi, di)
             specs.append((t, di, dj, prior, D[pi], lo[pi], hi[pi], Scum[i] - Scum[pi], fs, ps, gs, tcols[dj]))
+        osi = So[i - 1] if So is not None and i else 0
         for j in range(a, b + 1):
             if i == 0 and j == 0:
                 row[0] = 0.0
                 continue
+            otj = To[j - 1] if To is not None and j else 0
             best = _INF
             arg = -1
             # 1:0 (source sentence i-1 left out)
             if i and plo <= j <= phi:
                 prev = prow[j - plo]
                 if prev < _INF:
-                    c = prev + (skip if (j == 0 and fsl) or (j == m and fst) else del_s[i - 1])
+                    c = prev + (skip if (j == 0 and fsl) or (j == m and fst) else del_s[i - 1] + po * osi)
                     if c < best:
                         best, arg = c, t10
             # 0:1 (target sentence j-1 left out)
             if j > a:
                 prev = row[j - 1 - a]
                 if prev < _INF:
-                    c = prev + (skip if (i == 0 and ftl) or (i == n and ftt) else ins_t[j - 1])
+                    c = prev + (skip if (i == 0 and ftl) or (i == n and ftt) else ins_t[j - 1] + po * otj)
                     if c < best:
                         best, arg = c, t01
-            for t, di, dj, prior, drow, pa, pb, l1, fs, ps, gs, tcol in specs:
+            for t, di, dj, prior0, drow, pa, pb, l1, fs, ps, gs, tcol in specs:
+                prior = prior0 + po if osi != otj else prior0
                 pj = j - dj
                 if pj < pa or pj > pb:
                     continue
@@ -321,6 +329,11 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
                                                 {dj for di, dj, _ in types if di and dj})
         E: list = [None] * (n + 1)
     ovl, tau_ovl = model.overlap, model.tau_overlap
+    po = model.open_cost
+    So = S.open if po else None
+    To = T.open if po and So is not None else None
+    if To is None:
+        So = None
     del_s = indel_costs(model, S, True)
     ins_t = indel_costs(model, T, False)
     Scum, Tcum = S.cum, T.cum
@@ -362,20 +375,23 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
                 fs, ps, gs = block(S, pi, di)
             specs.append((t, di, dj, prior, A[pi], lo[pi], hi[pi], Scum[i] - Scum[pi], fs, ps, gs,
                           tblocks.get(dj)))
+        osi = So[i - 1] if So is not None and i else 0
         for j in range(a, b + 1):
             if i == 0 and j == 0:
                 row[0] = 0.0
                 continue
+            otj = To[j - 1] if To is not None and j else 0
             base = (j - a) * K
             vals = []
-            for t, di, dj, prior, prow, plo, phi, l1, fs, ps, gs, tcol in specs:
+            for t, di, dj, prior0, prow, plo, phi, l1, fs, ps, gs, tcol in specs:
                 pj = j - dj
                 if pj < plo or pj > phi:
                     continue
+                prior = prior0 + po if osi != otj else prior0
                 if dj == 0:  # 1:0
-                    c = skip if (j == 0 and fsl) or (j == m and fst) else del_s[i - 1]
+                    c = skip if (j == 0 and fsl) or (j == m and fst) else del_s[i - 1] + po * osi
                 elif di == 0:  # 0:1
-                    c = skip if (i == 0 and ftl) or (i == n and ftt) else ins_t[j - 1]
+                    c = skip if (i == 0 and ftl) or (i == n and ftt) else ins_t[j - 1] + po * otj
                 else:  # Model.cost, written out
                     l2 = Tcum[j] - Tcum[pj]
                     edge = di == 1 and ((j == m and fst) or (pj == 0 and fsl))

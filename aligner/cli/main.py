@@ -677,9 +677,9 @@ def align(work, lang, start, end, actor, as_json, db_path, texts_dir, dump, no_e
 @click.option("--format", "fmt", type=click.Choice(["ladder", "tsv", "json"]), default="ladder", show_default=True)
 @click.option("--partial/--no-partial", default=None, help="The target covers only part of the source [default: guess]")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
-@click.option("--model1", is_flag=True,
-              help="Use the word translation model (IBM Model 1) learnt from the two texts instead of sentence "
-                   "embeddings even when the embeddings extra is installed (without embeddings it is used anyway)")
+@click.option("--model1", is_flag=True, hidden=True,
+              help="Kept for older scripts: the same as --no-embeddings. The word translation model (IBM Model 1) "
+                   "learnt from the two texts is on by default, and added to the embeddings' term when they are used")
 @embeddings_option
 @_errors
 def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output, model1, no_embeddings):
@@ -713,7 +713,7 @@ def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output
     kwargs = {} if partial is None else {"partial": partial}
     from ..align.embed import default_embedder
 
-    if not model1:  # the aligner's Model 1 term (on by default) gives way to the embedding term, if any
+    if not model1:  # --model1 once meant "Model 1 instead of embeddings"; Model 1 is on either way now
         embedder = default_embedder(None, _embeddings_flag(no_embeddings))  # no database: vectors cached in memory
         if embedder is not None:
             kwargs["embedder"] = embedder
