@@ -304,3 +304,16 @@ def test_with_embeddings_only_the_last_pass_computes_bead_posteriors(monkeypatch
     beads = align_sentences(de, fr, "de", "fr", embedder=Embedder(Concepts()))
     assert calls == ["TermSum"]
     assert len({b.score for b in beads}) > 1  # the last pass's posteriors, not the 1.0 of a pass without them
+
+
+def test_with_embeddings_and_no_realign_pass_the_beads_keep_their_scores():
+    """With the lexicon pass asked for (emb_lexicon) but no lexicon learnt and no Model 1, the first pass is the
+    answer: its beads must have their posteriors, not the 1.0 of a pass that computes none."""
+    from .test_align_model1 import _corpus
+
+    de, fr = _corpus(40, seed=9)
+    first = align_sentences(de, fr, "de", "fr", embedder=Embedder(Concepts()), m1=False, calibrate=False)
+    asked = align_sentences(de, fr, "de", "fr", embedder=Embedder(Concepts()), m1=False, calibrate=False,
+                            emb_lexicon=True, lexicon_min_count=10**6)  # nothing is frequent enough to learn
+    assert len({b.score for b in first}) > 1
+    assert asked == first

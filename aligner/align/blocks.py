@@ -266,8 +266,8 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, em
         return one_pass(problem, model), problem, model, groups
     # the first pass's posteriors choose the 1:1 beads that train the lexicon and Model 1; with embeddings
     # its 1:1 beads are sure enough without them (Text+Berg dev and test0-6: the same beads), and the
-    # realign pass gives every bead its score
-    beads = one_pass(problem, model, with_scores=emb is None)
+    # realign pass, which always follows when Model 1 is learnt, gives every bead its score
+    beads = one_pass(problem, model, with_scores=emb is None or not with_m1)
     # learn a lexicon from the confident 1:1 beads, realign around the first path
     lex = learn_lexicon(src, tgt, beads, opts)
     if any(free) and not opts["length_ratio"]:
