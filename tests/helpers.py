@@ -312,7 +312,8 @@ def model_and_sides(src, tgt, src_lang="en", tgt_lang="de", *, embedded: bool = 
     model = Model(opts, estimate_ratio(problem, opts, False), problem.weights, sim, overlap)
     S = Side(problem.src_lens, problem.src_feats, problem.src_junk, list(range(len(src) + 1)), list(range(len(src))))
     T = Side(problem.tgt_lens, problem.tgt_feats, problem.tgt_junk, list(range(len(tgt) + 1)), list(range(len(tgt))))
-    S.open, T.open = problem.src_open, problem.tgt_open  # as aligner.align.blocks sets them on sentence sides
+    # as aligner.align.blocks sets them on sentence sides: the last of a range is never open
+    S.open, T.open = problem.src_open[:-1] + [0], problem.tgt_open[:-1] + [0]
     return model, S, T
 
 

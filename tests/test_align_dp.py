@@ -39,8 +39,41 @@ def test_a_sentence_cut_at_a_semicolon_goes_with_the_next_where_the_translation_
            "Prk kpp lnnnmk kprnkln rkkr llrpnm mmpr nnlrm rnmpk ."]
     right = [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3, 4), (3,)), ((5,), (4,))]
     assert pairs(align_sentences(src, tgt, "de", "fr")) == right
-    assert pairs(align_sentences(src, tgt, "de", "fr", cost_open_end=0.0)) == [
-        ((0,), (0,)), ((1,), (1,)), ((2, 3), (2,)), ((4,), (3,)), ((5,), (4,))]
+    early = [((0,), (0,)), ((1,), (1,)), ((2, 3), (2,)), ((4,), (3,)), ((5,), (4,))]
+    assert pairs(align_sentences(src, tgt, "de", "fr", cost_open_end=0.0)) == early
+    assert pairs(align_sentences(src, tgt, "de", "fr", cost_open_end=None)) == early  # None: off, as for other costs
+
+
+@settings(max_examples=30, deadline=None)
+@example(["Als das Wetter aufklarte, brachen zwei Bergsteiger zum Grat auf.",
+          "Die ganze Gruppe kehrte einen Monat spaeter nach Hause zurueck."],
+         ["Am vierten Tag zwang ein Sturm alle zurueck in die Zelte.",
+          "Die ganze Gruppe kehrte einen Monat spaeter nach Hause zurueck.",
+          "Drei Tage lang trugen die Traeger die Lasten das Tal hinauf.",
+          "Am vierten Tag zwang ein Sturm alle zurueck in die Zelte."], ":")  # once ended on a 0:1 bead
+@given(st.lists(st.sampled_from(EN + DE), min_size=2, max_size=6), st.lists(st.sampled_from(DE + EN), min_size=2, max_size=6),
+       st.sampled_from([";", ":"]))
+def test_a_cut_at_the_end_of_the_text_costs_nothing(src, tgt, mark):
+    """The boundary after a text's last sentence is there whatever the alignment: its ';' or ':' weighs nothing."""
+    src = src[:-1] + [src[-1].rstrip(".!?") + mark]
+    tgt = tgt[:-1] + [tgt[-1].rstrip(".!?") + mark] if len(tgt) % 2 else tgt
+    assert pairs(align_sentences(src, tgt, "en", "de")) == pairs(align_sentences(src, tgt, "en", "de", cost_open_end=0.0))
+
+
+@settings(max_examples=40, deadline=None)
+@example(["In 1924 we left."], ["Es war spät.", "Ja.", "Im Jahr 1924 gingen wir."], (True, True, False, False))
+@given(st.lists(st.sampled_from(EN + ["In 1924 we left.", "It was late;"]), min_size=1, max_size=3),
+       st.lists(st.sampled_from(DE + ["Im Jahr 1924 gingen wir.", "Ja.", "Es war spät;"]), min_size=1, max_size=4),
+       st.sampled_from([(True, True, False, False), (False, False, True, True), (True, False, False, True)]))
+def test_with_free_ends_the_best_path_is_the_cheapest_under_the_cost_model(src, tgt, free):
+    """In partial mode a bead at a free end of the target may cover its one source sentence only in part: the
+    search, the posteriors and Model.cost must agree on its cost (they once disagreed on its anchors)."""
+    model, S, T = model_and_sides(src, tgt, "en", "de")
+    path, _, _ = solve(model, S, T, free)
+    prior = {(di, dj): p for di, dj, p in model.types}
+    found = sum(_bead_cost(model, S, T, free, i0, di, j0, dj, prior[di, dj]) for i0, di, j0, dj in path)
+    best = min(sum(_bead_cost(model, S, T, free, *b) for b in p) for p in _paths(len(src), len(tgt), model.types))
+    assert found == pytest.approx(best, abs=1e-9)
 
 
 def test_insertion_is_zero_to_one():

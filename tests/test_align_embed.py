@@ -94,6 +94,9 @@ def test_similarity_sums_the_sentence_vectors_and_corrects_for_hubs():
     assert sim.sim([0, 1], [0]) > sim.sim([0], [0]) > sim.sim([2], [0])
     # the 1:1 fast path and the general formula agree
     assert sim.cost([0], 0, 1, [1], 0, 1) == pytest.approx(2.0 * (0.1 - sim.sim([0], [1])))
+    # and from the summed vectors of whole spans (block groups, for the confidence)
+    for span in ((0, 2, 0, 1), (0, 3, 0, 2), (1, 3, 1, 2), (2, 3, 0, 1)):
+        assert sim.span_sim(*span) == pytest.approx(sim.sim(list(range(*span[:2])), list(range(*span[2:]))))
 
 
 def test_model_cost_adds_exactly_the_term():

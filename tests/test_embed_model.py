@@ -44,3 +44,16 @@ def test_real_embeddings_align_a_pair_offline(no_network, monkeypatch):
     calls = e.calls
     align_sentences(src, tgt, "en", "de", embedder=e)
     assert e.calls == calls
+
+
+def test_the_summed_span_similarity_is_the_pairwise_one_on_the_models_vectors():
+    """Similarity.span_sim (numpy sums, for whole block groups) is Similarity.sim on real vectors."""
+    from aligner.align.cost import Similarity
+
+    e = Embedder(cache=MemoryCache(), progress=False)
+    src = e.vectors(["The house is red.", "It stands by the river.", "Nobody lives there.", "The door is open."])
+    tgt = e.vectors(["Das Haus ist rot.", "Es steht am Fluss.", "Niemand wohnt dort.", "Die Tür ist offen."])
+    sim = Similarity(src, tgt, w=60.0, tau=0.02)
+    for span in ((0, 2, 0, 2), (1, 4, 0, 3), (3, 4, 3, 4), (0, 4, 0, 4)):
+        want = sim.sim(list(range(*span[:2])), list(range(*span[2:])))
+        assert sim.span_sim(*span) == pytest.approx(want, abs=1e-5)

@@ -105,6 +105,7 @@ def _align_range(problem: Problem, model: Model, s_idx: list[int], t_idx: list[i
               [problem.tgt_junk[k] for k in t_idx], list(range(m + 1)), list(t_idx))
     S.open = [problem.src_open[k] for k in s_idx]
     T.open = [problem.tgt_open[k] for k in t_idx]
+    S.open[-1] = T.open[-1] = 0  # the range ends there whatever the path: no boundary to weigh
     gpath = None
     if guide is not None:
         spos = {k: x for x, k in enumerate(s_idx)}

@@ -151,7 +151,7 @@ def _group_swaps(problem: Problem, model: Model, groups: Sequence[tuple[int, int
         t0, t1 = h[2], h[3]
         c = model.cost(S, T, s0, s1 - s0, t0, t1 - t0, 0.0)
         if sim is not None:
-            c += sim.w * (sim.tau - sim.sim(range(s0, s1), range(t0, t1)))
+            c += sim.w * (sim.tau - sim.span_sim(s0, s1, t0, t1))
         return c
 
     both = [k for k, g in enumerate(groups) if g[1] > g[0] and g[3] > g[2]]

@@ -62,7 +62,9 @@ class Side:
         # the sentence index (in the problem's flat lists) of each unit, when units are sentences: what the
         # embedding term looks vectors up by; None for coarsened sides and blocks (no embedding term there)
         self.ids = ids
-        self.open: list[int] | None = None  # per sentence unit: 1 if it ends with ';' or ':' (cost_open_end)
+        # per sentence unit: 1 if it ends with ';' or ':' (cost_open_end); the last unit of a range is 0, the
+        # boundary after it being forced
+        self.open: list[int] | None = None
 
     def __len__(self) -> int:
         return len(self.lens)
@@ -110,7 +112,7 @@ class Model:
         # coarse passes only need the rough path: the basic Gale-Church types
         self.coarse_types = [t for t in types if t[0] <= 2 and t[1] <= 2]
         self.junk_cost = opts["cost_junk"]
-        self.open_cost = opts["cost_open_end"]
+        self.open_cost = opts["cost_open_end"] or 0.0
         self.del_scale = opts["del_length_scale"]
 
     def block(self, side: Side, i: int, k: int) -> tuple[dict, float, float]:
@@ -176,11 +178,13 @@ class Model:
         (``tests/test_align_dp.py`` compares both with this method).
 
         ``edge``: in partial mode, a bead at the start/end of the target whose one
-        source unit may be only partly covered (its length counts up to the target's).
+        source unit may be only partly covered: if it is longer than the target, its length counts up to the
+        target's and its unmatched anchors are not counted (they may lie in the part not covered).
         """
         l1 = S.cum[i0 + di] - S.cum[i0]
         l2 = T.cum[j0 + dj] - T.cum[j0]
-        if edge and l1 * self.ratio > l2:
+        edge = edge and l1 * self.ratio > l2
+        if edge:
             l1 = l2 / self.ratio
         if di + dj == 1 and (S.junk[i0] if di else T.junk[j0]):
             prior = self.junk_cost
@@ -331,6 +335,30 @@ class Similarity:
         nt = math.sqrt(max(nt, 1e-9))
         hub_s = sum(self.a[i] for i in src) / ns
         hub_t = sum(self.b[j] for j in tgt) / nt
+        return cross / (ns * nt) - 0.5 * (hub_s + hub_t)
+
+    def span_sim(self, s0: int, s1: int, t0: int, t1: int) -> float:
+        """:meth:`sim` of the consecutive sentences ``s0..s1-1`` and ``t0..t1-1``, from the summed vectors
+        (linear in the span, for whole block groups; :meth:`sim` keeps every pair's product)."""
+        if not (s1 > s0 and t1 > t0):
+            return 0.0
+        if self.np is not None:
+            vs = self.S[s0:s1].sum(axis=0, dtype=self.np.float64)
+            vt = self.T[t0:t1].sum(axis=0, dtype=self.np.float64)
+            cross = float(vs @ vt)
+            ns = float(self.np.sqrt(vs @ vs))
+            nt = float(self.np.sqrt(vt @ vt))
+        else:
+            dim = len(self.S[s0])
+            vs = [sum(v[k] for v in self.S[s0:s1]) for k in range(dim)]
+            vt = [sum(v[k] for v in self.T[t0:t1]) for k in range(dim)]
+            cross = _dot(vs, vt)
+            ns = math.sqrt(_dot(vs, vs))
+            nt = math.sqrt(_dot(vt, vt))
+        ns = max(ns, math.sqrt(1e-9))
+        nt = max(nt, math.sqrt(1e-9))
+        hub_s = sum(self.a[s0:s1]) / ns
+        hub_t = sum(self.b[t0:t1]) / nt
         return cross / (ns * nt) - 0.5 * (hub_s + hub_t)
 
     def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:

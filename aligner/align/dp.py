@@ -394,8 +394,8 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
                     c = skip if (i == 0 and ftl) or (i == n and ftt) else ins_t[j - 1] + po * otj
                 else:  # Model.cost, written out
                     l2 = Tcum[j] - Tcum[pj]
-                    edge = di == 1 and ((j == m and fst) or (pj == 0 and fsl))
-                    if edge and l1 * ratio > l2:
+                    edge = di == 1 and ((j == m and fst) or (pj == 0 and fsl)) and l1 * ratio > l2
+                    if edge:
                         x1 = l2 / ratio
                     else:
                         x1 = l1

@@ -25,7 +25,7 @@ DEFAULT_OPTIONS: dict = {
     # those ending in ';' are not the last of their side of a gold bead, against 15 % of the others).
     # Dev strict F1 0.928 -> 0.933 (0.5: 0.928, 1.5: 0.929, 2.0: 0.920); test0-6 0.880 -> 0.886
     "cost_open_end": 1.0,
-    "cost_open_end_emb": 0.0,  # the same with embeddings: dev 0.928 at 0, 0.923 at 0.5 and 1.0
+    "cost_open_end_emb": 0.0,  # used instead with embeddings: dev 0.928 at 0, 0.923 at 0.5 and 1.0
     "cost_junk": 0.5,  # prior of a 1:0/0:1 bead whose sentence has fewer than three letters
     # Gale-Church length model
     "variance": 6.8,
