@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .confidence import COEFFICIENTS, COEFFICIENTS_EMB, bead_features, probability
+from .confidence import bead_features, coefficients_for, probability
 from .cost import Model, Problem, Side, Similarity, estimate_ratio, same_language
 from .dp import path_band, posteriors, solve
 from .features import learn_lexicon
@@ -208,7 +208,7 @@ def _scored(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, ki
     special = frozenset(k for k in set(kinds_s or ()) | set(kinds_t or ()) if k not in _TEXT_KINDS)
     obs = bead_features(beads, problem, model, kinds_s, kinds_t, special, [g[:4] for g in groups])
     fixed_set = {(b.src, b.tgt) for b in fixed_beads}
-    coefficients = COEFFICIENTS_EMB if embedder is not None and src and tgt else COEFFICIENTS  # as _search decides
+    coefficients = coefficients_for(model)
     out = []
     for b, x in zip(beads, obs):
         if (b.src, b.tgt) in fixed_set:

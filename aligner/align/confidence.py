@@ -171,6 +171,12 @@ def _embedding_term(model: Model) -> Similarity | None:
     return term if isinstance(term, Similarity) else None
 
 
+def coefficients_for(model: Model) -> tuple[float, ...]:
+    """The coefficients for the beads a model found: :data:`COEFFICIENTS_EMB` when its cost has the embedding
+    term, else :data:`COEFFICIENTS`."""
+    return COEFFICIENTS_EMB if _embedding_term(model) is not None else COEFFICIENTS
+
+
 def probability(x: Sequence[float], coefficients: Sequence[float] = COEFFICIENTS) -> float:
     z = sum(a * b for a, b in zip(coefficients, x))
     if z < -30:

@@ -56,6 +56,43 @@ def _pair_bound(E, lo, XA, XB, CSA, CSB, i: int, j: int, di: int, dj: int, bound
     return lb - (1e-9 * abs(lb) + 1e-6)
 
 
+def _term(model: Model, S: Side, T: Side):
+    """The embedding (or Model 1) term of :meth:`Model.cost` as :func:`_dp` and :func:`posteriors` read it:
+    ``(emb, lows, bound, lowS, lowT, XA, XB, CSA, CSB)``.
+
+    ``emb`` is the term's cost (None on sides whose units are not sentences: coarse passes, blocks). A term
+    with lower bounds (the Model 1 term: ``lows`` per sentence, ``bound`` per bead) is computed only for the
+    beads that can still win with them; ``lowS``/``lowT`` are the bounds per sentence summed over the units
+    before i / j, and ``XA``.. ``CSB`` what merging may gain (:meth:`Model1Term.extras`; None for a term
+    without extras, a sum of terms, which gives its bound by ``bound``).
+    """
+    emb = model.emb.cost if model.emb is not None and S.ids is not None and T.ids is not None else None
+    lows = bound = lowS = lowT = XA = XB = CSA = CSB = None
+    if emb is not None and hasattr(model.emb, "lower_bounds"):
+        lows = model.emb.lower_bounds()
+        bound = model.emb.bound
+    if lows is not None:
+        lowS = [0.0]
+        for u in S.ids:
+            lowS.append(lowS[-1] + lows[0][u])
+        lowT = [0.0]
+        for u in T.ids:
+            lowT.append(lowT[-1] + lows[1][u])
+        if hasattr(model.emb, "extras"):
+            sizes = [(di, dj) for di, dj, _ in model.types if di and dj]
+            XA, XB, CSA, CSB = model.emb.extras(S.ids, T.ids, {di for di, _ in sizes}, {dj for _, dj in sizes})
+    return emb, lows, bound, lowS, lowT, XA, XB, CSA, CSB
+
+
+def _open_flags(model: Model, S: Side, T: Side):
+    """``(cost_open_end, source flags, target flags)``; the flags are None where the cost is off or the sides
+    have none (coarse passes, blocks), so that no bead pays it there."""
+    po = model.open_cost
+    if po and S.open is not None and T.open is not None:
+        return po, S.open, T.open
+    return po, None, None
+
+
 def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tuple,
         coarse: bool = False):
     """Viterbi over the band ``lo[i] <= j <= hi[i]``; returns (path, touched_edge).
@@ -81,35 +118,14 @@ def _dp(model: Model, S: Side, T: Side, lo: list[int], hi: list[int], free: tupl
     sqrt_pi = math.sqrt(math.pi)
     inv_sqrt2 = 1.0 / math.sqrt(2.0)
     match_types = [(t, di, dj, prior) for t, (di, dj, prior) in enumerate(types) if di and dj]
-    po = model.open_cost
-    So = S.open if po else None
-    To = T.open if po and So is not None else None
-    if To is None:
-        So = None
+    po, So, To = _open_flags(model, S, T)
     Sat, Tat = S.atoms, T.atoms
-    # the embedding term (Model.cost has it too): only where units are sentences, not on coarse passes
-    emb = model.emb.cost if model.emb is not None and S.ids is not None and T.ids is not None else None
+    # the embedding term (Model.cost has it too), with its bounds (_term)
+    emb, lows, bound, lowS, lowT, XA, XB, CSA, CSB = _term(model, S, T)
     Sids, Tids = S.ids, T.ids
-    # a term that gives lower bounds (the Model 1 term: Model1Term.lower_bounds per sentence, Model1Term.bound
-    # per bead) is computed only for the beads that can still win with them; lowS/lowT: the bounds per
-    # sentence summed over the units before i / j
-    lows = bound = None
-    if emb is not None and hasattr(model.emb, "lower_bounds"):
-        lows = model.emb.lower_bounds()
-        bound = model.emb.bound
     if lows is not None:
-        lowS = [0.0]
-        for u in Sids:
-            lowS.append(lowS[-1] + lows[0][u])
-        lowT = [0.0]
-        for u in Tids:
-            lowT.append(lowT[-1] + lows[1][u])
-        # Model1Term.bound written out: the terms of the 1:1 beads inside a bead (E: per row, over its band;
-        # NaN where not computed) plus what merging may gain (Model1Term.extras)
-        XA = XB = CSA = CSB = None  # a term without extras (a sum of terms) gives its bound by Model1Term.bound's interface
-        if hasattr(model.emb, "extras"):
-            XA, XB, CSA, CSB = model.emb.extras(Sids, Tids, {di for _, di, _, _ in match_types},
-                                                {dj for _, _, dj, _ in match_types})
+        # Model1Term.bound written out (_pair_bound): the terms of the 1:1 beads inside a bead (E: per row, over
+        # its band; NaN where not computed) plus what merging may gain
         E: list = [None] * (n + 1)
     # the overlap term of a same-language pair (Model.cost has it too)
     ovl, tau_ovl = model.overlap, model.tau_overlap
@@ -303,37 +319,17 @@ def posteriors(model: Model, S: Side, T: Side, lo, hi, path, free: tuple) -> lis
     length_cost = model.length_cost
     weights = model.weights
     block = model.block
-    # the embedding term of Model.cost, as in _dp
-    emb = model.emb.cost if model.emb is not None and S.ids is not None and T.ids is not None else None
+    # the embedding term of Model.cost, as in _dp; with lower bounds (the Model 1 term), a bead larger than 1:1
+    # whose weight cannot reach e^-_NEGLIGIBLE of that of a bead already found into the same cell is left out
+    # (its cost is not computed; _PRUNED in W): every path through it weighs less than e^-_NEGLIGIBLE of the
+    # paths through that cell, so the posteriors change by less than the number of such beads times e^-_NEGLIGIBLE
+    emb, lows, bound, lowS, lowT, XA, XB, CSA, CSB = _term(model, S, T)
     Sids, Tids = S.ids, T.ids
-    # a term with lower bounds (the Model 1 term, as in _dp): a bead larger than 1:1 whose weight cannot
-    # reach e^-_NEGLIGIBLE of that of a bead already found into the same cell is left out (its cost is not
-    # computed; _PRUNED in W): every path through it weighs less than e^-_NEGLIGIBLE of the paths through
-    # that cell, so the posteriors change by less than the number of such beads times e^-_NEGLIGIBLE
-    lows = bound = None
-    if emb is not None and hasattr(model.emb, "lower_bounds"):
-        lows = model.emb.lower_bounds()
-        bound = model.emb.bound
     if lows is not None:
-        lowS = [0.0]
-        for u in Sids:
-            lowS.append(lowS[-1] + lows[0][u])
-        lowT = [0.0]
-        for u in Tids:
-            lowT.append(lowT[-1] + lows[1][u])
         cut = _NEGLIGIBLE * temp
-        # Model1Term.bound written out, as in _dp
-        XA = XB = CSA = CSB = None
-        if hasattr(model.emb, "extras"):
-            XA, XB, CSA, CSB = model.emb.extras(Sids, Tids, {di for di, dj, _ in types if di and dj},
-                                                {dj for di, dj, _ in types if di and dj})
-        E: list = [None] * (n + 1)
+        E: list = [None] * (n + 1)  # Model1Term.bound written out, as in _dp
     ovl, tau_ovl = model.overlap, model.tau_overlap
-    po = model.open_cost
-    So = S.open if po else None
-    To = T.open if po and So is not None else None
-    if To is None:
-        So = None
+    po, So, To = _open_flags(model, S, T)
     del_s = indel_costs(model, S, True)
     ins_t = indel_costs(model, T, False)
     Scum, Tcum = S.cum, T.cum
