@@ -85,3 +85,41 @@ def test_with_embeddings_a_shifted_run_of_keyed_verses_scores_below_every_right_
     wrong = [b.score for b in beads if b.src[0] in run]
     right = [b.score for b in beads if b.src[0] not in run]
     assert max(wrong) < 0.5 <= min(right), (wrong, right)
+
+
+def _run_features(en, es, beads, embedder=None):
+    """The observations of ``beads`` (a path chosen by the test) under the model the aligner builds for the texts."""
+    from aligner.align.blocks import _partial_mode, _search
+    from aligner.align.confidence import bead_features
+    from aligner.align.options import resolve_options
+
+    opts = resolve_options({})
+    free = _partial_mode(en, es, False, opts)
+    _, problem, model, _ = _search(en, es, "en", "es", opts, [], free,
+                                   lambda p, m: [(0, len(en), 0, len(es), free)], embedder)
+    return bead_features(beads, problem, model), model
+
+
+def test_with_embeddings_a_sentence_paired_with_its_neighbours_translation_scores_low():
+    """Debris in one sentence can draw the search into a run of beads each pairing a sentence with its
+    neighbour's translation, of the same length (Text+Berg test5); the search found nothing better for the run,
+    so its posteriors are sure. The embedding term shows it bead by bead: a neighbour's text fits better."""
+    from aligner.align.confidence import coefficients_for
+    from aligner.align.embed import Embedder
+
+    from .test_align_embed import Concepts
+
+    letters = "abcdefgh"
+    en = [" ".join(f"{c}xq{k}" for k in range(4)) + " ." for c in letters]
+    es = [" ".join(f"{c}zw{k}" for k in range(4)) + " ." for c in letters]
+    right = [Bead((k,), (k,), 1.0) for k in range(3)]
+    run = [Bead((3, 4), (3,), 1.0), Bead((5,), (4,), 1.0), Bead((6,), (5,), 1.0), Bead((7,), (6, 7), 1.0)]
+    obs, model = _run_features(en, es, right + run, Embedder(Concepts()))
+    swap = FEATURES.index("swap")
+    assert [x[swap] for x in obs[:3]] == [0.0, 0.0, 0.0]
+    assert all(x[swap] > 0 for x in obs[4:6]), obs[4:6]
+    scores = [probability(x, coefficients_for(model)) for x in obs]
+    assert max(scores[4:6]) < 0.5 <= min(scores[:3]), scores
+    # without embeddings the texts say nothing more (no shared word): the observation stays 0
+    plain, _ = _run_features(en, es, right + run)
+    assert [x[swap] for x in plain] == [0.0] * len(plain)

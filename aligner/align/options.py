@@ -10,7 +10,8 @@ aligner settings made its automatic alignments.
 from __future__ import annotations
 
 NAME = "aligner.align"
-VERSION = "5"
+#: 6: with embeddings, each bead's score also weighs how well its neighbours' texts fit (the beads are those of 5).
+VERSION = "6"
 
 DEFAULT_OPTIONS: dict = {
     # priors: cost of each bead type relative to 1:1, about -log(P(type) / P(1:1))
