@@ -8,6 +8,7 @@ change can be dumped back to ``texts/`` (:mod:`aligner.record`) at once.
 
 from __future__ import annotations
 
+import bisect
 import json
 import unicodedata
 from contextlib import contextmanager
@@ -585,34 +586,45 @@ class Store(LinkEditor):
         return written
 
     def _slot_lines(self, v: dict) -> list[str]:
+        """The version's slots as dump lines, in position order.
+
+        Three queries for the whole version, read side by side in alignment order (:class:`_Grouped`), not
+        two per alignment: at Bible scale (42,000 rows) the dump took 1.3 s that way, and a translator's next
+        edit waits behind it.
+        """
+        keep = "a.version = ? and (a.status != 'empty' or a.stale = 1 or a.actor is not null)"
+        conn = self.db.conn
+        rows = conn.execute(f"select a.* from alignments a where {keep} order by a.position, a.id", [v["id"]])
+        names = [d[0] for d in rows.description]
+        pivots = _Grouped(conn.execute(
+            "select a.id, s.ref, s.hash from alignments a join alignment_pivots ap on ap.alignment = a.id"
+            f" join segments s on s.id = ap.segment where {keep} order by a.position, a.id, s.position", [v["id"]]))
+        targets = _Grouped(conn.execute(
+            "select a.id, s.ref, s.hash, s.text, s.typed from alignments a join alignment_targets at on at.alignment = a.id"
+            f" join segments s on s.id = at.segment where {keep} order by a.position, a.id, s.position", [v["id"]]))
+        pivot_refs = None  # (positions, refs) of the pivot's segments, read once if a 0:1 alignment needs them
         out = []
-        rows = self.db.query(
-            "select * from alignments where version = ? and (status != 'empty' or stale = 1 or actor is not null)"
-            " order by position, id", [v["id"]]
-        )
-        pivot_vid = self.pivot_version(v["work"])["id"]  # once per version, not once per 0:1 alignment
-        for a in rows:
-            pivots = self.db.execute(
-                "select s.ref, s.hash from alignment_pivots ap join segments s on s.id = ap.segment where ap.alignment = ? order by s.position",
-                [a["id"]]).fetchall()
-            targets = self.db.execute(
-                "select s.ref, s.hash, s.text, s.typed from alignment_targets at join segments s on s.id = at.segment where at.alignment = ? order by s.position",
-                [a["id"]]).fetchall()
-            rec: dict = {"slot": a["address"], "pivot": [[r, h] for r, h in pivots], "status": a["status"]}
-            if not pivots:
+        for row in rows:
+            a = dict(zip(names, row))
+            pivots_of = pivots.take(a["id"])
+            targets_of = targets.take(a["id"])
+            rec: dict = {"slot": a["address"], "pivot": [[r, h] for r, h in pivots_of], "status": a["status"]}
+            if not pivots_of:
                 # A target sentence with no pivot counterpart (0:1): remember where it stands.
-                before = self.db.execute(
-                    "select s.ref from segments s where s.version = ? and s.position < ? order by s.position desc limit 1",
-                    [pivot_vid, a["position"]]).fetchone()
-                rec["after"] = before[0] if before else None
-            file_targets = [[r, h] for r, h, _, typed in targets if not typed]
+                if pivot_refs is None:
+                    got = conn.execute("select position, ref from segments where version = ? order by position",
+                                       [self.pivot_version(v["work"])["id"]]).fetchall()
+                    pivot_refs = ([p for p, _ in got], [r for _, r in got])
+                k = bisect.bisect_left(pivot_refs[0], a["position"])
+                rec["after"] = pivot_refs[1][k - 1] if k else None
+            file_targets = [[r, h] for r, h, _, typed in targets_of if not typed]
             if file_targets:
                 rec["targets"] = file_targets
                 # A corrected sentence of the file keeps its file's hash (that is how the build finds it again).
-                edits = {r: text for r, h, text, typed in targets if not typed and text_hash(text) != h}
+                edits = {r: text for r, h, text, typed in targets_of if not typed and text_hash(text) != h}
                 if edits:
                     rec["edits"] = edits
-            rec["text"] = " ".join(t for _, _, t, _ in targets)
+            rec["text"] = " ".join(t for _, _, t, _ in targets_of)
             if a["score"] is not None:
                 rec["score"] = round(a["score"], 4)
             for col, name in (("method", "via"), ("actor", "by"), ("at", "at")):
@@ -631,11 +643,12 @@ class Store(LinkEditor):
         """
         out: list[tuple[int, str]] = []
         ids = set()
+        segments = _Grouped(self.db.conn.execute(
+            "select r.id, s.ref from revisions r join revision_segments rs on rs.revision = r.id"
+            " join segments s on s.id = rs.segment where r.version = ? order by r.id, s.position", [v["id"]]))
         for r in self.db.query("select * from revisions where version = ? order by id", [v["id"]]):
             ids.add(r["id"])
-            refs = [x[0] for x in self.db.execute(
-                "select s.ref from revision_segments rs join segments s on s.id = rs.segment where rs.revision = ? order by s.position",
-                [r["id"]]).fetchall()]
+            refs = [ref for ref, in segments.take(r["id"])]
             # "id" is the revision's one number: the same in the database, the pages, the CLI and here.
             rec = {
                 "id": r["id"], "slot": r["address"], "segments": refs, "at": r["at"], "by": r["actor"], "via": r["channel"],
@@ -654,3 +667,20 @@ class Store(LinkEditor):
                     rec.pop("_line", None)
                     out.append((rec["id"], format_record(rec)))
         return [line for _, line in sorted(out, key=lambda x: x[0])]
+
+
+class _Grouped:
+    """Rows ``(key, *values)`` of a cursor ordered by the same key order as the rows they belong to, taken key by
+    key: :meth:`take` returns the values of one key and moves on, so a dump reads a version's pivots and targets
+    in one pass beside its alignments instead of one query per alignment."""
+
+    def __init__(self, cursor):
+        self._rows = iter(cursor)
+        self._next = next(self._rows, None)
+
+    def take(self, key) -> list[tuple]:
+        out = []
+        while self._next is not None and self._next[0] == key:
+            out.append(self._next[1:])
+            self._next = next(self._rows, None)
+        return out
