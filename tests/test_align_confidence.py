@@ -123,3 +123,28 @@ def test_with_embeddings_a_sentence_paired_with_its_neighbours_translation_score
     # without embeddings the texts say nothing more (no shared word): the observation stays 0
     plain, _ = _run_features(en, es, right + run)
     assert [x[swap] for x in plain] == [0.0] * len(plain)
+
+
+def test_a_large_human_bead_beside_the_aligners_costs_no_pairwise_similarities(monkeypatch):
+    """The neighbour-text observation of a bead sums its vectors: a human link may join any number of sentences,
+    and comparing every pair of a 1,000:1,000 bead took 17 s."""
+    from aligner.align.cost import Similarity
+    from aligner.align.embed import Embedder
+
+    from .test_align_embed import Concepts
+
+    class Counting(Similarity):
+        pairs = 0
+
+        def sim(self, src, tgt):
+            Counting.pairs += len(src) * len(tgt)
+            return super().sim(src, tgt)
+
+    monkeypatch.setattr("aligner.align.blocks.Similarity", Counting)
+    letters = "abcdefgh"
+    en = [" ".join(f"{c}xq{k}" for k in range(4)) + " ." for c in letters] * 40
+    es = [" ".join(f"{c}zw{k}" for k in range(4)) + " ." for c in letters] * 40
+    fixed = Bead(tuple(range(200)), tuple(range(200)), 1.0)
+    beads = align_sentences(en, es, "en", "es", fixed=[fixed], embedder=Embedder(Concepts()))
+    assert beads[0] == fixed
+    assert Counting.pairs < 200 * 200

@@ -97,6 +97,9 @@ def test_similarity_sums_the_sentence_vectors_and_corrects_for_hubs():
     # and from the summed vectors of whole spans (block groups, for the confidence)
     for span in ((0, 2, 0, 1), (0, 3, 0, 2), (1, 3, 1, 2), (2, 3, 0, 1)):
         assert sim.span_sim(*span) == pytest.approx(sim.sim(list(range(*span[:2])), list(range(*span[2:]))))
+    # and of any sentences, a human bead's not next to each other included
+    for src, tgt in (([0, 2], [0]), ([2, 0], [1, 0]), ([1], [1])):
+        assert sim.summed_sim(src, tgt) == pytest.approx(sim.sim(src, tgt))
 
 
 def test_model_cost_adds_exactly_the_term():

@@ -187,7 +187,7 @@ def _bead_swaps(beads: Sequence, model: Model) -> list[float]:
         return out
 
     def cost(a, b):
-        return sim.w * (sim.tau - sim.sim(a.src, b.tgt))
+        return sim.w * (sim.tau - sim.summed_sim(a.src, b.tgt))  # linear: human beads may be of any size
 
     both = [k for k, b in enumerate(beads) if b.src and b.tgt]
     for n, k in enumerate(both):

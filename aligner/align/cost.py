@@ -338,27 +338,33 @@ class Similarity:
         return cross / (ns * nt) - 0.5 * (hub_s + hub_t)
 
     def span_sim(self, s0: int, s1: int, t0: int, t1: int) -> float:
-        """:meth:`sim` of the consecutive sentences ``s0..s1-1`` and ``t0..t1-1``, from the summed vectors
-        (linear in the span, for whole block groups; :meth:`sim` keeps every pair's product)."""
-        if not (s1 > s0 and t1 > t0):
+        """:meth:`sim` of the consecutive sentences ``s0..s1-1`` and ``t0..t1-1`` (:meth:`summed_sim`)."""
+        return self.summed_sim(range(s0, s1), range(t0, t1))
+
+    def summed_sim(self, src: Sequence[int], tgt: Sequence[int]) -> float:
+        """:meth:`sim` computed from the summed vectors: linear in the number of sentences, for block groups and
+        beads of any size (:meth:`sim` keeps every pair's product; a 1,000:1,000 human bead took 17 s)."""
+        if not (len(src) and len(tgt)):
             return 0.0
         if self.np is not None:
-            vs = self.S[s0:s1].sum(axis=0, dtype=self.np.float64)
-            vt = self.T[t0:t1].sum(axis=0, dtype=self.np.float64)
+            rows_s = self.S[src.start:src.stop] if isinstance(src, range) else self.S[list(src)]
+            rows_t = self.T[tgt.start:tgt.stop] if isinstance(tgt, range) else self.T[list(tgt)]
+            vs = rows_s.sum(axis=0, dtype=self.np.float64)
+            vt = rows_t.sum(axis=0, dtype=self.np.float64)
             cross = float(vs @ vt)
             ns = float(self.np.sqrt(vs @ vs))
             nt = float(self.np.sqrt(vt @ vt))
         else:
-            dim = len(self.S[s0])
-            vs = [sum(v[k] for v in self.S[s0:s1]) for k in range(dim)]
-            vt = [sum(v[k] for v in self.T[t0:t1]) for k in range(dim)]
+            dim = len(self.S[src[0]])
+            vs = [sum(self.S[i][k] for i in src) for k in range(dim)]
+            vt = [sum(self.T[j][k] for j in tgt) for k in range(dim)]
             cross = _dot(vs, vt)
             ns = math.sqrt(_dot(vs, vs))
             nt = math.sqrt(_dot(vt, vt))
         ns = max(ns, math.sqrt(1e-9))
         nt = max(nt, math.sqrt(1e-9))
-        hub_s = sum(self.a[s0:s1]) / ns
-        hub_t = sum(self.b[t0:t1]) / nt
+        hub_s = sum(self.a[i] for i in src) / ns
+        hub_t = sum(self.b[j] for j in tgt) / nt
         return cross / (ns * nt) - 0.5 * (hub_s + hub_t)
 
     def cost(self, sids: Sequence[int], i0: int, di: int, tids: Sequence[int], j0: int, dj: int) -> float:

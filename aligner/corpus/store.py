@@ -8,7 +8,6 @@ change can be dumped back to ``texts/`` (:mod:`aligner.record`) at once.
 
 from __future__ import annotations
 
-import bisect
 import json
 import unicodedata
 from contextlib import contextmanager
@@ -602,7 +601,7 @@ class Store(LinkEditor):
         targets = _Grouped(conn.execute(
             "select a.id, s.ref, s.hash, s.text, s.typed from alignments a join alignment_targets at on at.alignment = a.id"
             f" join segments s on s.id = at.segment where {keep} order by a.position, a.id, s.position", [v["id"]]))
-        pivot_refs = None  # (positions, refs) of the pivot's segments, read once if a 0:1 alignment needs them
+        pivot_vid = None  # read once, when a 0:1 alignment needs it
         out = []
         for row in rows:
             a = dict(zip(names, row))
@@ -611,12 +610,13 @@ class Store(LinkEditor):
             rec: dict = {"slot": a["address"], "pivot": [[r, h] for r, h in pivots_of], "status": a["status"]}
             if not pivots_of:
                 # A target sentence with no pivot counterpart (0:1): remember where it stands.
-                if pivot_refs is None:
-                    got = conn.execute("select position, ref from segments where version = ? order by position",
-                                       [self.pivot_version(v["work"])["id"]]).fetchall()
-                    pivot_refs = ([p for p, _ in got], [r for _, r in got])
-                k = bisect.bisect_left(pivot_refs[0], a["position"])
-                rec["after"] = pivot_refs[1][k - 1] if k else None
+                # (one indexed lookup each: they are few, and reading the whole pivot would cost more at scale)
+                if pivot_vid is None:
+                    pivot_vid = self.pivot_version(v["work"])["id"]
+                before = conn.execute(
+                    "select s.ref from segments s where s.version = ? and s.position < ? order by s.position desc limit 1",
+                    [pivot_vid, a["position"]]).fetchone()
+                rec["after"] = before[0] if before else None
             file_targets = [[r, h] for r, h, _, typed in targets_of if not typed]
             if file_targets:
                 rec["targets"] = file_targets
