@@ -25,6 +25,7 @@ def run(texts, tmp_path):
     r = runner.invoke(cli, ["build", str(texts), "-d", str(db)])
     assert r.exit_code == 0, r.output
     invoke("add-version", WORK, "ru", shared_file("texts", "kropotkin-letter2-opening.ru.txt"), "--role", "original")
+    invoke.texts = texts
     invoke.slots = lambda: [json.loads(x) for x in (texts / WORK / "ru.slots.jsonl").read_text("utf-8").splitlines()]
     invoke.history = lambda: [json.loads(x) for x in (texts / WORK / "ru.history.jsonl").read_text("utf-8").splitlines()]
     return invoke
@@ -115,3 +116,65 @@ def test_align_is_a_revision_in_the_history_and_reverts(run, tmp_path):
     assert "nothing changed" in r.output and run.history()[-1]["id"] == rid
     run("revert", rid, "--as", "anna")
     assert run.slots() == slots
+
+
+#: A Spanish excerpt of letter 2: its dateline, salutation, first paragraphs and three of the five sentences of
+#: the fourth (English 21.1-25.3).
+ES_EXCERPT = """Dmitrov (provincia de Moscú), 21 de diciembre de 1920
+
+Respetado Vladimir Ilich:
+
+Se ha publicado un anuncio en Izvestia y en Pravda que da a conocer la decisión del gobierno soviético de tomar como rehenes a miembros de los grupos de Sávinkov y Chernov.
+
+¿De verdad no hay nadie a su alrededor que recuerde a sus camaradas que tales medidas son un regreso a la peor época de la Edad Media? Quien aprecie el futuro del comunismo no puede emprender tales medidas.
+
+¿Es posible que nadie haya explicado lo que es realmente un rehén? Un rehén no es encarcelado como castigo por algún crimen. Se le retiene para chantajear al enemigo con su muerte.
+"""
+
+
+def test_a_text_imported_beside_rows_people_typed_aligns_around_them(run, tmp_path):
+    """The rows a translator typed are anchors of the structure pass too: the sentences after them meet the
+    English after them (they were left unaligned at the end of the work, 3 of 8 sentences)."""
+    run("set", "22.1", "es", "Respetado Vladimir Ilich:")
+    run("set", "23.1", "es", "Se ha publicado un anuncio en Izvestia y en Pravda que da a conocer la decisión del "
+                             "gobierno soviético de tomar como rehenes a miembros de los grupos de Sávinkov y Chernov.")
+    run("set", "24.1-2", "es", "¿De verdad no hay nadie a su alrededor que recuerde a sus camaradas que tales medidas "
+                               "son un regreso a la peor época de la Edad Media? Quien aprecie el futuro del comunismo "
+                               "no puede emprender tales medidas.")
+    f = tmp_path / "es.txt"
+    f.write_text(ES_EXCERPT, encoding="utf-8")
+    r = run("add-version", WORK, "es", f)
+    assert "4 auto, 3 by people" in r.output and "sentences of the version" not in r.output, r.output
+    rows = [json.loads(x) for x in (run.texts / WORK / "es.slots.jsonl").read_text("utf-8").splitlines()]
+    by_slot = {s["slot"]: [t[0] for t in s.get("targets", [])] for s in rows}
+    assert by_slot["21.1"] == ["1.1"] and by_slot["22.1"] == ["2.1"] and by_slot["24.1-24.2"] == ["4.1", "4.2"]
+    assert [by_slot.get(a) for a in ("25.1", "25.2", "25.3")] == [["5.1"], ["5.2"], ["5.3"]]
+    assert not [s for s in rows if s["slot"] is None]
+
+
+def test_changing_a_rows_typed_text_makes_the_row_the_new_translators(run):
+    """Who, when and how of a row follow its last change: a second translator's correction is theirs, in the
+    database and in the text record (the row kept the first translator's name)."""
+    run("set", "30.1", "ru", "Первый текст", "--as", "bob")
+    run("set", "30.1", "ru", "Новый текст", "--as", "anna")
+    row = next(s for s in run.slots() if s["slot"] == "30.1")
+    assert (row["text"], row["by"], row["via"]) == ("Новый текст", "anna", "cli")
+
+
+def test_shifting_down_and_back_up_leaves_the_confirmed_row_above_confirmed(run):
+    """A row the shift passes through without changing keeps its status (it went from confirmed to draft)."""
+    run("set", "25.1", "ru", "--status", "confirmed")
+    before = {s["slot"]: (s["text"], s["status"]) for s in run.slots() if s["slot"]}
+    run("shift", WORK, "ru", "25.2", "down")
+    run("shift", WORK, "ru", "25.2", "up")
+    after = {s["slot"]: (s["text"], s["status"]) for s in run.slots() if s["slot"]}
+    assert after["25.1"] == before["25.1"] and before["25.1"][1] == "confirmed"
+    assert after == before
+
+
+def test_a_range_that_is_not_a_row_is_refused_and_changes_nothing(run):
+    """26.1-27.2 is no row: merging it merged the row of 26.1 with the next one."""
+    before = run.slots()
+    r = run("merge", WORK, "ru", "26.1-27.2", ok=False)
+    assert r.exit_code == 1 and "no row 26.1-27.2 in ru: 26.1 is in row 26.1" in r.output, r.output
+    assert run.slots() == before

@@ -412,9 +412,30 @@ def _mismatched_grain(src: Sequence[Block], tgt: Sequence[Block], opts: dict) ->
     return per_s > grain * per_t or per_t > grain * per_s
 
 
+def _fixed_anchors(src: Sequence[Block], tgt: Sequence[Block], fixed_beads: Sequence[Bead]
+                   ) -> list[tuple[list[int], list[int]]]:
+    """The blocks human links join, as anchors of the structure pass: ``([src blocks], [tgt blocks])`` in order,
+    those sharing a block merged. A translator's link is the surest evidence there is of which blocks meet;
+    without it the structure pass could pair blocks across it, and the sentences on the far side of a link were
+    left with no partner (a Spanish excerpt typed in part: its last paragraph came out unaligned)."""
+    s_blk = [k for k, b in enumerate(src) for _ in b.sentences]
+    t_blk = [k for k, b in enumerate(tgt) for _ in b.sentences]
+    spans = sorted((s_blk[b.src[0]], s_blk[b.src[-1]], t_blk[b.tgt[0]], t_blk[b.tgt[-1]])
+                   for b in fixed_beads if b.src and b.tgt)
+    out: list[list[int]] = []
+    for a0, a1, b0, b1 in spans:
+        if out and (a0 <= out[-1][1] or b0 <= out[-1][3]):
+            out[-1][1] = max(out[-1][1], a1)
+            out[-1][3] = max(out[-1][3], b1)
+        else:
+            out.append([a0, a1, b0, b1])
+    return [(list(range(a0, a1 + 1)), list(range(b0, b1 + 1))) for a0, a1, b0, b1 in out]
+
+
 def _block_groups(src: Sequence[Block], tgt: Sequence[Block], problem: Problem, model: Model,
-                  free: tuple, opts: dict) -> list[tuple[int, int, int, int, tuple]]:
-    """Align divisions, then blocks; return the aligned groups as flat sentence ranges."""
+                  free: tuple, opts: dict, fixed_beads: Sequence[Bead] = ()) -> list[tuple[int, int, int, int, tuple]]:
+    """Align divisions, then blocks; return the aligned groups as flat sentence ranges. The blocks that
+    ``fixed_beads`` (human links) join are anchors, like blocks with equal keys."""
     s_off = [0]
     for b in src:
         s_off.append(s_off[-1] + len(b.sentences))
@@ -449,24 +470,27 @@ def _block_groups(src: Sequence[Block], tgt: Sequence[Block], problem: Problem, 
         return [(s_units[i0 : i0 + di], t_units[j0 : j0 + dj]) for i0, di, j0, dj in path]
 
     def align_blocks_in(s_units: list[int], t_units: list[int], unit_free: tuple):
-        """Blocks in one aligned division group: key anchors first, then the gaps."""
+        """Blocks in one aligned division group: anchors first (human links, equal keys), then the gaps."""
         sset, tset = set(s_units), set(t_units)
-        anchors = [(i, j) for i, j in _key_anchors(src, tgt) if i in sset and j in tset]
+        held = [(sb, tb) for sb, tb in fixed_anchors if set(sb) <= sset and set(tb) <= tset]
+        keyed = [([i], [j]) for i, j in _key_anchors(src, tgt) if i in sset and j in tset
+                 and all((i < sb[0] and j < tb[0]) or (i > sb[-1] and j > tb[-1]) for sb, tb in held)]
+        anchors = sorted(held + keyed)
         out = []
         si = ti = 0
         s_at = {x: n for n, x in enumerate(s_units)}  # units are in order: slice by position, not by scanning
         t_at = {x: n for n, x in enumerate(t_units)}
-        for k, (i, j) in enumerate(anchors + [(None, None)]):
-            s_gap = s_units[si:] if i is None else s_units[si:s_at[i]]
-            t_gap = t_units[ti:] if j is None else t_units[ti:t_at[j]]
-            first, last = k == 0, i is None
+        for k, anchor in enumerate(anchors + [None]):
+            s_gap = s_units[si:] if anchor is None else s_units[si:s_at[anchor[0][0]]]
+            t_gap = t_units[ti:] if anchor is None else t_units[ti:t_at[anchor[1][0]]]
+            first, last = k == 0, anchor is None
             gfree = (unit_free[0] and first, unit_free[1] and last, unit_free[2] and first, unit_free[3] and last)
             out.extend(align_units(s_gap, t_gap, gfree))
-            if i is None:
+            if anchor is None:
                 break
-            out.append(([i], [j]))
-            si = s_at[i] + 1
-            ti = t_at[j] + 1
+            out.append(anchor)
+            si = s_at[anchor[0][-1]] + 1
+            ti = t_at[anchor[1][-1]] + 1
         return out
 
     # divisions: consecutive blocks with the same division number
@@ -479,6 +503,7 @@ def _block_groups(src: Sequence[Block], tgt: Sequence[Block], problem: Problem, 
                 groups.append([k])
         return groups
 
+    fixed_anchors = _fixed_anchors(src, tgt, fixed_beads)
     s_div, t_div = divisions(src), divisions(tgt)
     has_keys = bool(_key_anchors(src, tgt))
     if not has_keys and _mismatched_grain(src, tgt, opts):
@@ -588,7 +613,7 @@ def align_blocks(
     free = _partial_mode(flat_s, flat_t, partial, opts)
 
     def groups_fn(problem, model):
-        return _respect_fixed(_block_groups(src, tgt, problem, model, free, opts), fixed_beads)
+        return _respect_fixed(_block_groups(src, tgt, problem, model, free, opts, fixed_beads), fixed_beads)
 
     kinds = ([b.kind for b in src for _ in b.sentences], [b.kind for b in tgt for _ in b.sentences])
     return _run(flat_s, flat_t, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, kinds, embedder)

@@ -126,6 +126,9 @@ class LinkEditor:
         found = self._links_with(v["id"], pivots=[span[0]["id"]])
         if not found:
             raise UnknownError(f"{ref} has no row in {v['key']}")
+        if len(span) > 1 and sorted(found[0]["pivots"]) != sorted(s["id"] for s in span):
+            # a range names one row exactly: 26.1-27.2 must not act on the row of 26.1 alone
+            raise UnknownError(f"no row {ref} in {v['key']}: {span[0]['ref']} is in row {found[0]['address']}")
         return found[0]
 
     def _neighbour(self, v: dict, row: dict, step: int) -> dict | None:
@@ -190,7 +193,7 @@ class LinkEditor:
         def provenance(link: dict) -> tuple:
             """(method, actor, at, score) of a new link."""
             same = unchanged.get((tuple(link["pivots"]), tuple(link["targets"]), link["status"]))
-            if same:
+            if same and not (texts and set(link["targets"]) & set(texts)):  # its text corrected: the person's now
                 return same["method"], same["actor"], same["at"], same["score"]
             if "id" in link and not link.get("touched"):
                 # A row changed only as a consequence (it lost a sentence to the row a person edited): its
@@ -583,9 +586,11 @@ def _retarget(link: dict, targets: list[int], *, touched: bool = False) -> dict:
     text changed is no longer confirmed; a row left with nothing is empty."""
     targets = list(targets)
     status = link["status"]
+    changed = targets != list(link["targets"])
+    touched = touched and changed  # a row an operation passes through unchanged keeps its status and provenance
     if not targets:
         status = "empty"
-    elif touched or status == "empty" or (status == "confirmed" and targets != link["targets"]):
+    elif touched or status == "empty" or (status == "confirmed" and changed):
         status = "draft"
     return {**link, "targets": targets, "status": status, "touched": touched}
 
