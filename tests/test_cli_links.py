@@ -178,3 +178,23 @@ def test_a_range_that_is_not_a_row_is_refused_and_changes_nothing(run):
     r = run("merge", WORK, "ru", "26.1-27.2", ok=False)
     assert r.exit_code == 1 and "no row 26.1-27.2 in ru: 26.1 is in row 26.1" in r.output, r.output
     assert run.slots() == before
+
+
+def test_sentences_a_new_text_leaves_unaligned_stand_beside_their_text_and_stay_there(run, tmp_path):
+    """Rows typed before a whole text is imported take its sentences' places; those sentences stay unaligned,
+    placed after the row of the sentence before them (they went after the work's last sentence, and a
+    re-alignment from a later row then moved them back: 7 changed)."""
+    run("set", "22.1", "es", "Respetado Vladimir Ilich…")
+    run("set", "24.1-2", "es", "¿De verdad no hay nadie…")
+    f = tmp_path / "es.txt"
+    f.write_text(ES_EXCERPT, encoding="utf-8")
+    run("add-version", WORK, "es", f)
+    path = run.texts / WORK / "es.slots.jsonl"
+    leftovers = [s for s in map(json.loads, path.read_text("utf-8").splitlines()) if s["slot"] is None]
+    # 3.1-4.2 met 23.1, which nobody typed (the excerpt's 3.1 is short); each other sentence follows the row
+    # of the linked one before it
+    assert {s["targets"][0][0]: s["after"] for s in leftovers} == {
+        "2.1": "21.1", "5.1": "23.1", "5.2": "23.1", "5.3": "23.1"}
+    before = path.read_text("utf-8")
+    r = run("align", WORK, "es", "--from", "25.2")
+    assert "nothing changed" in r.output and path.read_text("utf-8") == before

@@ -14,6 +14,7 @@ sentence moved), else to the segment with its old ref, flagged ``stale``
 
 from __future__ import annotations
 
+import bisect
 import gc
 import json
 import os
@@ -26,7 +27,7 @@ from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import sqlite_utils
 
@@ -512,15 +513,14 @@ class _Builder:
             warning = unaligned_warning(f"{work.slug}/{v.key}", beads, fixed, len(pivot.ids), len(tids))
             if warning:
                 self.report.warnings.append(warning)
-            last_ref = None
+            place = _LeftoverPlace(pivot, tids, [(g["pivots"], g["targets"]) for g in groups]
+                                   + [(pids, t_ids) for pids, t_ids, _ in beads])
             for pids, t_ids, score in beads:
-                if pids:
-                    last_ref = pivot.refs[pivot.index_of[pids[-1]]]
                 if not t_ids:
                     continue
                 groups.append({"pivots": pids, "targets": t_ids, "text": "", "status": "auto", "score": score,
                                "method": "aligner" if pids else "unaligned", "actor": None, "at": None, "stale": 0,
-                               "line": 0, "after": None if pids else last_ref})
+                               "line": 0, "after": None if pids else place.after(t_ids[0])})
         self._emit(work, vid, v, pivot, groups)
         self.flush()
 
@@ -763,6 +763,36 @@ class _Builder:
         self.report.revisions += self.history_count
         for t in ("_reverts", "_history_seq", "_history_ids", "_history_segments", "_history"):
             conn.execute(f"DROP TABLE temp.{t}")
+
+
+class _LeftoverPlace:
+    """Where a sentence the aligner left without a partner stands: after the row that links the nearest sentence
+    before it in its text, or (a sentence before all the linked text, a title) before the row of the nearest
+    after it, as :func:`aligner.corpus.links.leftover_position` places one a person leaves. The search's order
+    of the deletions and insertions in a gap is arbitrary: after rows people typed it put a new text's sentences
+    after the work's last sentence, and a re-alignment then moved them back."""
+
+    def __init__(self, pivot: "_PivotIndex", tids: Sequence[int], rows: Sequence[tuple[Sequence[int], Sequence[int]]]):
+        self.pivot = pivot
+        self.t_index = {sid: k for k, sid in enumerate(tids)}
+        self.row_at: dict[int, int] = {}  # text index of a linked target sentence -> pivot index of its row
+        for pids, t_ids in rows:
+            if pids:
+                first = min(pivot.index_of[p] for p in pids)
+                for t in t_ids:
+                    if t in self.t_index:
+                        self.row_at[self.t_index[t]] = first
+        self.linked = sorted(self.row_at)
+
+    def after(self, target: int) -> str | None:
+        """The pivot ref the sentence ``target`` is placed after (None: before the first)."""
+        k = bisect.bisect_left(self.linked, self.t_index[target])
+        if k:
+            return self.pivot.refs[self.row_at[self.linked[k - 1]]]
+        if k < len(self.linked):
+            first = self.row_at[self.linked[k]]
+            return self.pivot.refs[first - 1] if first else None
+        return None
 
 
 class _PivotIndex:
