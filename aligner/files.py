@@ -17,7 +17,10 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, private: bool = 
     target = Path(path)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=str(target.parent.resolve()), prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=str(target.parent.resolve()), prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as e:  # name the file asked for, not the temporary one (a missing folder, no permission)
+        raise OSError(e.errno, f"cannot write {target}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as fp:
             fp.write(data)

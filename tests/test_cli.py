@@ -179,3 +179,17 @@ def test_user_roles_from_the_command_line(tmp_path):
     assert r.exit_code != 0 and "no user 'nobody'" in r.output
     r = runner.invoke(cli, ["user", "add", "x\x1b[2J", "--password", "pw", "--users-file", path])
     assert r.exit_code != 0 and "printable" in r.output and "\x1b" not in r.output
+
+
+def test_status_of_an_unknown_work_is_an_error(db_path):
+    """It printed an empty table and exited 0."""
+    r = CliRunner().invoke(cli, ["status", "--work", "nosuch", "-d", str(db_path)])
+    assert r.exit_code == 1 and "unknown work 'nosuch'" in r.output, r.output
+
+
+def test_an_export_into_a_missing_folder_names_the_file_asked_for(db_path, tmp_path):
+    """The error named the temporary file beside it (/nonexistent/dir/.z.csv.h2tnp5oa.tmp)."""
+    out = tmp_path / "missing" / "z.csv"
+    r = CliRunner().invoke(cli, ["export", WORK, "--lang", "ru", "-o", str(out), "-d", str(db_path)])
+    assert r.exit_code == 1 and f"cannot write {out}: No such file or directory" in r.output, r.output
+    assert ".tmp" not in r.output and not out.parent.exists()

@@ -189,3 +189,24 @@ def test_a_plain_version_aligns_with_a_keyed_pivot(tmp_path):
     assert report.notes == []  # nothing left over: no warning
     slot = Store(db).slot("bible", "web", f"{BOOKS[0][0]}.2.3.1")
     assert slot.text == verse_text(BOOKS[0][0], 2, 3, variant=1)
+
+
+def test_align_files_tsv_writes_one_bead_a_line_and_reads_keyed_verses(tmp_path):
+    """A sentence's own line break (a two-line dateline) broke the bead over two lines; a keyed .tsv was read
+    as plain text, its header aligned as a sentence."""
+    src, tgt = tmp_path / "a.txt", tmp_path / "b.txt"
+    src.write_text("Dmitrov (Moscow province)\n21 December, 1920\n\nDear Vladimir Ilyich!\n", "utf-8")
+    tgt.write_text("Dmitrov (provincia de Moscú)\n21 de diciembre de 1920\n\nRespetado Vladimir Ilich:\n", "utf-8")
+    r = CliRunner().invoke(cli, ["align-files", str(src), str(tgt), "--tgt-lang", "es", "--format", "tsv"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert len(lines) == 2 and all(len(x.split("\t")) == 3 for x in lines), lines
+    assert lines[0].startswith("Dmitrov (Moscow province) 21 December, 1920\tDmitrov (provincia de Moscú) 21 de")
+    head = "book\tchapter\tverse\ttext\n"
+    src, tgt = tmp_path / "a.tsv", tmp_path / "b.tsv"
+    src.write_text(head + "Mark\t1\t1\tThe beginning of the gospel.\nMark\t1\t2\tAs it is written.\n", "utf-8")
+    tgt.write_text(head + "Mark\t1\t1\tPrincipio del evangelio.\nMark\t1\t2\tComo está escrito.\n", "utf-8")
+    r = CliRunner().invoke(cli, ["align-files", str(src), str(tgt), "--tgt-lang", "es", "--format", "tsv"])
+    assert r.exit_code == 0, r.output
+    assert [x.split("\t")[:2] for x in r.output.splitlines()] == [
+        ["The beginning of the gospel.", "Principio del evangelio."], ["As it is written.", "Como está escrito."]]

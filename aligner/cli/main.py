@@ -49,6 +49,8 @@ def _errors(fn):
         except click.ClickException as e:
             e.message = clean(e.message, one_line=True)
             raise
+        except BrokenPipeError:
+            raise  # the reader stopped (| head): click ends quietly, it is no error of the command
         except (AlignerError, OSError) as e:
             message = str(e) if isinstance(e, AlignerError) else f"{e.filename or ''}: {e.strerror}".lstrip(": ")
             if _committed:
@@ -693,7 +695,7 @@ def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output
         aligner align-files de.txt fr.txt --src-lang de --tgt-lang fr --presegmented
     """
     from ..align import Block, align_blocks, align_sentences
-    from ..text.segment import blocks_of, read_text, segment_text
+    from ..text.segment import blocks_of, is_tsv, read_text, segment_text, segment_tsv
 
     def load(path, lang):
         text = read_text(path)
@@ -703,8 +705,9 @@ def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output
             if lines and lines[-1] == "":
                 lines.pop()
             return lines, None
-        doc = segment_text(text, lang)
-        blocks = [Block(kind=b[0].kind, sentences=[s.text for s in b], division=b[0].division)
+        # a keyed .tsv (verses) is read as the corpus reads it: its keys pair blocks, its header is no sentence
+        doc = segment_tsv(text, lang, path=path) if is_tsv(path) else segment_text(text, lang)
+        blocks = [Block(kind=b[0].kind, sentences=[s.text for s in b], key=b[0].key, division=b[0].division)
                   for b in blocks_of(doc.segments)]
         return [s.text for s in doc.segments], blocks
 
@@ -725,8 +728,9 @@ def align_files(src, tgt, src_lang, tgt_lang, presegmented, fmt, partial, output
         if fmt == "ladder":
             output.write(f"{list(b.src)}:{list(b.tgt)}\n")
         elif fmt == "tsv":
-            s = " ".join(s_sents[i] for i in b.src).replace("\t", " ")
-            t = " ".join(t_sents[j] for j in b.tgt).replace("\t", " ")
+            # one bead a line: a sentence's own line breaks (a two-line dateline) and tabs become spaces
+            s = " ".join(" ".join(s_sents[i].split()) for i in b.src)
+            t = " ".join(" ".join(t_sents[j].split()) for j in b.tgt)
             output.write(f"{s}\t{t}\t{b.score:.3f}\n")
         else:
             output.write(json.dumps({"src": list(b.src), "tgt": list(b.tgt), "score": round(b.score, 4)}) + "\n")

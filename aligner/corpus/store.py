@@ -549,6 +549,8 @@ class Store(LinkEditor):
 
     def status_counts(self, work: str | None = None) -> list[dict]:
         """Per work and version: how many slots are empty, auto, draft, confirmed, stale, low-confidence."""
+        if work is not None:
+            work = self.work(work)["id"]  # an unknown slug is an error, not an empty table
         return queries.status_rows(self.db.conn, work)
 
     # -- text files ----------------------------------------------------------
