@@ -302,6 +302,26 @@ def load_jsonl(path: Path) -> list[dict]:
     return out
 
 
+#: JSON Lines files known to parse as they are now: path -> (mtime in ns, size). A dump registers what it wrote
+#: (it formatted every line itself), so checking before each change does not read a long history again.
+_PARSED: dict[str, tuple[int, int]] = {}
+
+
+def check_jsonl(path: Path) -> None:
+    """Raise the error :func:`load_jsonl` would raise for ``path`` (nothing when it is missing); a file unchanged
+    since it last parsed is not read again. A change is checked against its record before it is committed: a
+    broken history file let the change into the database and then stopped its dump."""
+    path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return
+    if _PARSED.get(str(path)) == (st.st_mtime_ns, st.st_size):
+        return
+    load_jsonl(path)
+    _PARSED[str(path)] = (st.st_mtime_ns, st.st_size)
+
+
 def check_fields(record: dict, fields: dict[str, tuple], path: Path | str, line: int) -> None:
     """Refuse a dump line whose fields have the wrong types: one line naming the file, line and field."""
     # Called for every line of every dump at build time (millions at library scale): the exact-type tests
@@ -369,6 +389,8 @@ def write_records(path: Path, lines: list[str]) -> bool:
     if not lines and not path.exists():
         return False
     atomic_write(path, "".join(line + "\n" for line in lines))
+    st = path.stat()
+    _PARSED[str(path)] = (st.st_mtime_ns, st.st_size)
     return True
 
 

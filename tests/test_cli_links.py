@@ -198,3 +198,20 @@ def test_sentences_a_new_text_leaves_unaligned_stand_beside_their_text_and_stay_
     before = path.read_text("utf-8")
     r = run("align", WORK, "es", "--from", "25.2")
     assert "nothing changed" in r.output and path.read_text("utf-8") == before
+
+
+def test_a_change_is_refused_while_its_history_file_is_broken_and_nothing_is_committed(run):
+    """The change went into the database and then its dump stopped on the broken line (the database ahead of
+    texts/, with a hint that blamed the disk)."""
+    run("set", "30.1", "ru", "Первый текст")
+    hist = run.texts / WORK / "ru.history.jsonl"
+    good = hist.read_text("utf-8")
+    hist.write_text(good.replace("{", "{{", 1), "utf-8")
+    slots = run.slots()
+    r = run("set", "30.1", "ru", "Новый текст", ok=False)
+    assert r.exit_code == 1 and "ru.history.jsonl:1: malformed JSON" in r.output, r.output
+    assert "committed" not in r.output and run.slots() == slots
+    hist.write_text(good, "utf-8")
+    run("set", "30.1", "ru", "Новый текст")
+    assert next(s for s in run.slots() if s["slot"] == "30.1")["text"] == "Новый текст"
+    assert [h["new_text"] for h in run.history()][-2:] == ["Первый текст", "Новый текст"]

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from pathlib import Path
 
 from ..errors import AlignerError, UnknownError
 from ..model import STATUSES, make_address, parse_address, text_hash
 from ..provenance import default_actor, now
+from ..record import check_jsonl, history_path
 from ..text.search import normalize_for_search
 
 #: Statuses of rows a person has decided; the aligner never changes them.
@@ -171,6 +173,11 @@ class LinkEditor:
         Returns the revision id, or None when nothing changed.
         """
         conn = self.db.conn
+        texts_dir = getattr(self, "texts_dir", None)
+        if texts_dir is not None:
+            # the record this change will be dumped into must be readable first, or the change would be in the
+            # database only (the build then refuses until the file is mended)
+            check_jsonl(history_path(Path(texts_dir) / work, v["key"]))
         at = now()
         actor = actor or default_actor()
         old_key = sorted((tuple(l["pivots"]), tuple(l["targets"]), l["status"]) for l in old)
