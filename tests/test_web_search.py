@@ -95,3 +95,17 @@ async def test_a_huge_page_number_is_clamped(ds):
     r = await get(ds, f"/-/search/{WORK}.json?q=hostages&page=" + "9" * 30)
     assert r.json()["page"] == pages.MAX_PAGE and r.json()["hits"] == []
     await get(ds, f"/-/search/{WORK}?q=hostages&page=" + "9" * 30)  # the HTML page too: no OverflowError
+
+
+@pytest.mark.asyncio
+async def test_a_hit_in_a_row_with_no_pivot_sentence_links_to_its_part_and_cell(ru_store):
+    """The Russian title has no English counterpart: its hit linked to the work's first part, with no anchor."""
+    from aligner.corpus import queries
+
+    ds = datasette(queries.database_file(ru_store.db.conn))
+    data = (await get(ds, f"/-/search/{WORK}.json?q=Письмо&lang=ru")).json()
+    hit = next(h for h in data["hits"] if h["ref"] == "1.1")
+    assert hit["pivot_ref"] is None and hit["division"] == 2
+    assert hit["url"] == f"/-/read/{WORK}?part=2&with=ru#ru-ru:1.1"
+    page = (await get(ds, hit["url"].split("#")[0])).text
+    assert 'id="ru-ru:1.1"' in page

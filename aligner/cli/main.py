@@ -90,8 +90,8 @@ def embeddings_option(fn):
     """``--no-embeddings``: the aligner without sentence embeddings even when the extra is installed, to compare."""
     return click.option(
         "--no-embeddings", "no_embeddings", is_flag=True,
-        help="Align without sentence embeddings even when the embeddings extra is installed (as ALIGNER_EMBEDDINGS=0)."
-             " Example: aligner align kropotkin-two-letters-to-lenin ru --no-embeddings",
+        help="Align without sentence embeddings even when the embeddings extra is installed (as ALIGNER_EMBEDDINGS=0;"
+             " the command's own example shows where it goes).",
     )(fn)
 
 

@@ -456,6 +456,17 @@ def search_segments(conn: sqlite3.Connection, match: str, vids: list[str], *, li
     return {"total": total, "rows": found}
 
 
+def leftover_division(conn: sqlite3.Connection, segment: int, pivot_vid: str) -> int | None:
+    """The part (pivot division) whose reading page shows the 0:1 row holding the version's ``segment``: that of
+    the pivot sentence the row stands after (before the first, the first's)."""
+    row = conn.execute(
+        "select coalesce((select p.division from segments p where p.version = ? and p.position <= a.position"
+        " order by p.position desc limit 1), (select min(division) from segments where version = ?))"
+        " from alignment_targets at join alignments a on a.id = at.alignment where at.segment = ?",
+        [pivot_vid, pivot_vid, segment]).fetchone()
+    return row[0] if row else None
+
+
 def aligned_pivot(conn: sqlite3.Connection, segment: int) -> tuple | None:
     """For a translation's segment: ``(pivot ref, pivot division, slot address, slot status)`` of its
     alignment (the first pivot sentence), or None when it is aligned to nothing."""

@@ -72,7 +72,12 @@ def q(part: str) -> str:
 
 def fragment(ref: str) -> str:
     """``#s-24.1``: the link to a pivot sentence on the reading page."""
-    return "#" + quote(anchor(ref), safe="-._~!$&'()*+,;=:@/")
+    return id_fragment(anchor(ref))
+
+
+def id_fragment(html_id: str) -> str:
+    """``#`` and an element's id, quoted as a URL fragment (``:`` and ``/`` kept)."""
+    return "#" + quote(html_id, safe="-._~!$&'()*+,;=:@/")
 
 
 def read_url(work: str, *, part=None, with_keys=None, ref: str | None = None, base: str = "/") -> str:

@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 from ..corpus import queries
 from ..text.search import fold, lemma, normalize_query
 from .pages import (
-    base, common, find_work, json_response, page_number, pivot_of, q, read_fn, read_url, render, wants_json,
+    base, common, find_work, id_fragment, json_response, page_number, pivot_of, q, read_fn, read_url, render, slot_anchor,
+    wants_json,
 )
 
 SEARCH_PAGE_SIZE = 50
@@ -129,6 +130,8 @@ def search(conn: sqlite3.Connection, work: str, query: str, keys: list[str] | No
             pref, pdiv, address, status = link if link else (None, None, None, None)
             if address is None:
                 address = r["ref"].lstrip("@")
+            if link and pref is None:  # a sentence with no pivot counterpart (a title): its row's part
+                pdiv = queries.leftover_division(conn, r["id"], pivot_vid)
         pivot_text = None
         if pref and not v["is_pivot"]:
             pivot_text = queries.segment_text(conn, pivot_vid, pref)
@@ -174,8 +177,14 @@ async def search_view(datasette, request):
     pv = pivot_of(vs)
     for h in result["hits"]:
         with_keys = [] if h["is_pivot"] else [h["key"]]
-        h["url"] = read_url(slug, part=h["division"], with_keys=with_keys or None, ref=h["pivot_ref"],
-                                base=base(datasette)) if h["pivot_ref"] else read_url(slug, base=base(datasette))
+        if h["pivot_ref"]:
+            h["url"] = read_url(slug, part=h["division"], with_keys=with_keys or None, ref=h["pivot_ref"],
+                                base=base(datasette))
+        elif h["division"] is not None:  # a row of the version's own (0:1): its part, at its cell
+            h["url"] = (read_url(slug, part=h["division"], with_keys=with_keys or None, base=base(datasette))
+                        + id_fragment(slot_anchor(h["key"], f"{h['key']}:{h['ref']}")))
+        else:
+            h["url"] = read_url(slug, base=base(datasette))
     if wants_json(request, fmt):
         if problem:
             return json_response({"ok": False, "error": problem}, status=400)
