@@ -158,3 +158,16 @@ def test_a_keyed_pivot_meets_a_plain_version_sentence_by_sentence():
         beads = align_blocks(src, tgt, "en", "de")
         check_cover(beads, len(en), len(de))
         assert pairs(beads) == [((k,), (k,)) for k in range(len(en))]
+
+
+def test_a_link_inside_a_paragraph_the_translation_splits_does_not_pair_the_paragraphs_whole():
+    """A human link of a paragraph's first sentence anchored its whole block to the translation's first
+    paragraph, and the second paragraph's sentences were left unaligned."""
+    src = [Block("paragraph", ["One long first sentence here.", "A second one follows it.",
+                               "The third sentence is here.", "And a fourth closes it."]),
+           Block("paragraph", ["A new paragraph begins.", "It ends with this."])]
+    tgt = [Block("paragraph", ["Una larga primera frase aquí.", "Una segunda la sigue."]),
+           Block("paragraph", ["La tercera frase está aquí.", "Y una cuarta la cierra."]),
+           Block("paragraph", ["Un párrafo nuevo empieza.", "Termina con esto."])]
+    beads = align_blocks(src, tgt, "en", "es", fixed=[Bead((0,), (0,), 1.0)])
+    assert [(b.src, b.tgt) for b in beads] == [((k,), (k,)) for k in range(6)]

@@ -215,3 +215,14 @@ def test_a_change_is_refused_while_its_history_file_is_broken_and_nothing_is_com
     run("set", "30.1", "ru", "Новый текст")
     assert next(s for s in run.slots() if s["slot"] == "30.1")["text"] == "Новый текст"
     assert [h["new_text"] for h in run.history()][-2:] == ["Первый текст", "Новый текст"]
+
+
+def test_a_row_whose_pivot_sentences_have_a_gap_is_named_by_its_address(run):
+    """After 25.2 was taken out of row 25.1-25.3, the row kept that address, and naming it by it was refused
+    ("no row 25.1-25.3 in ru: 25.1 is in row 25.1-25.3")."""
+    run("merge", WORK, "ru", "25.1")
+    run("merge", WORK, "ru", "25.1")
+    run("link", WORK, "ru", "25.2", "-")
+    assert "25.1-25.3" in {s["slot"] for s in run.slots()}
+    r = run("split", WORK, "ru", "25.1-25.3")
+    assert r.exit_code == 0 and "25.1-25.3" not in {s["slot"] for s in run.slots()}, r.output

@@ -414,22 +414,30 @@ def _mismatched_grain(src: Sequence[Block], tgt: Sequence[Block], opts: dict) ->
 
 def _fixed_anchors(src: Sequence[Block], tgt: Sequence[Block], fixed_beads: Sequence[Bead]
                    ) -> list[tuple[list[int], list[int]]]:
-    """The blocks human links join, as anchors of the structure pass: ``([src blocks], [tgt blocks])`` in order,
-    those sharing a block merged. A translator's link is the surest evidence there is of which blocks meet;
+    """The blocks human links join whole, as anchors of the structure pass: ``([src blocks], [tgt blocks])`` in
+    order, those sharing a block merged. A translator's link is the surest evidence there is of which blocks meet;
     without it the structure pass could pair blocks across it, and the sentences on the far side of a link were
     left with no partner (a Spanish excerpt typed in part: its last paragraph came out unaligned)."""
     s_blk = [k for k, b in enumerate(src) for _ in b.sentences]
     t_blk = [k for k, b in enumerate(tgt) for _ in b.sentences]
-    spans = sorted((s_blk[b.src[0]], s_blk[b.src[-1]], t_blk[b.tgt[0]], t_blk[b.tgt[-1]])
-                   for b in fixed_beads if b.src and b.tgt)
+    both = [b for b in fixed_beads if b.src and b.tgt]
+    spans = sorted((s_blk[b.src[0]], s_blk[b.src[-1]], t_blk[b.tgt[0]], t_blk[b.tgt[-1]], len(b.src), len(b.tgt))
+                   for b in both)
     out: list[list[int]] = []
-    for a0, a1, b0, b1 in spans:
+    for a0, a1, b0, b1, ns, nt in spans:
         if out and (a0 <= out[-1][1] or b0 <= out[-1][3]):
             out[-1][1] = max(out[-1][1], a1)
             out[-1][3] = max(out[-1][3], b1)
+            out[-1][4] += ns
+            out[-1][5] += nt
         else:
-            out.append([a0, a1, b0, b1])
-    return [(list(range(a0, a1 + 1)), list(range(b0, b1 + 1))) for a0, a1, b0, b1 in out]
+            out.append([a0, a1, b0, b1, ns, nt])
+    # Only links that cover their blocks whole say which blocks meet: one linking the first sentence of a
+    # paragraph the translation splits in two says nothing of where the paragraph's second half goes.
+    s_len = [len(b.sentences) for b in src]
+    t_len = [len(b.sentences) for b in tgt]
+    return [(list(range(a0, a1 + 1)), list(range(b0, b1 + 1))) for a0, a1, b0, b1, ns, nt in out
+            if ns == sum(s_len[a0:a1 + 1]) and nt == sum(t_len[b0:b1 + 1])]
 
 
 def _block_groups(src: Sequence[Block], tgt: Sequence[Block], problem: Problem, model: Model,

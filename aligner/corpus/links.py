@@ -128,8 +128,11 @@ class LinkEditor:
         found = self._links_with(v["id"], pivots=[span[0]["id"]])
         if not found:
             raise UnknownError(f"{ref} has no row in {v['key']}")
-        if len(span) > 1 and sorted(found[0]["pivots"]) != sorted(s["id"] for s in span):
-            # a range names one row exactly: 26.1-27.2 must not act on the row of 26.1 alone
+        ids = {s["id"] for s in span}
+        pivots = set(found[0]["pivots"])
+        if len(span) > 1 and not (pivots <= ids and span[0]["id"] in pivots and span[-1]["id"] in pivots):
+            # a range names one row by its ends (its pivots may have a gap): 26.1-27.2 must not act on the row
+            # of 26.1 alone
             raise UnknownError(f"no row {ref} in {v['key']}: {span[0]['ref']} is in row {found[0]['address']}")
         return found[0]
 
