@@ -26,6 +26,7 @@ def run(texts, tmp_path):
     assert r.exit_code == 0, r.output
     invoke("add-version", WORK, "ru", shared_file("texts", "kropotkin-letter2-opening.ru.txt"), "--role", "original")
     invoke.texts = texts
+    invoke.db = db
     invoke.slots = lambda: [json.loads(x) for x in (texts / WORK / "ru.slots.jsonl").read_text("utf-8").splitlines()]
     invoke.history = lambda: [json.loads(x) for x in (texts / WORK / "ru.history.jsonl").read_text("utf-8").splitlines()]
     return invoke
@@ -226,3 +227,14 @@ def test_a_row_whose_pivot_sentences_have_a_gap_is_named_by_its_address(run):
     assert "25.1-25.3" in {s["slot"] for s in run.slots()}
     r = run("split", WORK, "ru", "25.1-25.3")
     assert r.exit_code == 0 and "25.1-25.3" not in {s["slot"] for s in run.slots()}, r.output
+
+
+def test_history_shows_how_a_link_operation_moved_the_rows(run):
+    """A merge changes no text, and the history showed the same line before and after it."""
+    run("merge", WORK, "ru", "25.1")
+    r = CliRunner().invoke(cli, ["history", "25.1", "ru", "-d", str(run.db)])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    k = next(i for i, x in enumerate(lines) if "(merge)" in x)
+    assert lines[k + 1].startswith("    - 25.1 = ") and " | 25.2 = " in lines[k + 1]
+    assert lines[k + 2].startswith("    + 25.1-25.2 = ") and "[draft]" in lines[k + 2]

@@ -498,8 +498,22 @@ def history(segment, lang, work, as_json, as_csv, db_path):
         what = f"reverts {r['reverts']}" if r["reverts"] else r["channel"] + (f" ({r['op']})" if r["op"] else "")
         say(f"#{r['id']} {r['at']} {clean(r['actor'], one_line=True)} via {clean(what, one_line=True)}: "
             f"{r['version']} {r['address']}")
-        say(f"    - [{r['old_status']}] {r['old_text']}")
-        say(f"    + [{r['new_status']}] {r['new_text']}")
+        if r["op"] and r["op"] != "set":
+            # a link operation moves sentences between rows, often with the same text: show the rows
+            full = store.revision(r["id"])
+            for sign, side in (("-", "before"), ("+", "after")):
+                links = json.loads(full[side] or "{}").get("links", [])
+                say(f"    {sign} " + clean(" | ".join(_layout(x) for x in links), one_line=True))
+        else:
+            say(f"    - [{r['old_status']}] {r['old_text']}")
+            say(f"    + [{r['new_status']}] {r['new_text']}")
+
+
+def _layout(link: dict) -> str:
+    """One row of a link operation as the history shows it: ``24.1-24.2 = 4.1 4.2 [draft]``."""
+    pivot = link.get("pivot") or []
+    where = (pivot[0] if len(pivot) == 1 else f"{pivot[0]}-{pivot[-1]}") if pivot else "(no pivot)"
+    return f"{where} = {' '.join(link.get('targets') or []) or '(nothing)'} [{link.get('status')}]"
 
 
 @cli.command()
