@@ -238,3 +238,14 @@ def test_history_shows_how_a_link_operation_moved_the_rows(run):
     k = next(i for i, x in enumerate(lines) if "(merge)" in x)
     assert lines[k + 1].startswith("    - 25.1 = ") and " | 25.2 = " in lines[k + 1]
     assert lines[k + 2].startswith("    + 25.1-25.2 = ") and "[draft]" in lines[k + 2]
+
+
+def test_a_typo_corrected_in_an_automatic_row_leaves_the_row_the_aligners(run):
+    """The correction is the person's (its revision says so); the link stays the aligner's to align again."""
+    row = next(s for s in run.slots() if s["status"] == "auto" and s.get("pivot") and s.get("targets"))
+    ref = row["targets"][0][0]
+    run("correct", WORK, "ru", ref, "Исправленный текст.", "--as", "anna")
+    after = next(s for s in run.slots() if s["slot"] == row["slot"])
+    assert after["status"] == "auto" and after["via"] == "aligner" and "by" not in after
+    assert after["edits"] == {ref: "Исправленный текст."}
+    assert run.history()[-1]["by"] == "anna"
