@@ -171,3 +171,13 @@ def test_a_link_inside_a_paragraph_the_translation_splits_does_not_pair_the_para
            Block("paragraph", ["Un párrafo nuevo empieza.", "Termina con esto."])]
     beads = align_blocks(src, tgt, "en", "es", fixed=[Bead((0,), (0,), 1.0)])
     assert [(b.src, b.tgt) for b in beads] == [((k,), (k,)) for k in range(6)]
+
+
+def test_keyed_verses_and_human_links_anchor_together():
+    """Human links on some verses and equal keys on the others: every verse keeps its partner, each once."""
+    en, de = long_text()
+    src = [Block("verse", [s], key=f"v{k}") for k, s in enumerate(en)]
+    tgt = [Block("verse", [s], key=f"v{k}") for k, s in enumerate(de)]
+    fixed = [Bead((2,), (2,), 1.0), Bead((5,), (5,), 1.0), Bead((6,), (6,), 1.0)]
+    beads = align_blocks(src, tgt, "en", "de", fixed=fixed)
+    assert [(b.src, b.tgt) for b in beads] == [((k,), (k,)) for k in range(len(en))]

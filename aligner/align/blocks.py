@@ -241,12 +241,13 @@ def _search(src, tgt, src_lang, tgt_lang, opts, fixed_beads, free, groups_fn, em
     overlap = opts["w_overlap"] if same_language(src_lang, tgt_lang) else 0.0
     model = Model(opts, ratio, problem.weights, emb, overlap)
     groups = groups_fn(problem, model)
+    fixed_in = _fixed_by_group(fixed_beads, groups)
 
     def one_pass(problem, model, guide=None, with_scores=True):
         out: list[Bead] = []
         gi = 0  # guide beads are in order, like the groups: sweep once instead of scanning all per group
-        for s0, s1, t0, t1, gfree in groups:
-            inside = [b for b in fixed_beads if _inside(b, s0, s1, t0, t1)]
+        for g, (s0, s1, t0, t1, gfree) in enumerate(groups):
+            inside = fixed_in[g]
             local = None
             if guide is not None:
                 while gi < len(guide) and not _inside(guide[gi], s0, s1, t0, t1) and _before(guide[gi], s1, t1):
@@ -298,6 +299,28 @@ def _before(b: Bead, s1: int, t1: int) -> bool:
 
 def _inside(b: Bead, s0: int, s1: int, t0: int, t1: int) -> bool:
     return all(s0 <= i < s1 for i in b.src) and all(t0 <= j < t1 for j in b.tgt)
+
+
+def _fixed_by_group(fixed_beads: Sequence[Bead], groups: Sequence[tuple]) -> list[list[Bead]]:
+    """The fixed beads inside each group, found by bisection on the groups' starts (in order on both sides):
+    testing every bead against every group took 185 s for a keyed Bible book of 20,000 verses with 10,000
+    human links."""
+    out: list[list[Bead]] = [[] for _ in groups]
+    s_starts = [g[0] for g in groups]
+    t_starts = [g[2] for g in groups]
+    for b in fixed_beads:
+        starts, x = (s_starts, b.src[0]) if b.src else (t_starts, b.tgt[0]) if b.tgt else (None, None)
+        if starts is None:
+            continue
+        k = bisect.bisect_right(starts, x) - 1
+        if k < 0:
+            continue
+        first = bisect.bisect_left(starts, starts[k])  # groups with one start (empty ranges) sit together
+        for g in range(first, min(len(groups), k + 2)):
+            if _inside(b, *groups[g][:4]):
+                out[g].append(b)
+                break
+    return out
 
 
 def align_sentences(
@@ -481,8 +504,17 @@ def _block_groups(src: Sequence[Block], tgt: Sequence[Block], problem: Problem, 
         """Blocks in one aligned division group: anchors first (human links, equal keys), then the gaps."""
         sset, tset = set(s_units), set(t_units)
         held = [(sb, tb) for sb, tb in fixed_anchors if set(sb) <= sset and set(tb) <= tset]
-        keyed = [([i], [j]) for i, j in _key_anchors(src, tgt) if i in sset and j in tset
-                 and all((i < sb[0] and j < tb[0]) or (i > sb[-1] and j > tb[-1]) for sb, tb in held)]
+        starts = [sb[0] for sb, _ in held]
+
+        def between(i, j):
+            """Whether the key anchor (i, j) falls between two human anchors (they are in order on both sides,
+            so its neighbours decide; a keyed Bible has thousands of each)."""
+            k = bisect.bisect_right(starts, i) - 1
+            if k >= 0 and not (i > held[k][0][-1] and j > held[k][1][-1]):
+                return False
+            return k + 1 >= len(held) or (i < held[k + 1][0][0] and j < held[k + 1][1][0])
+
+        keyed = [([i], [j]) for i, j in _key_anchors(src, tgt) if i in sset and j in tset and between(i, j)]
         anchors = sorted(held + keyed)
         out = []
         si = ti = 0
@@ -565,20 +597,20 @@ def _block_groups(src: Sequence[Block], tgt: Sequence[Block], problem: Problem, 
 
 
 def _respect_fixed(groups, fixed_beads: list[Bead]):
-    """Merge neighbouring groups whose boundary would cut through a fixed bead."""
+    """Merge neighbouring groups whose boundary would cut through a fixed bead.
+
+    The beads with both sides do not cross (:func:`_check_fixed`) and the boundaries come in order, so one sweep
+    finds, for each boundary, the first bead not wholly before it: the boundary cuts that one or none.
+    """
+    both = sorted((b for b in fixed_beads if b.src and b.tgt), key=lambda b: b.src[0])
+    p = 0
     out: list[list] = []
     for g in groups:
         if out:
             s_cut, t_cut = g[0], g[2]
-            ok = True
-            for b in fixed_beads:
-                if not (b.src and b.tgt):
-                    continue
-                before = b.src[-1] < s_cut and b.tgt[-1] < t_cut
-                after = b.src[0] >= s_cut and b.tgt[0] >= t_cut
-                if not (before or after):
-                    ok = False
-                    break
+            while p < len(both) and both[p].src[-1] < s_cut and both[p].tgt[-1] < t_cut:
+                p += 1
+            ok = p == len(both) or (both[p].src[0] >= s_cut and both[p].tgt[0] >= t_cut)
             if not ok:
                 prev = out[-1]
                 out[-1] = [prev[0], g[1], prev[2], g[3], prev[4]]
