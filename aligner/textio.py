@@ -243,6 +243,11 @@ def decode(
             text = data.decode(enc).lstrip("\ufeff")
         except UnicodeDecodeError as e:
             raise InputError(path, f"not valid {enc.upper()} text: bad bytes at offset {e.start}") from None
+        if text.strip() and not any(c.isspace() for c in text):
+            # Two bytes FF FE start some binary and Latin-1 files too; decoded as UTF-16 they give a line of
+            # CJK-looking characters with no space or line break anywhere, which no text has.
+            raise InputError(path, f"not {enc.upper()} text: it starts with a {enc.upper()} byte-order mark but has "
+                                   "no space or line break (save the file as UTF-8)")
     else:
         if data.startswith(ZIP_MAGIC):
             raise zip_error(path, kind)

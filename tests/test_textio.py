@@ -92,6 +92,14 @@ def test_binary_zip_and_bad_utf8_messages():
     assert "not valid UTF-16-LE text" in str(err)
 
 
+def test_bytes_that_only_start_like_utf16_are_refused():
+    """``FF FE FD bad bytes`` decoded as UTF-16 to six CJK-looking characters and became a sentence."""
+    err = _raises(textio.decode, b"\xff\xfe\xfd bad bytes\n", "de.txt")
+    assert str(err) == ("de.txt: not UTF-16-LE text: it starts with a UTF-16-LE byte-order mark but has no space or "
+                        "line break (save the file as UTF-8)")
+    assert textio.decode("雪\n".encode("utf-16"), "ja.txt") == "雪\n"
+
+
 # --- only regular files: FIFOs, devices and (in a work folder) symlinks are refused before reading ---------
 
 
