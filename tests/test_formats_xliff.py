@@ -497,3 +497,18 @@ def test_omegat_fills_our_xliff_from_our_tmx(tmp_path):
     }
     assert all(edits[s.address].token == s.token for s in slots)  # extradata survived
     assert _schema_errors(out) == []
+
+
+def test_an_unknown_version_or_state_is_refused_not_read_as_translated(tmp_path):
+    """A hand-edited state ``signed-off-by-bob`` or ``version="3.0"`` was imported without a word."""
+    p = _write(tmp_path, version="1.2")
+    good = p.read_text(encoding="utf-8")
+    p.write_text(good.replace('state="translated"', 'state="signed-off-by-bob"', 1), encoding="utf-8")
+    assert "invalid target state 'signed-off-by-bob'" in _err(read_xliff, p)
+    p.write_text(good.replace('state="translated"', 'state="x-checked-by-bob"', 1), encoding="utf-8")
+    assert read_xliff(p)  # x- states are the format's own extension point
+    p.write_text(good.replace('version="1.2"', 'version="3.0"', 1), encoding="utf-8")
+    assert "XLIFF version 3.0 is not supported" in _err(read_xliff, p)
+    p20 = _write(tmp_path, version="2.0")
+    p20.write_text(p20.read_text(encoding="utf-8").replace('version="2.0"', 'version="3.0"', 1), encoding="utf-8")
+    assert "XLIFF version 3.0 in the 2.0 namespace" in _err(read_xliff, p20)

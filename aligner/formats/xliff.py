@@ -370,11 +370,23 @@ def read_xliff(
         raise InputError(name, f"not an XLIFF file: the root element is <{local_name(root)}>, not <xliff>")
     if ns == NS22 or (root.get("version") or "").startswith("2.2"):
         raise InputError(name, "XLIFF 2.2 is not supported: save the file as XLIFF 1.2 or 2.0/2.1")
+    declared = (root.get("version") or "").strip()
     if ns == NS20:
+        if declared not in ("2.0", "2.1"):
+            raise InputError(name, f"XLIFF version {declared or '(none)'} in the 2.0 namespace: 2.0 or 2.1 expected",
+                             line=root.sourceline)
         return _read20(name, root, src_lang, tgt_lang, work)
     if ns in NS1X:
+        if declared and declared not in ("1.0", "1.1", "1.2"):
+            raise InputError(name, f"XLIFF version {declared} is not supported: save the file as XLIFF 1.2 or 2.0/2.1",
+                             line=root.sourceline)
         return _read12(name, root, ns, src_lang, tgt_lang, work)
     raise InputError(name, f"not an XLIFF file: unknown namespace {ns!r}", line=root.sourceline)
+
+
+#: The target states XLIFF 1.2 defines (others must start with x-).
+_STATES12 = frozenset({"final", "needs-adaptation", "needs-l10n", "needs-review-adaptation", "needs-review-l10n",
+                       "needs-review-translation", "needs-translation", "new", "signed-off", "translated"})
 
 
 def _read12(name, root, ns, src_lang, tgt_lang, work) -> list[Edit]:
@@ -414,6 +426,10 @@ def _read12(name, root, ns, src_lang, tgt_lang, work) -> list[Edit]:
             else:
                 text = raw = _text12(tgt_el)
                 state = (tgt_el.get("state") or "").strip().lower()
+                if state and state not in _STATES12 and not state.startswith("x-"):
+                    # a hand-edited state would otherwise pass as "translated" (XLIFF 1.2 allows x- states only)
+                    raise InputError(name, f"invalid target state '{state}' (XLIFF 1.2: {', '.join(sorted(_STATES12))},"
+                                           " or x-…)", line=tgt_el.sourceline, unit=address)
                 if tgt_lang and tgt_el.get(XML_LANG) and not lang_matches(tgt_el.get(XML_LANG), tgt_lang):
                     raise InputError(
                         name,
