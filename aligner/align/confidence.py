@@ -159,13 +159,22 @@ def _group_swaps(problem: Problem, model: Model, groups: Sequence[tuple[int, int
         return c
 
     both = [k for k, g in enumerate(groups) if g[1] > g[0] and g[3] > g[2]]
-    for n, k in enumerate(both):
-        own = cost(groups[k], groups[k])
+    for k, gain in zip(both, _neighbour_gains([groups[k] for k in both], cost)):
+        out[k] = gain
+    return out
+
+
+def _neighbour_gains(items: Sequence, cost) -> list[float]:
+    """For each of ``items`` (groups or beads with both sides, in order), how much less ``cost(source of a, target
+    of b)`` is with a neighbour on either side than with its own other side (0 when no neighbour does better)."""
+    out = []
+    for n, a in enumerate(items):
+        own = cost(a, a)
         best = 0.0
-        for x in (both[n - 1] if n else None, both[n + 1] if n + 1 < len(both) else None):
+        for x in (items[n - 1] if n else None, items[n + 1] if n + 1 < len(items) else None):
             if x is not None:
-                best = max(best, own - cost(groups[k], groups[x]), own - cost(groups[x], groups[k]))
-        out[k] = best
+                best = max(best, own - cost(a, x), own - cost(x, a))
+        out.append(best)
     return out
 
 
@@ -190,12 +199,8 @@ def _bead_swaps(beads: Sequence, model: Model) -> list[float]:
         return sim.w * (sim.tau - sim.summed_sim(a.src, b.tgt))  # linear: human beads may be of any size
 
     both = [k for k, b in enumerate(beads) if b.src and b.tgt]
-    for n, k in enumerate(both):
-        b = beads[k]
-        own = cost(b, b)
-        for x in (both[n - 1] if n else None, both[n + 1] if n + 1 < len(both) else None):
-            if x is not None:
-                out[k] = max(out[k], own - cost(b, beads[x]), own - cost(beads[x], b))
+    for k, gain in zip(both, _neighbour_gains([beads[k] for k in both], cost)):
+        out[k] = gain
     return out
 
 
